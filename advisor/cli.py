@@ -1,0 +1,178 @@
+"""The command line: parse arguments, call the same functions the API calls, print, exit with a code.
+
+Exit codes: 0 success, 2 invalid input (a profile, a rule file, an argument), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from advisor import __version__
+from advisor.engine.decide import recommend as recommend_profile
+from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
+from advisor.engine.ruletest import run_rule_tests
+from advisor.engine.schema import RuleFile
+from advisor.errors import EXIT_FAILURE, AdvisorError
+from advisor.models import Recommendation, WorkloadProfile
+from advisor.output import FORMATTERS
+from advisor.profiles import read_profiles
+
+
+def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn AdvisorErrors into a message on stderr and the error's own exit code, never a traceback."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AdvisorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return run
+
+
+def _rule_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--no-builtin-rules", is_flag=True, help="Use only the rules of --rules and ADVISOR_RULES."
+    )(command)
+    return click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="A directory of extra rules, layered over the shipped ones (repeatable).",
+    )(command)
+
+
+def _load(rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> RuleSet:
+    return load_rules(rule_dirs, builtin=not no_builtin_rules)
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="advisor")
+def cli() -> None:
+    """Should a workload run on VMs, containers or a hybrid of both? advisor answers and explains why."""
+
+
+@cli.command()
+@click.argument("profiles", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="text", show_default=True)
+@_rule_options
+@_reports_errors
+def recommend(profiles: tuple[str, ...], fmt: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
+    """Recommend a platform for each profile (files, directories, multi-document YAML, or - for stdin)."""
+    stdin_text = click.get_text_stream("stdin").read() if "-" in profiles else None
+    parsed = read_profiles(list(profiles), stdin_text)
+    ruleset = _load(rule_dirs, no_builtin_rules)
+    results: list[Recommendation] = [recommend_profile(profile, ruleset) for profile in parsed]
+    click.echo(FORMATTERS[fmt](results, _colour() and fmt == "text"), nl=False)
+
+
+@cli.group()
+def rules() -> None:
+    """List, show, validate and test rules."""
+
+
+@rules.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_rule_options
+@_reports_errors
+def rules_list(fmt: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
+    """List the rules in force."""
+    ruleset = _load(rule_dirs, no_builtin_rules)
+    if fmt == "json":
+        data = {**ruleset.summary(), "items": [_rule_data(ruleset, c.rule.id) for c in ruleset.rules]}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    width = max(len(c.rule.id) for c in ruleset.rules)
+    for compiled in ruleset.rules:
+        click.echo(f"{compiled.rule.id:<{width}}  {compiled.rule.title}")
+    click.echo(f"\n{len(ruleset.rules)} rules, version {ruleset.version}, {ruleset.digest}")
+
+
+def _rule_data(ruleset: RuleSet, rule_id: str) -> dict[str, Any]:
+    compiled = ruleset.get(rule_id)
+    assert compiled is not None
+    data = compiled.rule.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    data["links"] = [str(link) for link in compiled.rule.links]
+    return {"id": rule_id, **data, "file": ruleset.files[rule_id]}
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_rule_options
+@_reports_errors
+def rules_show(rule_id: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
+    """Show one rule as YAML, with the file it came from."""
+    ruleset = _load(rule_dirs, no_builtin_rules)
+    if ruleset.get(rule_id) is None:
+        raise click.BadParameter(f"no rule with id '{rule_id}' (see `advisor rules list`)", param_hint="RULE_ID")
+    click.echo(yaml.safe_dump(_rule_data(ruleset, rule_id), sort_keys=False, allow_unicode=True, width=100), nl=False)
+
+
+@rules.command("validate")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_rule_options
+@_reports_errors
+def rules_validate(
+    directory: Path | None, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
+) -> None:
+    """Check rules load: the shipped ones, plus DIRECTORY layered on top if given."""
+    ruleset = _load((*rule_dirs, *([directory] if directory else [])), no_builtin_rules)
+    click.echo(f"ok: {len(ruleset.rules)} rules, version {ruleset.version}, {ruleset.digest}")
+
+
+@rules.command("test")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_rule_options
+@_reports_errors
+def rules_test(directory: Path | None, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
+    """Run the rule tests in DIRECTORY/tests (the shipped rules' tests by default)."""
+    shipped = builtin_rules_dir()
+    target = directory or shipped
+    extra = () if target.resolve() == shipped.resolve() else (target,)
+    ruleset = _load((*rule_dirs, *extra), no_builtin_rules)
+    report = run_rule_tests(ruleset, target)
+    for case in report.cases:
+        if not case.passed:
+            for failure in case.failures:
+                click.echo(f"FAIL {case.file}:{case.line}: {case.name}: {failure}")
+    for problem in report.untested:
+        click.echo(f"UNTESTED {problem}")
+    passed = sum(case.passed for case in report.cases)
+    failed = len(report.cases) - passed
+    click.echo(f"{passed} passed, {failed} failed" + (f", {len(report.untested)} untested" if report.untested else ""))
+    if not report.passed:
+        sys.exit(EXIT_FAILURE)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["profile", "rules", "recommendation"]))
+def schema(what: str) -> None:
+    """Print the JSON Schema of a profile, a rule file or a recommendation."""
+    if what == "profile":
+        data = WorkloadProfile.model_json_schema()
+    elif what == "rules":
+        data = RuleFile.model_json_schema(by_alias=True)
+    else:
+        data = Recommendation.model_json_schema(mode="serialization", by_alias=True)
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    """Entry point of the `advisor` console script."""
+    cli(prog_name="advisor")

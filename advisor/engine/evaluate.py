@@ -1,0 +1,170 @@
+"""Profile + rules -> which rules matched. Conditions are compiled once, at load time, into closures.
+
+Compiling is also where a leaf is checked against the profile model: the field must exist, the operator
+must fit the field's type and the value must fit the field. Problems are raised as ConditionProblem with
+the position inside `when`, so the loader can name the file, line and rule.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from advisor.engine.fields import FIELDS, FieldSpec
+from advisor.engine.operators import OPERATORS, operators_for
+from advisor.engine.schema import AllOf, AnyOf, NotOf, Rule
+
+Facts = dict[str, Any]
+Check = Callable[[Facts], bool]
+
+
+class ConditionProblem(ValueError):
+    """A leaf that does not fit the profile model; `loc` is its position inside the rule."""
+
+    def __init__(self, loc: tuple[Any, ...], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One compiled comparison, kept for explanations and for the what-if search."""
+
+    path: str
+    op: str
+    operand: Any
+
+
+@dataclass
+class CompiledRule:
+    """A rule ready to evaluate: its model, its check, and the fields and leaves it reads."""
+
+    rule: Rule
+    check: Check
+    leaves: list[Leaf] = field(default_factory=list)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The profile field paths this rule's condition reads."""
+        return frozenset(leaf.path for leaf in self.leaves)
+
+
+def _all(checks: list[Check]) -> Check:
+    def check(facts: Facts) -> bool:
+        for one in checks:
+            if not one(facts):
+                return False
+        return True
+
+    return check
+
+
+def _any(checks: list[Check]) -> Check:
+    def check(facts: Facts) -> bool:
+        for one in checks:
+            if one(facts):
+                return True
+        return False
+
+    return check
+
+
+def _not(inner: Check) -> Check:
+    return lambda facts: not inner(facts)
+
+
+def _show(value: Any) -> str:
+    return "null" if value is None else repr(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def _check_operand(spec: FieldSpec, op_name: str, operand: Any, loc: tuple[Any, ...]) -> Any:
+    """Validate the value written after an operator; return it in the form the test wants."""
+    kind = OPERATORS[op_name].operand
+    where = f"'{spec.path}'"
+    if kind == "count":
+        if not isinstance(operand, int) or isinstance(operand, bool) or operand < 0:
+            raise ConditionProblem(loc, f"{where}: {op_name} needs a whole number of items, got {_show(operand)}")
+        return operand
+    if kind == "number":
+        if not isinstance(operand, (int, float)) or isinstance(operand, bool):
+            raise ConditionProblem(loc, f"{where}: {op_name} needs a number, got {_show(operand)}")
+        return operand
+    values = operand if kind == "elements" else [operand]
+    if kind == "elements" and (not isinstance(operand, list) or not operand):
+        raise ConditionProblem(loc, f"{where}: {op_name} needs a non-empty list, got {_show(operand)}")
+    for value in values:
+        if value is None and spec.optional and op_name in ("eq", "ne", "in", "not_in"):
+            continue
+        if not spec.accepts(value):
+            allowed = spec.describe().removeprefix("a list of ")
+            if spec.kind == "enum":
+                raise ConditionProblem(loc, f"{where}: {_show(value)} is not one of {', '.join(spec.choices)}")
+            raise ConditionProblem(loc, f"{where}: {_show(value)} is not {allowed}")
+    return frozenset(values) if kind == "elements" else operand
+
+
+def _leaf(raw: dict[str, Any], loc: tuple[Any, ...], leaves: list[Leaf]) -> Check:
+    ((path, test),) = raw.items()
+    loc = (*loc, path)
+    spec = FIELDS.get(path)
+    if spec is None:
+        close = difflib.get_close_matches(str(path), list(FIELDS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConditionProblem(loc, f"unknown field '{path}'{hint}")
+    if isinstance(test, dict):
+        if len(test) != 1:
+            raise ConditionProblem(loc, f"'{path}': write one operator per leaf, got {len(test)}; combine with all")
+        ((op_name, operand),) = test.items()
+    else:
+        op_name, operand = ("eq", test)
+    if op_name not in OPERATORS:
+        close = difflib.get_close_matches(str(op_name), list(OPERATORS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f"; use one of {', '.join(operators_for(spec))}"
+        raise ConditionProblem(loc, f"'{path}': unknown operator '{op_name}'{hint}")
+    op = OPERATORS[op_name]
+    if not op.fits(spec):
+        kind = f"a list field ({spec.describe()})" if spec.many else spec.describe()
+        shorthand = " (a bare value means eq)" if not isinstance(test, dict) else ""
+        raise ConditionProblem(
+            loc,
+            f"'{path}': operator '{op_name}'{shorthand} does not apply to {kind}; "
+            f"use one of {', '.join(operators_for(spec))}",
+        )
+    operand = _check_operand(spec, op_name, operand, loc)
+    leaves.append(Leaf(path, op_name, operand))
+    test_fn = op.test
+
+    def check(facts: Facts) -> bool:
+        return test_fn(facts[path], operand)
+
+    return check
+
+
+def compile_condition(node: Any, loc: tuple[Any, ...], leaves: list[Leaf]) -> Check:
+    """Turn a validated condition into a closure, checking every leaf against the profile model."""
+    if isinstance(node, AllOf):
+        return _all([compile_condition(c, (*loc, "all", i), leaves) for i, c in enumerate(node.all)])
+    if isinstance(node, AnyOf):
+        return _any([compile_condition(c, (*loc, "any", i), leaves) for i, c in enumerate(node.any)])
+    if isinstance(node, NotOf):
+        return _not(compile_condition(node.not_, (*loc, "not"), leaves))
+    if isinstance(node, BaseModel):  # pragma: no cover - the schema admits no other model
+        raise ConditionProblem(loc, "unknown condition")
+    return _leaf(node, loc, leaves)
+
+
+def compile_rule(rule: Rule) -> CompiledRule:
+    """Compile one validated rule; raises ConditionProblem for a leaf that does not fit the model."""
+    leaves: list[Leaf] = []
+    check = compile_condition(rule.when, ("when",), leaves)
+    return CompiledRule(rule, check, leaves)
+
+
+def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:
+    """The rules whose condition holds for these facts, in rule order."""
+    return [compiled for compiled in rules if compiled.check(facts)]

@@ -1,0 +1,211 @@
+"""Read rule files, keep line numbers, validate, compile, and layer rule directories into one RuleSet.
+
+Layers, in order: the shipped rules, each directory of ADVISOR_RULES, each --rules directory. A rule of a
+later layer replaces the rule of an earlier layer with the same id; `{id, disabled: true}` switches one
+off. Within one layer an id may appear once. Any problem refuses the whole set: a broken rule never
+loads silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from advisor.engine.evaluate import CompiledRule, ConditionProblem, compile_rule
+from advisor.engine.schema import DisabledRule, Rule, RuleFile
+from advisor.errors import RuleError, RuleProblem
+from advisor.validation import describe, display_loc, locate
+from advisor.yamlio import YAMLSyntaxError, load_all_with_lines
+
+RULE_SUFFIXES = (".yaml", ".yml")
+_RULE_FILE = TypeAdapter(RuleFile)
+
+
+def builtin_rules_dir() -> Path:
+    """Where the shipped rules are: the top-level rules/ folder, installed as advisor.shipped_rules."""
+    return Path(str(files("advisor.shipped_rules")))
+
+
+def builtin_rules_version() -> str:
+    """The shipped rule set's version, kept beside the rules."""
+    from advisor.shipped_rules import VERSION
+
+    return VERSION
+
+
+def env_rule_dirs() -> list[str]:
+    """Directories named by ADVISOR_RULES (an os.pathsep-separated list); empty entries are ignored."""
+    return [entry for entry in os.environ.get("ADVISOR_RULES", "").split(os.pathsep) if entry.strip()]
+
+
+@dataclass
+class RuleSet:
+    """The rules in force, with the version and content digest every result reports."""
+
+    rules: list[CompiledRule]
+    version: str
+    digest: str
+    sources: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # rule id -> file it came from
+
+    def get(self, rule_id: str) -> CompiledRule | None:
+        """The active rule with this id, if any."""
+        return next((r for r in self.rules if r.rule.id == rule_id), None)
+
+    def summary(self) -> dict[str, Any]:
+        """{version, digest, rules}: what a result reports so a decision can be reproduced."""
+        return {"version": self.version, "digest": self.digest, "rules": len(self.rules)}
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """The rule files directly inside a directory, in name order (tests/ is not rules)."""
+    if not directory.is_dir():
+        raise RuleError([RuleProblem(str(directory), None, None, "not a directory of rule files")])
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in RULE_SUFFIXES)
+
+
+def _problems_from_validation(exc: ValidationError, data: Any, lines: Any, file: str) -> list[RuleProblem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        rule_id = None
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            raw = data.get("rules", [])[loc[1]] if isinstance(data, dict) else None
+            rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        kept, line = locate(data, loc, lines)
+        inner = kept[2:] if rule_id is not None else kept
+        where = display_loc(inner)
+        model = Rule if rule_id is not None else RuleFile
+        message = describe({**error, "loc": tuple(error["loc"])[2:] if rule_id else error["loc"]}, model)
+        problems.append(RuleProblem(file, line, rule_id, f"{where}: {message}" if where else message))
+    return problems
+
+
+def load_file(path: Path) -> list[tuple[Rule | DisabledRule, CompiledRule | None]]:
+    """Read and check one rule file; raise RuleError listing every problem in it."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError([RuleProblem(name, None, None, f"cannot read: {exc}")]) from None
+    try:
+        documents, lines = load_all_with_lines(text)
+    except YAMLSyntaxError as exc:
+        raise RuleError([RuleProblem(name, exc.line, None, str(exc))]) from None
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        raise RuleError([RuleProblem(name, 1, None, "a rule file is one YAML mapping with a 'rules' list")])
+    data = documents[0]
+    try:
+        parsed = _RULE_FILE.validate_python(data)
+    except ValidationError as exc:
+        raise RuleError(_problems_from_validation(exc, data, lines, name)) from None
+    loaded: list[tuple[Rule | DisabledRule, CompiledRule | None]] = []
+    problems: list[RuleProblem] = []
+    seen: dict[str, int] = {}
+    for index, rule in enumerate(parsed.rules):
+        _, line = locate(data, ("rules", index, "id"), lines)
+        if rule.id in seen:
+            problems.append(RuleProblem(name, line, rule.id, f"duplicate id: already defined on line {seen[rule.id]}"))
+            continue
+        seen[rule.id] = line or 0
+        if isinstance(rule, DisabledRule):
+            loaded.append((rule, None))
+            continue
+        try:
+            loaded.append((rule, compile_rule(rule)))
+        except ConditionProblem as problem:
+            kept, line = locate(data, ("rules", index, *problem.loc), lines)
+            problems.append(RuleProblem(name, line, rule.id, f"{display_loc(problem.loc[:-1])}: {problem.msg}"))
+    if problems:
+        raise RuleError(problems)
+    return loaded
+
+
+def _layer(directory: Path) -> tuple[dict[str, tuple[Rule | DisabledRule, CompiledRule | None]], dict[str, str]]:
+    found: dict[str, tuple[Rule | DisabledRule, CompiledRule | None]] = {}
+    origin: dict[str, str] = {}
+    problems: list[RuleProblem] = []
+    for path in rule_files(directory):
+        try:
+            entries = load_file(path)
+        except RuleError as exc:
+            problems.extend(exc.problems)
+            continue
+        for rule, compiled in entries:
+            if rule.id in found:
+                problems.append(RuleProblem(str(path), None, rule.id, f"duplicate id: also defined in {origin[rule.id]}"))
+                continue
+            found[rule.id] = (rule, compiled)
+            origin[rule.id] = str(path)
+    if problems:
+        raise RuleError(problems)
+    return found, origin
+
+
+def digest_of(rules: Iterable[Rule]) -> str:
+    """sha256 over the canonical JSON of the active rules, sorted by id."""
+    canonical = json.dumps(
+        [r.model_dump(mode="json", by_alias=True) for r in sorted(rules, key=lambda r: r.id)],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_rules(extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, use_env: bool = True) -> RuleSet:
+    """Load the shipped rules (unless `builtin` is False), then ADVISOR_RULES, then `extra_dirs`."""
+    layers: list[Path] = [builtin_rules_dir()] if builtin else []
+    layers += [Path(d) for d in (env_rule_dirs() if use_env else [])]
+    layers += [Path(d) for d in extra_dirs]
+    active: dict[str, CompiledRule] = {}
+    origin: dict[str, str] = {}
+    replaced: list[str] = []
+    disabled: list[str] = []
+    problems: list[RuleProblem] = []
+    for directory in layers:
+        try:
+            layer, layer_origin = _layer(directory)
+        except RuleError as exc:
+            problems.extend(exc.problems)
+            continue
+        for rule_id, (rule, compiled) in layer.items():
+            if compiled is None:
+                if active.pop(rule_id, None) is None and rule_id not in disabled:
+                    problems.append(
+                        RuleProblem(layer_origin[rule_id], None, rule_id, "disabled: no earlier rule has this id")
+                    )
+                disabled.append(rule_id)
+                continue
+            if rule_id in active:
+                replaced.append(rule_id)
+            active[rule_id] = compiled
+            origin[rule_id] = layer_origin[rule_id]
+    if problems:
+        raise RuleError(problems)
+    if not active:
+        raise RuleError([RuleProblem(", ".join(map(str, layers)) or "(no rule directories)", None, None, "no rules")])
+    rules = sorted(active.values(), key=lambda c: c.rule.id)
+    if builtin:
+        version = builtin_rules_version() + ("+local" if len(layers) > 1 else "")
+    else:
+        version = "local"
+    return RuleSet(
+        rules=rules,
+        version=version,
+        digest=digest_of(c.rule for c in rules),
+        sources=[str(d) for d in layers],
+        replaced=sorted(set(replaced)),
+        disabled=sorted(set(disabled)),
+        files={rule_id: origin[rule_id] for rule_id in sorted(active)},
+    )

@@ -1,0 +1,152 @@
+"""The rule file format: closed pydantic models, so a mistyped key is an error and the JSON Schema is free.
+
+A condition is one of four shapes, told apart by its single key:
+``all: [...]``, ``any: [...]``, ``not: {...}`` or a leaf ``field.path: value | {op: value}``.
+Leaves are checked against the profile model by the loader (field exists, operator fits, value fits).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+
+from advisor.models import Platform
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+
+
+class Closed(BaseModel):
+    """Base for rule-file models: unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AllOf(Closed):
+    """Every condition holds."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(Closed):
+    """At least one condition holds."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(Closed):
+    """The condition does not hold."""
+
+    not_: Condition = Field(alias="not")
+
+
+Leaf = Annotated[
+    dict[str, Any],
+    Field(
+        min_length=1,
+        max_length=1,
+        description="One field path of the profile mapped to a value (equality) or to {operator: value}.",
+    ),
+]
+
+
+def _condition_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "leaf")
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in ("all", "any", "not") else "leaf"
+    if isinstance(value, dict):
+        return "leaf"  # the leaf's own length check names the problem
+    return None
+
+
+Condition = Annotated[
+    Union[
+        Annotated[AllOf, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[NotOf, Tag("not")],
+        Annotated[Leaf, Tag("leaf")],
+    ],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="condition",
+        custom_error_message="a condition is a mapping with one key: all, any, not or a field path",
+    ),
+]
+
+
+class Score(Closed):
+    """Points added to (or, when negative, taken from) each platform."""
+
+    vm: int = Field(0, ge=-100, le=100)
+    container: int = Field(0, ge=-100, le=100)
+    hybrid: int = Field(0, ge=-100, le=100)
+
+
+class Suggestion(Closed):
+    """A technology to use, and for which recommended platforms it applies (all when omitted)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    role: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    platforms: list[Platform] = Field(default_factory=lambda: ["vm", "container", "hybrid"], min_length=1)
+
+
+class Rule(Closed):
+    """One piece of advice: when it applies, what it does to the decision, and why."""
+
+    id: RuleId
+    title: Text
+    when: Condition
+    score: Score | None = None
+    forbid: list[Platform] = Field(default_factory=list)
+    suggest: list[Suggestion] = Field(default_factory=list)
+    note: Text | None = None
+    because: Text
+    links: list[AnyUrl] = Field(min_length=1)
+    disabled: Literal[False] = False
+
+    @model_validator(mode="after")
+    def _has_an_effect(self) -> Rule:
+        if self.score is None and not self.forbid and not self.suggest and self.note is None:
+            raise ValueError("a rule needs at least one effect: score, forbid, suggest or note")
+        if len(set(self.forbid)) == 3:
+            raise ValueError("forbid: a rule cannot forbid every platform")
+        return self
+
+
+class DisabledRule(Closed):
+    """Switches off a rule of an earlier layer (a shipped rule, say) by id."""
+
+    id: RuleId
+    disabled: Literal[True]
+    because: Text | None = None
+
+
+def _rule_kind(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return "disabled" if isinstance(value, DisabledRule) else "rule"
+    return "disabled" if isinstance(value, dict) and value.get("disabled") is True else "rule"
+
+
+RuleEntry = Annotated[
+    Union[Annotated[Rule, Tag("rule")], Annotated[DisabledRule, Tag("disabled")]],
+    Discriminator(_rule_kind),
+]
+
+
+class RuleFile(Closed):
+    """One YAML file: one rule set."""
+
+    description: Text | None = None
+    rules: list[RuleEntry] = Field(min_length=1)

@@ -1,0 +1,77 @@
+"""Exceptions that carry their exit code and HTTP status, so every door reports a failure the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INVALID_INPUT = 2
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field: where (`loc`, a dotted path) and what (`msg`)."""
+
+    loc: str
+    msg: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        return f"{where}{self.loc}: {self.msg}" if self.loc else f"{where}{self.msg}"
+
+
+class AdvisorError(Exception):
+    """Base of every error advisor reports on purpose; anything else is a bug."""
+
+    exit_code = EXIT_FAILURE
+    http_status = 500
+
+
+class InvalidInput(AdvisorError):
+    """A profile (or another input) that does not fit the contract; carries one entry per bad field."""
+
+    exit_code = EXIT_INVALID_INPUT
+    http_status = 400
+
+    def __init__(self, errors: list[FieldError], title: str = "invalid input") -> None:
+        self.errors = errors
+        self.title = title
+        super().__init__("\n".join(str(e) for e in errors) or title)
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One problem in one rule file, pinned to a line and, where known, a rule id."""
+
+    file: str
+    line: int | None
+    rule_id: str | None
+    msg: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        rule = f" rule '{self.rule_id}':" if self.rule_id else ""
+        return f"{where}:{rule} {self.msg}"
+
+
+class RuleError(AdvisorError):
+    """Rules that cannot be loaded. A broken rule never loads silently: the whole set is refused."""
+
+    exit_code = EXIT_INVALID_INPUT
+    http_status = 500
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class NoPlatformFits(AdvisorError):
+    """Every platform is forbidden by some rule: the profile asks for something no platform gives."""
+
+    exit_code = EXIT_FAILURE
+    http_status = 422

@@ -1,0 +1,340 @@
+"""The workload profile and the recommendation: the contract every interface shares.
+
+Field names and values here are public: the CLI, the API, the form and decision records all use them.
+Every model is closed (unknown keys are errors) so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+
+HostOS = Literal["linux", "windows", "macos"]
+Cloud = Literal["none", "aws", "azure", "gcp", "vmware"]
+OSFamily = Literal["linux", "windows", "bsd", "other"]
+Kernel = Literal["shared", "custom"]
+Architecture = Literal["monolith", "microservices", "batch", "desktop"]
+Runtime = Literal["python", "node", "go", "java", "dotnet", "static", "other"]
+Isolation = Literal["standard", "high", "strict"]
+Tenancy = Literal["single", "multi-trusted", "multi-untrusted"]
+Elasticity = Literal["steady", "bursty", "scale-to-zero"]
+Platform = Literal["vm", "container", "hybrid"]
+Confidence = Literal["high", "medium", "low"]
+
+PLATFORMS: tuple[str, ...] = ("vm", "container", "hybrid")
+
+Name = Annotated[str, StringConstraints(pattern=DNS_LABEL)]
+Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Closed(BaseModel):
+    """Base for every profile part: unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Host(Closed):
+    """The machine the workload will run on."""
+
+    os: HostOS = Field(description="Operating system of the host machine. Containers share this kernel.")
+    wsl2: bool = Field(False, description="Windows hosts: WSL2 is available, so Linux containers can run too.")
+    cpus: int | None = Field(None, ge=1, le=4096, description="Host CPU cores, for capacity planning.")
+    memory_gib: float | None = Field(None, gt=0, le=65536, description="Host memory in GiB, for capacity planning.")
+    cloud: Cloud = Field("none", description="Where the host lives: on premises (none) or a cloud/vSphere estate.")
+
+
+class Workload(Closed):
+    """What the software itself needs."""
+
+    os: list[OSFamily] = Field(
+        default_factory=lambda: ["linux"],
+        min_length=1,
+        description="OS families the workload needs. Several families mean OS diversity.",
+    )
+    os_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{0,39}$")] | None = Field(
+        None, description="Optional osinfo short-id of one guest OS, such as ubuntu24.04, debian12 or win2k22."
+    )
+    kernel: Kernel = Field("shared", description="custom: needs its own kernel version, modules or tuning.")
+    architecture: Architecture = Field("monolith", description="Shape of the application.")
+    gui: bool = Field(False, description="Needs a graphical desktop.")
+    legacy: bool = Field(False, description="Legacy software that is hard to change or repackage.")
+    runtime: Runtime = Field("python", description="Language runtime, used for the starter Dockerfile.")
+    ports: list[Port] = Field(default_factory=lambda: [8000], max_length=64, description="Ports it listens on.")
+
+
+class Security(Closed):
+    """How strongly the workload must be kept apart from others."""
+
+    isolation: Isolation = Field("standard", description="Isolation needed between workloads.")
+    tenancy: Tenancy = Field("single", description="Who shares the platform: one team, trusted teams, or strangers.")
+    compliance: list[Tag] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Compliance regimes that apply, as free tags.",
+        json_schema_extra={"examples": [["pci-dss"], ["hipaa"]]},
+    )
+
+
+class Scale(Closed):
+    """How many instances, how they vary, and how fast each must start."""
+
+    instances: int = Field(3, ge=1, le=1_000_000, description="Concurrent instances expected.")
+    elasticity: Elasticity = Field("steady", description="How demand varies over time.")
+    startup_seconds: float = Field(60, gt=0, le=86400, description="Slowest acceptable start of one instance.")
+
+
+class Resources(Closed):
+    """What one instance needs."""
+
+    cpus: float = Field(1, gt=0, le=1024, description="CPU cores per instance.")
+    memory_gib: float = Field(1, gt=0, le=16384, description="Memory per instance in GiB.")
+    disk_gib: float = Field(10, gt=0, le=1_000_000, description="Disk per instance in GiB.")
+
+
+class Hardware(Closed):
+    """Special hardware the workload must reach."""
+
+    gpu: bool = Field(False, description="Needs a GPU.")
+    devices: list[Tag] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Other devices passed through, as free tags (usb-dongle, fpga, hba).",
+        json_schema_extra={"examples": [["usb-dongle"]]},
+    )
+
+
+class Delivery(Closed):
+    """How often new versions ship."""
+
+    deploys_per_week: float = Field(1, ge=0, le=100_000, description="Deployments per week.")
+
+
+class Component(Closed):
+    """One workload of several sharing the host; sections it leaves out are inherited whole."""
+
+    name: Name = Field(description="Component name, DNS-label style.")
+    workload: Workload | None = None
+    security: Security | None = None
+    scale: Scale | None = None
+    resources: Resources | None = None
+    hardware: Hardware | None = None
+    delivery: Delivery | None = None
+
+
+class WorkloadProfile(Closed):
+    """A workload and the host it will run on: the input to every recommendation."""
+
+    name: Name = Field(description="Workload name, DNS-label style.")
+    host: Host
+    workload: Workload = Field(default_factory=Workload)
+    security: Security = Field(default_factory=Security)
+    scale: Scale = Field(default_factory=Scale)
+    resources: Resources = Field(default_factory=Resources)
+    hardware: Hardware = Field(default_factory=Hardware)
+    delivery: Delivery = Field(default_factory=Delivery)
+    components: list[Component] = Field(default_factory=list, max_length=64)
+
+    @model_validator(mode="after")
+    def _component_names_are_unique(self) -> WorkloadProfile:
+        seen: set[str] = set()
+        for component in self.components:
+            if component.name in seen:
+                raise ValueError(f"components: the name '{component.name}' is used twice")
+            seen.add(component.name)
+        return self
+
+    def component_profile(self, component: Component) -> WorkloadProfile:
+        """Return the effective profile of one component: its own sections, the rest inherited."""
+        own = {section: getattr(component, section) for section in COMPONENT_SECTIONS}
+        inherited = {s: getattr(self, s) for s in COMPONENT_SECTIONS if own[s] is None}
+        given = {s: v for s, v in own.items() if v is not None}
+        return WorkloadProfile.model_construct(
+            _fields_set={"name", "host", *self.model_fields_set & inherited.keys(), *given},
+            name=component.name,
+            host=self.host,
+            components=[],
+            **inherited,
+            **given,
+        )
+
+
+COMPONENT_SECTIONS = ("workload", "security", "scale", "resources", "hardware", "delivery")
+
+
+# --- The recommendation: one JSON shape for the CLI and the API, keys in this order. ---
+
+
+class Out(BaseModel):
+    """Base for result parts: closed, and serialised in declaration order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Effect(Out):
+    """What one rule did: points per platform (only those it changed) and platforms it forbade."""
+
+    score: dict[Platform, int] = Field(default_factory=dict)
+    forbid: list[Platform] = Field(default_factory=list)
+
+
+class Reason(Out):
+    """One matched rule that supports the recommendation."""
+
+    rule: str
+    title: str
+    because: str
+    effect: Effect
+    links: list[str]
+
+
+class WhyNot(Out):
+    """One rule that counted against a platform that was not chosen."""
+
+    rule: str
+    because: str
+
+
+class Alternative(Out):
+    """A platform not chosen, its score, whether a rule forbade it, and why not."""
+
+    platform: Platform
+    score: int
+    forbidden: bool
+    why_not: list[WhyNot]
+
+
+class Technology(Out):
+    """A technology to build the recommended platform with, and the reason of the rule that suggested it."""
+
+    name: str
+    role: str
+    because: str
+    rule: str
+
+
+class Note(Out):
+    """Something to know, from a matched rule."""
+
+    rule: str
+    note: str
+
+
+Number = int | float
+
+
+class Need(Out):
+    """CPU and memory needed on the host for all instances."""
+
+    cpus: Number
+    memory_gib: Number
+
+
+class VMCapacity(Out):
+    """VMs hold a fixed allocation each, and each carries its own guest OS."""
+
+    vcpus_each: int | None
+    memory_gib_each: Number | None
+    guest_os_overhead_gib: Number
+    fits: int | None
+    limited_by: Literal["cpu", "memory"] | None
+    needed: Need
+    enough: bool
+
+
+class ContainerCapacity(Out):
+    """Containers share the host kernel and take only what the application uses."""
+
+    cpus_each: Number | None
+    memory_gib_each: Number | None
+    fits: int | None
+    limited_by: Literal["cpu", "memory"] | None
+    needed: Need
+    enough: bool
+
+
+class HostSize(Out):
+    """The host's size, as given in the profile."""
+
+    cpus: int
+    memory_gib: Number
+
+
+class Capacity(Out):
+    """How many instances fit on the host as VMs and as containers (only when the host's size is known)."""
+
+    host: HostSize
+    instances: int
+    vm: VMCapacity
+    container: ContainerCapacity
+    explanation: str
+
+
+class Assumption(Out):
+    """A field left at its default that a matched rule depended on."""
+
+    field: str
+    value: object
+    rules: list[str]
+
+
+class Change(Out):
+    """A change of one field."""
+
+    field: str
+    from_: object = Field(alias="from", serialization_alias="from")
+    to: object
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Flip(Out):
+    """The smallest change of one field that would make another platform the recommendation, or none."""
+
+    platform: Platform
+    change: Change | None
+
+
+class RulesetInfo(Out):
+    """The rule set a result was computed with."""
+
+    version: str
+    digest: str
+    rules: int
+
+
+class ComponentResult(Out):
+    """The recommendation for one component of a profile."""
+
+    name: str
+    platform: Platform
+    confidence: Confidence
+    scores: dict[Platform, int]
+    rationale: list[Reason]
+    alternatives: list[Alternative]
+    technologies: list[Technology]
+    notes: list[Note]
+    capacity: Capacity | None
+    assumptions: list[Assumption]
+    flips: list[Flip]
+
+
+class Recommendation(Out):
+    """The answer: platform, confidence and every reason, in one canonical shape."""
+
+    name: str
+    platform: Platform
+    confidence: Confidence
+    scores: dict[Platform, int]
+    rationale: list[Reason]
+    alternatives: list[Alternative]
+    technologies: list[Technology]
+    notes: list[Note]
+    capacity: Capacity | None
+    components: list[ComponentResult]
+    assumptions: list[Assumption]
+    flips: list[Flip]
+    ruleset: RulesetInfo

@@ -1,0 +1,75 @@
+"""Markdown: a result ready to paste into a wiki page, an issue or a decision record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from advisor.models import PLATFORMS, ComponentResult, Recommendation
+
+PLATFORM_NAMES = {"vm": "virtual machines", "container": "containers", "hybrid": "a hybrid of VMs and containers"}
+
+
+def _escape(text: str) -> str:
+    """Keep user text from turning into Markdown structure (tables, links, headings)."""
+    for char in "\\`*_{}[]<>()#+-!|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
+    h = "#" * level
+    lines = [
+        f"**Platform: {PLATFORM_NAMES[result.platform]}** (`{result.platform}`), confidence {result.confidence}.",
+        "",
+        "| platform | score |",
+        "|---|---:|",
+        *[f"| {p} | {result.scores[p]} |" for p in PLATFORMS],
+        "",
+        f"{h} Why",
+        "",
+    ]
+    if not result.rationale:
+        lines.append("No rule favoured this platform; it won on the tie-break.")
+    for reason in result.rationale:
+        links = ", ".join(f"<{link}>" for link in reason.links)
+        lines.append(f"- **{reason.title}** (`{reason.rule}`): {reason.because} {links}")
+    lines += ["", f"{h} Why not the others", ""]
+    for alternative in result.alternatives:
+        state = "forbidden" if alternative.forbidden else f"score {alternative.score}"
+        lines.append(f"- **{alternative.platform}** ({state})")
+        lines += [f"  - `{w.rule}`: {w.because}" for w in alternative.why_not] or ["  - scores tie"]
+    if result.technologies:
+        lines += ["", f"{h} Technologies", ""]
+        lines += [f"- **{t.name}**: {t.role}" for t in result.technologies]
+    if result.notes:
+        lines += ["", f"{h} Notes", ""]
+        lines += [f"- {n.note} (`{n.rule}`)" for n in result.notes]
+    if result.capacity is not None:
+        lines += ["", f"{h} Capacity", "", result.capacity.explanation]
+    if result.assumptions:
+        lines += ["", f"{h} Assumed defaults", ""]
+        lines += [f"- `{a.field}` = `{a.value}` (used by {', '.join(a.rules)})" for a in result.assumptions]
+    flips = [f for f in result.flips if f.change is not None]
+    if flips:
+        lines += ["", f"{h} What would change the answer", ""]
+        lines += [
+            f"- **{f.platform}** if `{f.change.field}` changed from `{f.change.from_}` to `{f.change.to}`"
+            for f in flips
+            if f.change is not None
+        ]
+    return lines
+
+
+def as_markdown(results: Sequence[Recommendation], color: bool = False) -> str:
+    """One section per result; components get sub-sections."""
+    lines: list[str] = []
+    for result in results:
+        lines += [f"# {_escape(result.name)}", "", *_body(result, 2)]
+        for component in result.components:
+            lines += ["", f"## Component {_escape(component.name)}", "", *_body(component, 3)]
+        lines += [
+            "",
+            f"_Rules {result.ruleset.version}, {result.ruleset.rules} rules, digest `{result.ruleset.digest}`._",
+            "",
+        ]
+    return "\n".join(lines)

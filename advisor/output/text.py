@@ -1,0 +1,118 @@
+"""Text for people: the platform, the reasons, why not the others; colour only when asked for."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import click
+
+from advisor.models import PLATFORMS, ComponentResult, Effect, Recommendation
+
+WIDTH = 100
+PLATFORM_NAMES = {"vm": "virtual machines", "container": "containers", "hybrid": "hybrid (VMs and containers)"}
+PLATFORM_COLOURS = {"vm": "magenta", "container": "cyan", "hybrid": "yellow"}
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, **kwargs: object) -> str:
+        return click.style(text, **kwargs) if self.color else text  # type: ignore[arg-type]
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+
+
+def _effect(effect: Effect) -> str:
+    parts = [f"{p} {points:+d}" for p, points in effect.score.items()]
+    parts += [f"forbids {p}" for p in effect.forbid]
+    return ", ".join(parts)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return "unset" if value is None else str(value)
+
+
+def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "") -> list[str]:
+    colour = PLATFORM_COLOURS[result.platform]
+    lines = [
+        f"{indent}{s(result.name, bold=True)}: "
+        f"{s(PLATFORM_NAMES[result.platform], fg=colour, bold=True)}  (confidence {result.confidence})",
+        f"{indent}  scores: " + " · ".join(f"{p} {result.scores[p]}" for p in PLATFORMS),
+        "",
+        f"{indent}{s('Why', bold=True)}",
+    ]
+    if not result.rationale:
+        lines.append(f"{indent}  No rule favoured it; it won the tie-break.")
+    for reason in result.rationale:
+        effect = _effect(reason.effect)
+        lines.append(f"{indent}  + {reason.title} [{reason.rule}]" + (f"  {s(effect, dim=True)}" if effect else ""))
+        lines += _wrap(reason.because, indent + "    ")
+        lines += [f"{indent}    {s(str(link), fg='blue')}" for link in reason.links]
+    lines += ["", f"{indent}{s('Why not the others', bold=True)}"]
+    for alternative in result.alternatives:
+        state = "forbidden" if alternative.forbidden else f"score {alternative.score}"
+        lines.append(f"{indent}  - {PLATFORM_NAMES[alternative.platform]} ({state})")
+        if not alternative.why_not:
+            lines.append(f"{indent}      scores tie; nothing counted against it")
+        for why in alternative.why_not:
+            lines += _wrap(f"[{why.rule}] {why.because}", indent + "      ")
+    if result.technologies:
+        lines += ["", f"{indent}{s('Technologies', bold=True)}"]
+        lines += [f"{indent}  {t.name} — {t.role}" for t in result.technologies]
+    if result.notes:
+        lines += ["", f"{indent}{s('Notes', bold=True)}"]
+        for note in result.notes:
+            lines += _wrap(f"{note.note} [{note.rule}]", indent + "  ")
+    if result.capacity is not None:
+        lines += ["", f"{indent}{s('Capacity', bold=True)}", *_wrap(result.capacity.explanation, indent + "  ")]
+    if result.assumptions:
+        lines += ["", f"{indent}{s('Assumed defaults', bold=True)} (set them if they are wrong)"]
+        lines += [
+            f"{indent}  {a.field} = {_show(a.value)}  (used by {', '.join(a.rules)})" for a in result.assumptions
+        ]
+    if result.flips:
+        lines += ["", f"{indent}{s('What would change the answer', bold=True)}"]
+        for flip in result.flips:
+            change = flip.change
+            what = (
+                f"{change.field}: {_show(change.from_)} -> {_show(change.to)}"
+                if change is not None
+                else "no change of one field"
+            )
+            lines.append(f"{indent}  {flip.platform:<9} {what}")
+    return lines
+
+
+def _summary(results: Sequence[Recommendation]) -> list[str]:
+    width = max(len("name"), *(len(r.name) for r in results))
+    header = f"{'name':<{width}}  {'platform':<9}  {'confidence':<10}  " + "  ".join(f"{p:>9}" for p in PLATFORMS)
+    rows = [
+        f"{r.name:<{width}}  {r.platform:<9}  {r.confidence:<10}  " + "  ".join(f"{r.scores[p]:>9}" for p in PLATFORMS)
+        for r in results
+    ]
+    counts = ", ".join(f"{sum(r.platform == p for r in results)} {p}" for p in PLATFORMS)
+    return ["Portfolio", header, *rows, f"{len(results)} workloads: {counts}"]
+
+
+def as_text(results: Sequence[Recommendation], color: bool = False) -> str:
+    """Each result in full, then a portfolio table when there are several."""
+    s = _Style(color)
+    lines: list[str] = []
+    for result in results:
+        lines += _body(result, s)
+        for component in result.components:
+            lines += ["", f"  {s('Component', bold=True)}"]
+            lines += _body(component, s, indent="    ")
+        ruleset = result.ruleset
+        lines += ["", s(f"rules {ruleset.version}, {ruleset.rules} rules, {ruleset.digest}", dim=True), "", ""]
+    if len(results) > 1:
+        lines += _summary(results)
+    return "\n".join(lines).rstrip("\n") + "\n"

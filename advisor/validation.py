@@ -1,0 +1,146 @@
+"""Turn pydantic's validation errors into messages that name the field and say what is allowed.
+
+`host.os: 'solaris' is not one of linux, windows, macos` reads better than pydantic's default, and the
+same wording serves the CLI, the API's problem details and rule files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from advisor.errors import FieldError
+from advisor.yamlio import Lines
+
+_PATTERN_MEANINGS = {
+    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$": (
+        "is not a DNS label: use 1 to 63 lowercase letters, digits and '-', starting and ending with a "
+        "letter or digit"
+    ),
+    r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$": (
+        "is not a tag: use 1 to 63 letters, digits and '._:/-', starting with a letter or digit"
+    ),
+    r"^[a-z][a-z0-9.\-]{0,39}$": "is not an osinfo short-id such as ubuntu24.04, debian12 or win2k22",
+    r"^[a-z0-9][a-z0-9._-]{0,127}$": "is not a rule id: use lowercase letters, digits and '._-'",
+}
+
+
+def _quoted_choices(expected: str) -> list[str]:
+    return re.findall(r"'([^']*)'", expected)
+
+
+def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
+    """Find the model class inside an annotation such as `Host | None` or `list[Component]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _unwrap_model(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, types.UnionType):
+        return None
+    return None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Names of the fields allowed where `loc` points (for did-you-mean on an unknown key)."""
+    current: type[BaseModel] | None = model
+    for step in loc:
+        if current is None:
+            return []
+        if isinstance(step, str) and step in current.model_fields:
+            current = _unwrap_model(current.model_fields[step].annotation)
+        elif isinstance(step, str):
+            aliases = {f.alias: f for f in current.model_fields.values() if f.alias}
+            if step in aliases:
+                current = _unwrap_model(aliases[step].annotation)
+    if current is None:
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
+    """One plain sentence for one pydantic error, naming the allowed values where there is a list."""
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        key = error["loc"][-1] if error["loc"] else ""
+        allowed = _fields_at(model, tuple(error["loc"][:-1])) if model else []
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        listing = f"; allowed: {', '.join(allowed)}" if allowed and not close else ""
+        return f"unknown field{hint}{listing}"
+    if kind in ("literal_error", "enum"):
+        choices = _quoted_choices(str(ctx.get("expected", "")))
+        return f"{value!r} is not one of {', '.join(choices)}"
+    if kind == "string_pattern_mismatch":
+        meaning = _PATTERN_MEANINGS.get(ctx.get("pattern", ""))
+        return f"{value!r} {meaning}" if meaning else f"{value!r} does not match {ctx.get('pattern')}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    message = error["msg"]
+    message = message[0].lower() + message[1:] if message else kind
+    if kind.endswith("_type") or kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{message}, got {value!r}"
+    return message
+
+
+def display_loc(loc: tuple[Any, ...]) -> str:
+    """`('when', 'all', 1, 'host.os')` -> `when.all[1].host.os`."""
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out = f"{out}.{step}" if out else str(step)
+    return out
+
+
+def locate(data: Any, loc: tuple[Any, ...], lines: Lines | None = None) -> tuple[tuple[Any, ...], int | None]:
+    """Follow pydantic's `loc` into the data: the steps really in the data, and the deepest line known.
+
+    Steps that are not in the data are pydantic's union tags and are dropped, except a last step
+    (a missing field's name), which is kept so the message names it.
+    """
+    kept: list[Any] = []
+    line = lines.starts.get(id(data)) if lines is not None else None
+    current = data
+    for index, step in enumerate(loc):
+        present = (isinstance(current, dict) and step in current) or (
+            isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current)
+        )
+        if present:
+            if lines is not None:
+                line = lines.line_of(current, step) or line
+            kept.append(step)
+            current = current[step]
+        elif index == len(loc) - 1 and step not in ("leaf", "rule", "disabled"):
+            kept.append(step)
+    return tuple(kept), line
+
+
+def field_errors(
+    exc: ValidationError,
+    model: type[BaseModel] | None = None,
+    *,
+    data: Any = None,
+    lines: Lines | None = None,
+    file: str | None = None,
+) -> list[FieldError]:
+    """Convert a ValidationError into FieldErrors; given the raw data (and its Lines), name lines too."""
+    found = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        line = None
+        if data is not None:
+            loc, line = locate(data, loc, lines)
+        found.append(FieldError(loc=display_loc(loc), msg=describe(error, model), file=file, line=line))
+    return found
