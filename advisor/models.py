@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
@@ -138,14 +138,15 @@ class WorkloadProfile(Closed):
     delivery: Delivery = Field(default_factory=Delivery)
     components: list[Component] = Field(default_factory=list, max_length=64)
 
-    @model_validator(mode="after")
-    def _component_names_are_unique(self) -> WorkloadProfile:
+    @field_validator("components")
+    @classmethod
+    def _component_names_are_unique(cls, components: list[Component]) -> list[Component]:
         seen: set[str] = set()
-        for component in self.components:
+        for component in components:
             if component.name in seen:
-                raise ValueError(f"components: the name '{component.name}' is used twice")
+                raise ValueError(f"the name '{component.name}' is used twice")
             seen.add(component.name)
-        return self
+        return components
 
     def component_profile(self, component: Component) -> WorkloadProfile:
         """Return the effective profile of one component: its own sections, the rest inherited."""

@@ -86,9 +86,11 @@ def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str
         return f"{value!r} {meaning}" if meaning else f"{value!r} does not match {ctx.get('pattern')}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
+    if kind == "too_long" and isinstance(value, dict):
+        return "write one field per condition and combine several with all: [...]"
     message = error["msg"]
     message = message[0].lower() + message[1:] if message else kind
-    if kind.endswith("_type") or kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+    if value is not None and not isinstance(value, (dict, list)) or kind.endswith("_type"):
         return f"{message}, got {value!r}"
     return message
 
@@ -122,7 +124,7 @@ def locate(data: Any, loc: tuple[Any, ...], lines: Lines | None = None) -> tuple
                 line = lines.line_of(current, step) or line
             kept.append(step)
             current = current[step]
-        elif index == len(loc) - 1 and step not in ("leaf", "rule", "disabled"):
+        elif index == len(loc) - 1:
             kept.append(step)
     return tuple(kept), line
 

@@ -306,7 +306,8 @@ def _flips(rules: Sequence[CompiledRule], facts: Facts, matched: Sequence[Compil
                 by_field[leaf.path].append(compiled)
             values = sorted(leaf.operand, key=repr) if isinstance(leaf.operand, frozenset) else [leaf.operand]
             constants.setdefault(leaf.path, []).extend(v for v in values if v is not None)
-    best: dict[str, tuple[float, int, Change]] = {}
+    # Ranked by: host fields last (the host is usually a given), then the size of the step, then field order.
+    best: dict[str, tuple[tuple[bool, float, int], Change]] = {}
     order = FLIP_ORDER
     for path in sorted(by_field, key=order.__getitem__):
         reading = by_field[path]
@@ -322,12 +323,10 @@ def _flips(rules: Sequence[CompiledRule], facts: Facts, matched: Sequence[Compil
                 continue
             if platform == winner:
                 continue
-            key = (cost, order[path])
-            if platform not in best or key < best[platform][:2]:
-                best[platform] = (cost, order[path], Change(field=path, from_=current, to=value))
-    return [
-        Flip(platform=p, change=best[p][2] if p in best else None) for p in PLATFORMS if p != winner
-    ]
+            key = (path.startswith("host."), cost, order[path])
+            if platform not in best or key < best[platform][0]:
+                best[platform] = (key, Change(field=path, from_=current, to=value))
+    return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != winner]
 
 
 def _hashable(value: Any) -> Any:

@@ -128,7 +128,8 @@ def _leaf(raw: dict[str, Any], loc: tuple[Any, ...], leaves: list[Leaf]) -> Chec
         raise ConditionProblem(loc, f"'{path}': unknown operator '{op_name}'{hint}")
     op = OPERATORS[op_name]
     if not op.fits(spec):
-        kind = f"a list field ({spec.describe()})" if spec.many else spec.describe()
+        kind = {"enum": "a choice", "bool": "true or false", "number": "a number", "string": "text"}[spec.kind]
+        kind = f"a list ({spec.describe()})" if spec.many else kind
         shorthand = " (a bare value means eq)" if not isinstance(test, dict) else ""
         raise ConditionProblem(
             loc,

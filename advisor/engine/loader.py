@@ -74,10 +74,25 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in RULE_SUFFIXES)
 
 
+_TAGS = frozenset({"leaf", "rule", "disabled"})
+_COMBINATORS = frozenset({"all", "any", "not"})
+
+
+def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's discriminated-union tags from an error location (`when.all.all[0]` -> `when.all[0]`)."""
+    kept: list[Any] = []
+    for index, step in enumerate(loc):
+        following = loc[index + 1] if index + 1 < len(loc) else None
+        if step in _TAGS or (step in _COMBINATORS and following == step):
+            continue
+        kept.append(step)
+    return tuple(kept)
+
+
 def _problems_from_validation(exc: ValidationError, data: Any, lines: Any, file: str) -> list[RuleProblem]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
+        loc = _without_tags(tuple(error["loc"]))
         rule_id = None
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             raw = data.get("rules", [])[loc[1]] if isinstance(data, dict) else None
@@ -86,7 +101,7 @@ def _problems_from_validation(exc: ValidationError, data: Any, lines: Any, file:
         inner = kept[2:] if rule_id is not None else kept
         where = display_loc(inner)
         model = Rule if rule_id is not None else RuleFile
-        message = describe({**error, "loc": tuple(error["loc"])[2:] if rule_id else error["loc"]}, model)
+        message = describe({**error, "loc": loc[2:] if rule_id else loc}, model)
         problems.append(RuleProblem(file, line, rule_id, f"{where}: {message}" if where else message))
     return problems
 

@@ -1,0 +1,222 @@
+"""Deciding: scores sum, forbids drop platforms out, the margin sets confidence, and every part explains."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.engine.decide import recommend
+from advisor.engine.loader import load_rules
+from advisor.errors import NoPlatformFits
+from advisor.models import WorkloadProfile
+from advisor.output.data import as_json
+from advisor.profiles import parse_profiles
+from tests.conftest import make_profile
+
+
+def rules_yaml(*rules: str) -> str:
+    return "rules:\n" + "".join(rules)
+
+
+def one(rule_id: str, when: str, effects: str, because: str = "Because.") -> str:
+    return (
+        f"  - id: {rule_id}\n    title: {rule_id} title\n    when: {when}\n{effects}"
+        f"    because: {because}\n    links: [https://example.org/{rule_id}]\n"
+    )
+
+
+@pytest.fixture
+def synthetic(write_rules):
+    text = rules_yaml(
+        one("gui-vm", "{workload.gui: true}", "    score: {vm: 4, container: -2}\n"),
+        one("micro", "{workload.architecture: microservices}", "    score: {container: 3, hybrid: 1}\n"),
+        one("strict", "{security.isolation: strict}", "    forbid: [container]\n    score: {hybrid: 1}\n"),
+        one(
+            "tools",
+            "{host.os: linux}",
+            "    suggest:\n      - {name: KVM, role: hypervisor, platforms: [vm, hybrid]}\n"
+            "      - {name: Docker, role: engine, platforms: [container]}\n",
+        ),
+        one("noted", "{scale.instances: {gte: 10}}", "    note: Use an orchestrator.\n    score: {container: 1}\n"),
+        one("all-but-vm", "{workload.kernel: custom}", "    forbid: [container, hybrid]\n"),
+        one("no-vm", "{hardware.gpu: true}", "    forbid: [vm]\n"),
+    )
+    return load_rules([write_rules(text)], builtin=False, use_env=False)
+
+
+def test_scores_are_summed_and_the_highest_wins(synthetic):
+    result = recommend(make_profile(workload={"gui": True, "architecture": "microservices"}), synthetic)
+    assert result.scores == {"vm": 4, "container": 1, "hybrid": 1}
+    assert result.platform == "vm"
+    assert result.confidence == "medium"  # margin 3
+
+
+def test_a_forbidden_platform_drops_out_whatever_its_score(synthetic):
+    profile = make_profile(workload={"architecture": "microservices"}, security={"isolation": "strict"})
+    result = recommend(profile, synthetic)
+    assert result.scores["container"] == 3
+    assert result.platform == "hybrid"
+    container = next(a for a in result.alternatives if a.platform == "container")
+    assert container.forbidden is True
+    assert container.why_not[0].rule == "strict"
+    assert result.rationale[0].rule == "strict"  # a hard constraint is the strongest reason
+
+
+def test_a_tie_goes_to_the_simpler_estate_with_low_confidence(synthetic):
+    result = recommend(make_profile(), synthetic)
+    assert result.scores == {"vm": 0, "container": 0, "hybrid": 0}
+    assert (result.platform, result.confidence) == ("container", "low")
+    assert result.rationale == []
+
+
+def test_only_one_platform_left_is_high_confidence(synthetic):
+    result = recommend(make_profile(workload={"kernel": "custom"}), synthetic)
+    assert (result.platform, result.confidence) == ("vm", "high")
+
+
+def test_when_every_platform_is_forbidden_the_error_names_the_rules(synthetic):
+    with pytest.raises(NoPlatformFits) as caught:
+        recommend(make_profile(workload={"kernel": "custom"}, hardware={"gpu": True}), synthetic)
+    assert str(caught.value) == (
+        "no platform fits this profile: every platform is forbidden "
+        "(vm by no-vm; container by all-but-vm; hybrid by all-but-vm)"
+    )
+
+
+def test_technologies_fit_the_chosen_platform(synthetic):
+    vm = recommend(make_profile(workload={"gui": True}), synthetic)
+    container = recommend(make_profile(workload={"architecture": "microservices"}), synthetic)
+    assert [t.name for t in vm.technologies] == ["KVM"]
+    assert [t.name for t in container.technologies] == ["Docker"]
+    assert vm.technologies[0].because == "Because." and vm.technologies[0].rule == "tools"
+
+
+def test_notes_come_from_matched_rules(synthetic):
+    result = recommend(make_profile(scale={"instances": 10}), synthetic)
+    assert [(n.rule, n.note) for n in result.notes] == [("noted", "Use an orchestrator.")]
+    assert recommend(make_profile(scale={"instances": 9}), synthetic).notes == []
+
+
+def test_assumptions_list_defaults_that_matched_rules_relied_on(synthetic):
+    result = recommend(make_profile(scale={"instances": 10}), synthetic)
+    assert [(a.field, a.value, a.rules) for a in result.assumptions] == []  # host.os and instances were given
+    defaulted = WorkloadProfile.model_validate({"name": "t", "host": {"os": "linux"}, "scale": {}})
+    shipped = load_rules(use_env=False)
+    fields = {a.field for a in recommend(defaulted, shipped).assumptions}
+    assert "security.isolation" in fields and "host.os" not in fields
+
+
+def test_why_not_lists_the_rules_that_counted_against_each_platform(synthetic):
+    result = recommend(make_profile(workload={"gui": True}), synthetic)
+    container = next(a for a in result.alternatives if a.platform == "container")
+    assert [w.rule for w in container.why_not] == ["gui-vm"]
+    assert container.score == -2 and container.forbidden is False
+
+
+def test_flips_name_a_one_field_change_that_really_flips(ruleset):
+    profile = make_profile(workload={"architecture": "microservices"}, scale={"instances": 12})
+    result = recommend(profile, ruleset)
+    assert result.platform == "container"
+    assert {f.platform for f in result.flips} == {"vm", "hybrid"}
+    for flip in result.flips:
+        if flip.change is None:
+            continue
+        section, field = flip.change.field.split(".")
+        data = profile.model_dump()
+        assert data[section][field] == flip.change.from_
+        data[section][field] = flip.change.to
+        assert recommend(WorkloadProfile.model_validate(data), ruleset).platform == flip.platform
+
+
+def test_flips_prefer_the_smallest_step(write_rules):
+    text = rules_yaml(
+        one("base-vm", "{host.os: linux}", "    score: {vm: 2}\n"),
+        one("isolated", "{security.isolation: {in: [high, strict]}}", "    score: {hybrid: 5}\n"),
+        one("many", "{scale.instances: {gte: 10}}", "    score: {container: 5}\n"),
+        one("huge", "{scale.instances: {gte: 500}}", "    score: {container: 9}\n"),
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    result = recommend(make_profile(scale={"instances": 3}), rules)
+    assert result.platform == "vm"
+    changes = {f.platform: f.change.model_dump(by_alias=True) for f in result.flips}
+    assert changes["hybrid"] == {"field": "security.isolation", "from": "standard", "to": "high"}
+    assert changes["container"] == {"field": "scale.instances", "from": 3, "to": 10}
+
+
+def test_a_platform_no_single_change_reaches_has_no_flip(write_rules):
+    text = rules_yaml(one("always-vm", "{host.os: {in: [linux, windows, macos]}}", "    score: {vm: 9}\n"))
+    result = recommend(make_profile(), load_rules([write_rules(text)], builtin=False, use_env=False))
+    assert [(f.platform, f.change) for f in result.flips] == [("container", None), ("hybrid", None)]
+
+
+def test_components_get_one_result_each_and_hybrid_where_they_differ(ruleset):
+    profile = WorkloadProfile.model_validate(
+        {
+            "name": "estate",
+            "host": {"os": "linux", "cpus": 32, "memory_gib": 128},
+            "workload": {"architecture": "microservices"},
+            "scale": {"instances": 12, "elasticity": "bursty"},
+            "components": [
+                {"name": "shop"},
+                {"name": "erp", "workload": {"os": ["windows"], "legacy": True}, "scale": {"instances": 2}},
+            ],
+        }
+    )
+    result = recommend(profile, ruleset)
+    assert [(c.name, c.platform) for c in result.components] == [("shop", "container"), ("erp", "vm")]
+    assert result.platform == "hybrid"
+    assert result.rationale[0].rule == "components"
+    assert "shop on container" in result.rationale[0].because and "erp on vm" in result.rationale[0].because
+    assert result.scores == {p: sum(c.scores[p] for c in result.components) for p in result.scores}
+    assert result.capacity.instances == 14
+    assert result.flips == []
+
+
+def test_components_that_agree_give_their_platform(ruleset):
+    profile = WorkloadProfile.model_validate(
+        {
+            "name": "shop",
+            "host": {"os": "linux"},
+            "workload": {"architecture": "microservices"},
+            "components": [{"name": "web"}, {"name": "api"}],
+        }
+    )
+    assert recommend(profile, ruleset).platform == "container"
+
+
+def test_capacity_follows_the_source_documents_example(ruleset):
+    # 16 GiB / 8 cores; each VM gets 4 GiB and 2 vCPUs (3.5 GiB app + 0.5 GiB Linux guest OS): 4 fit.
+    profile = make_profile(
+        host={"os": "linux", "cpus": 8, "memory_gib": 16}, resources={"cpus": 2, "memory_gib": 3.5}
+    )
+    capacity = recommend(profile, ruleset).capacity
+    assert (capacity.vm.fits, capacity.vm.vcpus_each, capacity.vm.memory_gib_each) == (4, 2, 4)
+    assert capacity.vm.guest_os_overhead_gib == 0.5
+    assert (capacity.container.fits, capacity.container.limited_by) == (4, "cpu")
+    assert "0.5 GiB for its own Linux guest OS" in capacity.explanation
+
+
+def test_capacity_counts_a_windows_guest_os_heavier(ruleset):
+    profile = make_profile(
+        host={"os": "windows", "cpus": 16, "memory_gib": 16}, workload={"os": ["windows"]}, resources={"memory_gib": 2}
+    )
+    capacity = recommend(profile, ruleset).capacity
+    assert capacity.vm.guest_os_overhead_gib == 2
+    assert (capacity.vm.fits, capacity.vm.limited_by) == (4, "memory")
+    assert capacity.container.fits == 8
+
+
+def test_capacity_is_absent_without_the_hosts_size(ruleset):
+    assert recommend(make_profile(), ruleset).capacity is None
+
+
+def test_the_same_profile_gives_byte_identical_json(ruleset):
+    text = "name: t\nhost: {os: linux}\nworkload: {architecture: microservices, gui: true}\n"
+    first = as_json([recommend(parse_profiles(text)[0], ruleset)])
+    second = as_json([recommend(parse_profiles(text)[0], ruleset)])
+    assert first == second
+    assert list(json.loads(first)) == [
+        "name", "platform", "confidence", "scores", "rationale", "alternatives", "technologies", "notes",
+        "capacity", "components", "assumptions", "flips", "ruleset",
+    ]  # fmt: skip
