@@ -42,9 +42,9 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _rule_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--no-builtin-rules", is_flag=True, help="Use only the rules of --rules and ADVISOR_RULES."
-    )(command)
+    command = click.option("--no-builtin-rules", is_flag=True, help="Use only the rules of --rules and ADVISOR_RULES.")(
+        command
+    )
     return click.option(
         "--rules",
         "rule_dirs",
@@ -75,7 +75,7 @@ def cli() -> None:
 @_reports_errors
 def recommend(profiles: tuple[str, ...], fmt: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
     """Recommend a platform for each profile (files, directories, multi-document YAML, or - for stdin)."""
-    stdin_text = click.get_text_stream("stdin").read() if "-" in profiles else None
+    stdin_text = sys.stdin.read() if "-" in profiles else None
     parsed = read_profiles(list(profiles), stdin_text)
     ruleset = _load(rule_dirs, no_builtin_rules)
     results: list[Recommendation] = [recommend_profile(profile, ruleset) for profile in parsed]
@@ -128,9 +128,7 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
 @click.argument("directory", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
 @_rule_options
 @_reports_errors
-def rules_validate(
-    directory: Path | None, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
-) -> None:
+def rules_validate(directory: Path | None, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
     """Check rules load: the shipped ones, plus DIRECTORY layered on top if given."""
     ruleset = _load((*rule_dirs, *([directory] if directory else [])), no_builtin_rules)
     click.echo(f"ok: {len(ruleset.rules)} rules, version {ruleset.version}, {ruleset.digest}")

@@ -19,8 +19,7 @@ from advisor.yamlio import Lines
 
 _PATTERN_MEANINGS = {
     r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$": (
-        "is not a DNS label: use 1 to 63 lowercase letters, digits and '-', starting and ending with a "
-        "letter or digit"
+        "is not a DNS label: use 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
     ),
     r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$": (
         "is not a tag: use 1 to 63 letters, digits and '._:/-', starting with a letter or digit"
@@ -90,7 +89,7 @@ def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str
         return "write one field per condition and combine several with all: [...]"
     message = error["msg"]
     message = message[0].lower() + message[1:] if message else kind
-    if value is not None and not isinstance(value, (dict, list)) or kind.endswith("_type"):
+    if (value is not None and not isinstance(value, (dict, list))) or kind.endswith("_type"):
         return f"{message}, got {value!r}"
     return message
 

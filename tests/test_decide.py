@@ -168,7 +168,10 @@ def test_components_get_one_result_each_and_hybrid_where_they_differ(ruleset):
     assert result.platform == "hybrid"
     assert result.rationale[0].rule == "components"
     assert "shop on container" in result.rationale[0].because and "erp on vm" in result.rationale[0].because
-    assert result.scores == {p: sum(c.scores[p] for c in result.components) for p in result.scores}
+    shop, erp = result.components
+    assert result.scores["vm"] == shop.scores["vm"] + erp.scores["vm"]
+    assert result.scores["hybrid"] == shop.scores["container"] + erp.scores["vm"]
+    assert result.scores["hybrid"] > max(result.scores["vm"], result.scores["container"])
     assert result.capacity.instances == 14
     assert result.flips == []
 
@@ -187,9 +190,7 @@ def test_components_that_agree_give_their_platform(ruleset):
 
 def test_capacity_follows_the_source_documents_example(ruleset):
     # 16 GiB / 8 cores; each VM gets 4 GiB and 2 vCPUs (3.5 GiB app + 0.5 GiB Linux guest OS): 4 fit.
-    profile = make_profile(
-        host={"os": "linux", "cpus": 8, "memory_gib": 16}, resources={"cpus": 2, "memory_gib": 3.5}
-    )
+    profile = make_profile(host={"os": "linux", "cpus": 8, "memory_gib": 16}, resources={"cpus": 2, "memory_gib": 3.5})
     capacity = recommend(profile, ruleset).capacity
     assert (capacity.vm.fits, capacity.vm.vcpus_each, capacity.vm.memory_gib_each) == (4, 2, 4)
     assert capacity.vm.guest_os_overhead_gib == 0.5

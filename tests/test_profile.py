@@ -115,7 +115,7 @@ def test_a_multi_document_file_gives_one_profile_per_document(tmp_path):
 
 def test_directories_give_their_profile_files_in_name_order(tmp_path):
     for name in ("b.yaml", "a.json", "notes.txt"):
-        (tmp_path / name).write_text('{"name": "%s", "host": {"os": "linux"}}' % name[0], encoding="utf-8")
+        (tmp_path / name).write_text(f'{{"name": "{name[0]}", "host": {{"os": "linux"}}}}', encoding="utf-8")
     assert [p.name for p in read_profiles([str(tmp_path)])] == ["a", "b"]
 
 

@@ -126,8 +126,7 @@ BAD_RULES = [
     (
         "link-is-not-a-url",
         HEAD + "    when: {host.os: linux}\n    score: {vm: 1}\n    because: B.\n    links: [see the docs]\n",
-        "org.yaml:7: rule 'r1': links[0]: input should be a valid URL, relative URL without a base, "
-        "got 'see the docs'",
+        "org.yaml:7: rule 'r1': links[0]: input should be a valid URL, relative URL without a base, got 'see the docs'",
     ),
     (
         "bad-id",
@@ -146,7 +145,11 @@ BAD_RULES = [
         + TAIL,
         "org.yaml:8: rule 'r1': duplicate id: already defined on line 2",
     ),
-    ("yaml-syntax", "rules:\n  - id: r1\n    title: [unclosed\n", "org.yaml:4: invalid YAML: did not find expected ',' or ']'"),
+    (
+        "yaml-syntax",
+        "rules:\n  - id: r1\n    title: [unclosed\n",
+        "org.yaml:4: invalid YAML: did not find expected ',' or ']'",
+    ),
     ("not-a-rule-file", "- just\n- a list\n", "org.yaml:1: a rule file is one YAML mapping with a 'rules' list"),
     ("empty-rules", "rules: []\n", "org.yaml:1: rules: list should have at least 1 item after validation, not 0"),
 ]

@@ -45,9 +45,7 @@ GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "other": 1}
 FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "other": "other"}
 # What-if ties go to what a team can change most easily: its own workload before its host.
 FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
-FLIP_ORDER = {
-    path: i for i, path in enumerate(sorted(FIELDS, key=lambda p: FLIP_SECTION_ORDER.index(p.split(".")[0])))
-}
+FLIP_ORDER = {path: i for i, path in enumerate(sorted(FIELDS, key=lambda p: FLIP_SECTION_ORDER.index(p.split(".")[0])))}
 
 
 @dataclass(frozen=True)
@@ -64,25 +62,40 @@ def _score(rule: CompiledRule, platform: str) -> int:
     return getattr(rule.rule.score, platform) if rule.rule.score is not None else 0
 
 
+def _tally(matched: Sequence[CompiledRule]) -> tuple[list[int], list[int]]:
+    """Summed points and forbid counts per platform, in PLATFORMS order."""
+    points, bans = [0, 0, 0], [0, 0, 0]
+    for compiled in matched:
+        for i in (0, 1, 2):
+            points[i] += compiled.points[i]
+            bans[i] += compiled.bans[i]
+    return points, bans
+
+
+_TIE_INDEXES = tuple(PLATFORMS.index(p) for p in TIE_ORDER)
+
+
+def _winner(points: Sequence[int], bans: Sequence[int]) -> int | None:
+    """Index of the winning platform: highest points among those not forbidden, ties in TIE_ORDER."""
+    best = None
+    for i in _TIE_INDEXES:
+        if not bans[i] and (best is None or points[i] > points[best]):
+            best = i
+    return best
+
+
 def outcome_of(matched: Sequence[CompiledRule]) -> Outcome:
     """Sum scores, drop forbidden platforms, pick the winner and the confidence from the margin."""
-    scores = {p: 0 for p in PLATFORMS}
-    forbidden: dict[str, list[str]] = {p: [] for p in PLATFORMS}
-    for compiled in matched:
-        rule = compiled.rule
-        if rule.score is not None:
-            scores["vm"] += rule.score.vm
-            scores["container"] += rule.score.container
-            scores["hybrid"] += rule.score.hybrid
-        for platform in rule.forbid:
-            forbidden[platform].append(rule.id)
-    allowed = [p for p in TIE_ORDER if not forbidden[p]]
-    if not allowed:
+    points, bans = _tally(matched)
+    scores = dict(zip(PLATFORMS, points, strict=True))
+    forbidden = {p: [c.rule.id for c in matched if p in c.rule.forbid] for p in PLATFORMS}
+    best = _winner(points, bans)
+    if best is None:
         detail = "; ".join(f"{p} by {', '.join(forbidden[p])}" for p in PLATFORMS)
         raise NoPlatformFits(f"no platform fits this profile: every platform is forbidden ({detail})")
-    winner = max(allowed, key=lambda p: (scores[p], -TIE_ORDER.index(p)))
-    others = [scores[p] for p in allowed if p != winner]
-    margin = scores[winner] - max(others) if others else math.inf
+    winner = PLATFORMS[best]
+    others = [points[i] for i in range(3) if i != best and not bans[i]]
+    margin = points[best] - max(others) if others else math.inf
     confidence = "high" if margin >= HIGH_MARGIN else "medium" if margin >= MEDIUM_MARGIN else "low"
     return Outcome(scores, forbidden, winner, confidence)
 
@@ -230,8 +243,13 @@ def _capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
             f"{'enough' if ct_enough else 'not enough'} for containers."
         )
         vm = VMCapacity(
-            vcpus_each=None, memory_gib_each=None, guest_os_overhead_gib=_number(overhead), fits=None, limited_by=None,
-            needed=vm_need, enough=vm_enough,
+            vcpus_each=None,
+            memory_gib_each=None,
+            guest_os_overhead_gib=_number(overhead),
+            fits=None,
+            limited_by=None,
+            needed=vm_need,
+            enough=vm_enough,
         )
         container = ContainerCapacity(
             cpus_each=None, memory_gib_each=None, fits=None, limited_by=None, needed=ct_need, enough=ct_enough
@@ -296,36 +314,41 @@ def _in_bounds(spec: Any, value: float) -> bool:
     return not spec.integer or float(value).is_integer()
 
 
-def _flips(rules: Sequence[CompiledRule], facts: Facts, matched: Sequence[CompiledRule], winner: str) -> list[Flip]:
-    by_field: dict[str, list[CompiledRule]] = {}
-    constants: dict[str, list[Any]] = {}
-    for compiled in rules:
-        for leaf in compiled.leaves:
-            by_field.setdefault(leaf.path, [])
-            if not by_field[leaf.path] or by_field[leaf.path][-1] is not compiled:
-                by_field[leaf.path].append(compiled)
-            values = sorted(leaf.operand, key=repr) if isinstance(leaf.operand, frozenset) else [leaf.operand]
-            constants.setdefault(leaf.path, []).extend(v for v in values if v is not None)
+def _flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], winner: str) -> list[Flip]:
+    """For each other platform, the smallest one-field change that makes it win, or None.
+
+    Only the rules that read the changed field are evaluated again; the others keep their result.
+    """
+    points, bans = _tally(matched)
+    was_matched = {id(c) for c in matched}
+    trial = dict(facts)
     # Ranked by: host fields last (the host is usually a given), then the size of the step, then field order.
     best: dict[str, tuple[tuple[bool, float, int], Change]] = {}
-    order = FLIP_ORDER
-    for path in sorted(by_field, key=order.__getitem__):
-        reading = by_field[path]
-        unaffected = [c for c in matched if all(c is not r for r in reading)]
+    for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
+        reading = ruleset.readers[path]
+        base_points, base_bans = list(points), list(bans)
+        for compiled in reading:
+            if id(compiled) in was_matched:
+                for i in (0, 1, 2):
+                    base_points[i] -= compiled.points[i]
+                    base_bans[i] -= compiled.bans[i]
         current = facts[path]
-        uniq = sorted(set(map(_hashable, constants.get(path, []))), key=repr)
-        for cost, value in _candidates(path, current, uniq):
-            trial = dict(facts)
+        for cost, value in _candidates(path, current, ruleset.constants.get(path, [])):
             trial[path] = value
-            try:
-                platform = outcome_of(unaffected + [c for c in reading if c.check(trial)]).platform
-            except NoPlatformFits:  # a change that forbids every platform flips to nothing
+            trial_points, trial_bans = list(base_points), list(base_bans)
+            for compiled in reading:
+                if compiled.check(trial):
+                    for i in (0, 1, 2):
+                        trial_points[i] += compiled.points[i]
+                        trial_bans[i] += compiled.bans[i]
+            index = _winner(trial_points, trial_bans)
+            if index is None or PLATFORMS[index] == winner:  # no change, or nothing left at all
                 continue
-            if platform == winner:
-                continue
-            key = (path.startswith("host."), cost, order[path])
+            platform = PLATFORMS[index]
+            key = (path.startswith("host."), cost, FLIP_ORDER[path])
             if platform not in best or key < best[platform][0]:
                 best[platform] = (key, Change(field=path, from_=current, to=value))
+        trial[path] = current
     return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != winner]
 
 
@@ -348,7 +371,7 @@ def _component(profile: WorkloadProfile, ruleset: RuleSet) -> tuple[ComponentRes
         notes=[Note(rule=c.rule.id, note=c.rule.note) for c in matched if c.rule.note],
         capacity=_capacity([profile]),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
-        flips=_flips(ruleset.rules, facts, matched, outcome.platform),
+        flips=_flips(ruleset, facts, matched, outcome.platform),
     )
     return result, matched
 
@@ -374,7 +397,10 @@ def _system(
 ) -> Recommendation:
     platforms = sorted({r.platform for r in results}, key=PLATFORMS.index)
     platform = platforms[0] if len(platforms) == 1 else "hybrid"
+    # One platform for the whole system scores the sum of its components' scores there; a hybrid lets each
+    # component run on its own best platform, so it scores the sum of their best scores.
     scores = {p: sum(r.scores[p] for r in results) for p in PLATFORMS}
+    scores["hybrid"] = sum(r.scores[r.platform] for r in results)
     confidence = min((r.confidence for r in results), key=CONFIDENCE_ORDER.index)
     by_platform = {p: [r.name for r in results if r.platform == p] for p in platforms}
     summary = "; ".join(f"{', '.join(names)} on {p}" for p, names in by_platform.items())
@@ -383,7 +409,7 @@ def _system(
     else:
         because = (
             f"The components need different platforms ({summary}). One estate that runs VMs and containers "
-            "side by side, or containers inside VMs, is a hybrid."
+            "side by side, or containers inside VMs, is a hybrid: each component gets its own best platform."
         )
     rationale = [
         Reason(rule=SYSTEM_RULE, title="What the components need", because=because, effect=Effect(), links=SYSTEM_LINKS)
@@ -403,7 +429,9 @@ def _system(
         for r in against:
             top = r.rationale[0] if r.rationale else None
             reason = top.because if top else f"{r.name} scores higher on {r.platform}"
-            why_not.append(WhyNot(rule=top.rule if top else SYSTEM_RULE, because=f"{r.name} runs best on {r.platform}: {reason}"))
+            why_not.append(
+                WhyNot(rule=top.rule if top else SYSTEM_RULE, because=f"{r.name} runs best on {r.platform}: {reason}")
+            )
         forbidden = any(alt.platform == other and alt.forbidden for r in results for alt in r.alternatives)
         alternatives.append(Alternative(platform=other, score=scores[other], forbidden=forbidden, why_not=why_not))
     return Recommendation(

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from advisor.engine.fields import FIELDS, FieldSpec
 from advisor.engine.operators import OPERATORS, operators_for
 from advisor.engine.schema import AllOf, AnyOf, NotOf, Rule
+from advisor.models import PLATFORMS
 
 Facts = dict[str, Any]
 Check = Callable[[Facts], bool]
@@ -47,6 +48,8 @@ class CompiledRule:
     rule: Rule
     check: Check
     leaves: list[Leaf] = field(default_factory=list)
+    points: tuple[int, int, int] = (0, 0, 0)  # score for vm, container, hybrid
+    bans: tuple[int, int, int] = (0, 0, 0)  # 1 where the rule forbids vm, container, hybrid
 
     @property
     def fields(self) -> frozenset[str]:
@@ -54,9 +57,10 @@ class CompiledRule:
         return frozenset(leaf.path for leaf in self.leaves)
 
 
+# Explicit loops, not all()/any() over a generator: this is the hot path and the loop is faster.
 def _all(checks: list[Check]) -> Check:
     def check(facts: Facts) -> bool:
-        for one in checks:
+        for one in checks:  # noqa: SIM110
             if not one(facts):
                 return False
         return True
@@ -66,7 +70,7 @@ def _all(checks: list[Check]) -> Check:
 
 def _any(checks: list[Check]) -> Check:
     def check(facts: Facts) -> bool:
-        for one in checks:
+        for one in checks:  # noqa: SIM110
             if one(facts):
                 return True
         return False
@@ -163,7 +167,10 @@ def compile_rule(rule: Rule) -> CompiledRule:
     """Compile one validated rule; raises ConditionProblem for a leaf that does not fit the model."""
     leaves: list[Leaf] = []
     check = compile_condition(rule.when, ("when",), leaves)
-    return CompiledRule(rule, check, leaves)
+    score = rule.score
+    points = (score.vm, score.container, score.hybrid) if score is not None else (0, 0, 0)
+    bans = tuple(int(p in rule.forbid) for p in PLATFORMS)
+    return CompiledRule(rule, check, leaves, points, bans)  # type: ignore[arg-type]
 
 
 def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:

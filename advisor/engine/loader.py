@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,25 @@ class RuleSet:
     replaced: list[str] = field(default_factory=list)
     disabled: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # rule id -> file it came from
+
+    @cached_property
+    def readers(self) -> dict[str, list[CompiledRule]]:
+        """For each field path some rule reads, the rules that read it (for the what-if search)."""
+        found: dict[str, list[CompiledRule]] = {}
+        for compiled in self.rules:
+            for path in sorted(compiled.fields):
+                found.setdefault(path, []).append(compiled)
+        return found
+
+    @cached_property
+    def constants(self) -> dict[str, list[Any]]:
+        """For each field path, the distinct values rules compare it with, in a stable order."""
+        found: dict[str, set[Any]] = {}
+        for compiled in self.rules:
+            for leaf in compiled.leaves:
+                values = leaf.operand if isinstance(leaf.operand, frozenset) else [leaf.operand]
+                found.setdefault(leaf.path, set()).update(v for v in values if v is not None)
+        return {path: sorted(values, key=repr) for path, values in found.items()}
 
     def get(self, rule_id: str) -> CompiledRule | None:
         """The active rule with this id, if any."""
@@ -139,7 +159,7 @@ def load_file(path: Path) -> list[tuple[Rule | DisabledRule, CompiledRule | None
         try:
             loaded.append((rule, compile_rule(rule)))
         except ConditionProblem as problem:
-            kept, line = locate(data, ("rules", index, *problem.loc), lines)
+            _, line = locate(data, ("rules", index, *problem.loc), lines)
             problems.append(RuleProblem(name, line, rule.id, f"{display_loc(problem.loc[:-1])}: {problem.msg}"))
     if problems:
         raise RuleError(problems)
@@ -158,7 +178,9 @@ def _layer(directory: Path) -> tuple[dict[str, tuple[Rule | DisabledRule, Compil
             continue
         for rule, compiled in entries:
             if rule.id in found:
-                problems.append(RuleProblem(str(path), None, rule.id, f"duplicate id: also defined in {origin[rule.id]}"))
+                problems.append(
+                    RuleProblem(str(path), None, rule.id, f"duplicate id: also defined in {origin[rule.id]}")
+                )
                 continue
             found[rule.id] = (rule, compiled)
             origin[rule.id] = str(path)
@@ -194,7 +216,7 @@ def load_rules(extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, u
         except RuleError as exc:
             problems.extend(exc.problems)
             continue
-        for rule_id, (rule, compiled) in layer.items():
+        for rule_id, (_, compiled) in layer.items():
             if compiled is None:
                 if active.pop(rule_id, None) is None and rule_id not in disabled:
                     problems.append(
@@ -211,10 +233,7 @@ def load_rules(extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, u
     if not active:
         raise RuleError([RuleProblem(", ".join(map(str, layers)) or "(no rule directories)", None, None, "no rules")])
     rules = sorted(active.values(), key=lambda c: c.rule.id)
-    if builtin:
-        version = builtin_rules_version() + ("+local" if len(layers) > 1 else "")
-    else:
-        version = "local"
+    version = builtin_rules_version() + ("+local" if len(layers) > 1 else "") if builtin else "local"
     return RuleSet(
         rules=rules,
         version=version,

@@ -19,7 +19,7 @@ from advisor.engine.loader import RULE_SUFFIXES, RuleSet
 from advisor.errors import InvalidInput, NoPlatformFits, RuleError, RuleProblem
 from advisor.models import Platform
 from advisor.profiles import validate_profile
-from advisor.validation import display_loc, describe, locate
+from advisor.validation import describe, display_loc, locate
 from advisor.yamlio import YAMLSyntaxError, load_all_with_lines
 
 
@@ -141,4 +141,3 @@ def run_rule_tests(ruleset: RuleSet, rules_dir: Path) -> RuleTestReport:
         if missing:
             untested.append(f"rule '{rule_id}' has no case where it {' and none where it '.join(missing)}")
     return RuleTestReport(results, untested)
-

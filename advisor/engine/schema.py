@@ -7,7 +7,7 @@ Leaves are checked against the profile model by the loader (field exists, operat
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AnyUrl,
@@ -72,12 +72,10 @@ def _condition_kind(value: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[NotOf, Tag("not")],
-        Annotated[Leaf, Tag("leaf")],
-    ],
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Leaf, Tag("leaf")],
     Discriminator(
         _condition_kind,
         custom_error_type="condition",
@@ -140,7 +138,7 @@ def _rule_kind(value: Any) -> str:
 
 
 RuleEntry = Annotated[
-    Union[Annotated[Rule, Tag("rule")], Annotated[DisabledRule, Tag("disabled")]],
+    Annotated[Rule, Tag("rule")] | Annotated[DisabledRule, Tag("disabled")],
     Discriminator(_rule_kind),
 ]
 

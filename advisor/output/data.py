@@ -26,6 +26,4 @@ def as_json(results: Sequence[Recommendation], color: bool = False) -> str:
 
 def as_yaml(results: Sequence[Recommendation], color: bool = False) -> str:
     """One YAML document per result, keys in the contract's order."""
-    return yaml.dump_all(
-        [to_data(r) for r in results], Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    return yaml.dump_all([to_data(r) for r in results], Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -75,9 +75,7 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
         lines += ["", f"{indent}{s('Capacity', bold=True)}", *_wrap(result.capacity.explanation, indent + "  ")]
     if result.assumptions:
         lines += ["", f"{indent}{s('Assumed defaults', bold=True)} (set them if they are wrong)"]
-        lines += [
-            f"{indent}  {a.field} = {_show(a.value)}  (used by {', '.join(a.rules)})" for a in result.assumptions
-        ]
+        lines += [f"{indent}  {a.field} = {_show(a.value)}  (used by {', '.join(a.rules)})" for a in result.assumptions]
     if result.flips:
         lines += ["", f"{indent}{s('What would change the answer', bold=True)}"]
         for flip in result.flips:
@@ -91,15 +89,20 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
     return lines
 
 
+def _cell(result: Recommendation, platform: str) -> str:
+    forbidden = any(a.platform == platform and a.forbidden for a in result.alternatives)
+    return f"({result.scores[platform]})" if forbidden else str(result.scores[platform])
+
+
 def _summary(results: Sequence[Recommendation]) -> list[str]:
     width = max(len("name"), *(len(r.name) for r in results))
     header = f"{'name':<{width}}  {'platform':<9}  {'confidence':<10}  " + "  ".join(f"{p:>9}" for p in PLATFORMS)
     rows = [
-        f"{r.name:<{width}}  {r.platform:<9}  {r.confidence:<10}  " + "  ".join(f"{r.scores[p]:>9}" for p in PLATFORMS)
+        f"{r.name:<{width}}  {r.platform:<9}  {r.confidence:<10}  " + "  ".join(f"{_cell(r, p):>9}" for p in PLATFORMS)
         for r in results
     ]
     counts = ", ".join(f"{sum(r.platform == p for r in results)} {p}" for p in PLATFORMS)
-    return ["Portfolio", header, *rows, f"{len(results)} workloads: {counts}"]
+    return ["Portfolio", header, *rows, f"{len(results)} workloads: {counts}", "(n): a rule forbids that platform"]
 
 
 def as_text(results: Sequence[Recommendation], color: bool = False) -> str:

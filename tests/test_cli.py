@@ -1,0 +1,204 @@
+"""The command line: every format, every exit code (0 ok, 1 failure, 2 invalid input), stdin and folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from advisor.cli import cli
+from advisor.models import Recommendation, WorkloadProfile
+from tests.conftest import ROOT
+
+WEB = "name: web\nhost: {os: linux, cpus: 8, memory_gib: 16}\nworkload: {architecture: microservices}\n"
+ERP = "name: erp\nhost: {os: linux}\nworkload: {os: [windows], legacy: true}\n"
+
+
+@pytest.fixture
+def profiles(tmp_path):
+    (tmp_path / "web.yaml").write_text(WEB, encoding="utf-8")
+    (tmp_path / "erp.yaml").write_text(ERP, encoding="utf-8")
+    return tmp_path
+
+
+def test_recommend_prints_the_platform_and_reasons(runner, profiles):
+    result = runner.invoke(cli, ["recommend", str(profiles / "web.yaml")])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first == "web: containers  (confidence high)"
+    assert "Why\n  + Microservices fit containers [microservices]" in result.stdout
+    assert "Why not the others" in result.stdout
+    assert "\x1b[" not in result.stdout  # not a terminal: no colour
+
+
+def test_json_is_the_result_shape_and_validates(runner, profiles):
+    result = runner.invoke(cli, ["recommend", "--format", "json", str(profiles / "erp.yaml")])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    Recommendation.model_validate(data)
+    assert data["platform"] == "vm"
+    assert data["alternatives"][0]["platform"] == "container" and data["alternatives"][0]["forbidden"] is True
+
+
+def test_several_profiles_give_one_result_each_and_a_portfolio_table(runner, profiles):
+    result = runner.invoke(cli, ["recommend", str(profiles)])
+    assert result.exit_code == 0
+    table = result.stdout[result.stdout.index("Portfolio") :].splitlines()
+    assert table[1].split() == ["name", "platform", "confidence", "vm", "container", "hybrid"]
+    assert [row.split()[:2] for row in table[2:4]] == [["erp", "vm"], ["web", "container"]]
+    assert table[4] == "2 workloads: 1 vm, 1 container, 0 hybrid"
+    as_json = json.loads(runner.invoke(cli, ["recommend", "--format", "json", str(profiles)]).stdout)
+    assert [r["name"] for r in as_json] == ["erp", "web"]
+
+
+def test_yaml_and_markdown_formats(runner, profiles):
+    documents = list(yaml.safe_load_all(runner.invoke(cli, ["recommend", "--format", "yaml", str(profiles)]).stdout))
+    assert [d["platform"] for d in documents] == ["vm", "container"]
+    markdown = runner.invoke(cli, ["recommend", "--format", "markdown", str(profiles / "web.yaml")]).stdout
+    assert markdown.startswith("# web\n\n**Platform: containers** (`container`), confidence high.")
+    assert "## Why not the others" in markdown
+
+
+def test_a_multi_document_stream_on_stdin(runner):
+    result = runner.invoke(cli, ["recommend", "--format", "json", "-"], input=WEB + "---\n" + ERP)
+    assert result.exit_code == 0
+    assert [r["platform"] for r in json.loads(result.stdout)] == ["container", "vm"]
+
+
+def test_invalid_profile_exits_2_naming_file_line_and_field(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: web\nhost:\n  os: solaris\n", encoding="utf-8")
+    result = runner.invoke(cli, ["recommend", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {bad}:3: host.os: 'solaris' is not one of linux, windows, macos\n"
+    assert result.stdout == ""
+
+
+def test_a_missing_file_exits_2(runner, tmp_path):
+    result = runner.invoke(cli, ["recommend", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "nope.yaml: cannot read: No such file or directory" in result.stderr
+
+
+def test_broken_rules_exit_2_and_name_the_rule(runner, write_rules, profiles):
+    folder = write_rules("rules:\n  - id: x\n    title: t\n    when: {host.oss: linux}\n    score: {vm: 1}\n"
+                         "    because: b\n    links: [https://example.org]\n")  # fmt: skip
+    result = runner.invoke(cli, ["recommend", "--rules", str(folder), str(profiles / "web.yaml")])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {folder}/org.yaml:4: rule 'x': when: unknown field 'host.oss' (did you mean 'host.os'?)\n"
+    )
+
+
+def test_no_platform_fitting_exits_1(runner, write_rules, profiles):
+    folder = write_rules(
+        "rules:\n  - id: x\n    title: t\n    when: {host.os: linux}\n    forbid: [vm, container]\n"
+        "    because: b\n    links: [https://example.org]\n"
+        "  - id: y\n    title: t\n    when: {host.os: linux}\n    forbid: [hybrid]\n"
+        "    because: b\n    links: [https://example.org]\n"
+    )
+    result = runner.invoke(cli, ["recommend", "--no-builtin-rules", "--rules", str(folder), str(profiles / "web.yaml")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no platform fits this profile")
+
+
+def test_usage_errors_exit_2(runner):
+    assert runner.invoke(cli, ["recommend"]).exit_code == 2
+    assert runner.invoke(cli, ["recommend", "--format", "pdf", "x.yaml"]).exit_code == 2
+    assert runner.invoke(cli, ["rules", "show", "no-such-rule"]).exit_code == 2
+
+
+def test_rules_list_show_and_validate(runner, ruleset):
+    listing = runner.invoke(cli, ["rules", "list"])
+    assert listing.exit_code == 0
+    assert listing.stdout.splitlines()[0].split()[0] == ruleset.rules[0].rule.id
+    assert f"{len(ruleset.rules)} rules, version {ruleset.version}, {ruleset.digest}" in listing.stdout
+    data = json.loads(runner.invoke(cli, ["rules", "list", "--format", "json"]).stdout)
+    assert data["digest"] == ruleset.digest and len(data["items"]) == len(ruleset.rules)
+    shown = yaml.safe_load(runner.invoke(cli, ["rules", "show", "custom-kernel"]).stdout)
+    assert shown["id"] == "custom-kernel" and shown["file"].endswith("kernel.yaml")
+    assert shown["when"] == {"workload.kernel": "custom"}
+    validate = runner.invoke(cli, ["rules", "validate"])
+    assert validate.exit_code == 0 and validate.stdout.startswith(f"ok: {len(ruleset.rules)} rules")
+
+
+def test_rules_test_reports_failures_and_untested_rules(runner, write_rules):
+    folder = write_rules(
+        "rules:\n  - id: gui\n    title: t\n    when: {workload.gui: true}\n    score: {vm: 5}\n"
+        "    because: b\n    links: [https://example.org]\n"
+    )
+    (folder / "tests").mkdir()
+    (folder / "tests" / "org.yaml").write_text(
+        "cases:\n"
+        "  - name: gui fires\n    profile: {workload: {gui: true}}\n    fires: [gui]\n    platform: vm\n"
+        "  - name: wrong on purpose\n    profile: {workload: {gui: false}}\n    fires: [gui]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["rules", "test", str(folder)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"FAIL {folder / 'tests' / 'org.yaml'}:6: wrong on purpose: expected 'gui' to fire, it did not"
+    assert lines[1] == "UNTESTED rule 'gui' has no case where it does not fire"
+    assert lines[2] == "1 passed, 1 failed, 1 untested"
+
+
+def test_rules_test_refuses_a_bad_test_file(runner, write_rules):
+    folder = write_rules(
+        "rules:\n  - id: gui\n    title: t\n    when: {workload.gui: true}\n    score: {vm: 5}\n"
+        "    because: b\n    links: [https://example.org]\n"
+    )
+    (folder / "tests").mkdir()
+    (folder / "tests" / "org.yaml").write_text("cases:\n  - name: x\n    profile: {}\n    fire: [gui]\n")
+    result = runner.invoke(cli, ["rules", "test", str(folder)])
+    assert result.exit_code == 2
+    assert "org.yaml:4: cases[0].fire: unknown field (did you mean 'fires'?)" in result.stderr
+
+
+def test_shipped_rule_tests_pass(runner):
+    result = runner.invoke(cli, ["rules", "test"])
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+def test_schema_profile_is_the_models_schema(runner):
+    result = runner.invoke(cli, ["schema", "profile"])
+    assert json.loads(result.stdout) == WorkloadProfile.model_json_schema()
+    rules_schema = json.loads(runner.invoke(cli, ["schema", "rules"]).stdout)
+    assert "Rule" in rules_schema["$defs"]
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(profiles):
+    script = (
+        "import sys, click.testing\n"
+        "sys.stdout.isatty = lambda: True\n"
+        "from advisor.cli import main\n"
+        "sys.argv = ['advisor', 'recommend', sys.argv[1]]\n"
+        "main()\n"
+    )
+    env = {**os.environ, "NO_COLOR": ""}
+    env.pop("NO_COLOR")
+    coloured = subprocess.run([sys.executable, "-c", script, str(profiles / "web.yaml")], capture_output=True,
+                              text=True, env=env, check=False)  # fmt: skip
+    assert "\x1b[" in coloured.stdout
+    plain = subprocess.run([sys.executable, "-c", script, str(profiles / "web.yaml")], capture_output=True,
+                           text=True, env={**env, "NO_COLOR": "1"}, check=False)  # fmt: skip
+    assert "\x1b[" not in plain.stdout and plain.stdout.startswith("web: containers")
+
+
+def test_python_dash_m_and_the_script_agree_byte_for_byte_across_hash_seeds(profiles):
+    outputs = set()
+    for seed, command in (("1", [sys.executable, "-m", "advisor"]), ("2", [str(ROOT / ".venv" / "bin" / "advisor")])):
+        if not os.path.exists(command[0]):
+            command = [sys.executable, "-m", "advisor"]
+        run = subprocess.run(
+            [*command, "recommend", "--format", "json", str(profiles)],
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        )
+        outputs.add(run.stdout)
+    assert len(outputs) == 1
