@@ -10,6 +10,7 @@ import click
 from advisor.models import PLATFORMS, ComponentResult, Effect, Recommendation
 
 WIDTH = 100
+WHY_NOT_SHOWN = 3  # the strongest reasons against each alternative; the rest are in json/yaml/markdown
 PLATFORM_NAMES = {"vm": "virtual machines", "container": "containers", "hybrid": "hybrid (VMs and containers)"}
 PLATFORM_COLOURS = {"vm": "magenta", "container": "cyan", "hybrid": "yellow"}
 
@@ -62,8 +63,11 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
         lines.append(f"{indent}  - {PLATFORM_NAMES[alternative.platform]} ({state})")
         if not alternative.why_not:
             lines.append(f"{indent}      scores tie; nothing counted against it")
-        for why in alternative.why_not:
+        for why in alternative.why_not[:WHY_NOT_SHOWN]:
             lines += _wrap(f"[{why.rule}] {why.because}", indent + "      ")
+        hidden = len(alternative.why_not) - WHY_NOT_SHOWN
+        if hidden > 0:
+            lines.append(f"{indent}      ... and {hidden} more (--format json lists them all)")
     if result.technologies:
         lines += ["", f"{indent}{s('Technologies', bold=True)}"]
         lines += [f"{indent}  {t.name} — {t.role}" for t in result.technologies]
