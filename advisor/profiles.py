@@ -11,37 +11,39 @@ from pydantic import ValidationError
 from advisor.errors import FieldError, InvalidInput
 from advisor.models import WorkloadProfile
 from advisor.validation import field_errors
-from advisor.yamlio import Lines, YAMLSyntaxError, load_all_with_lines
+from advisor.yamlio import Lines, YAMLSyntaxError, load_all
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def validate_profile(
-    data: Any, *, lines: Lines | None = None, file: str | None = None, model: type = WorkloadProfile
+    data: Any, *, lines: Lines | None = None, file: str | None = None, document: int = 0
 ) -> WorkloadProfile:
     """Validate already-parsed data as a profile, or raise InvalidInput naming each bad field."""
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "nothing"
-        raise InvalidInput([FieldError("", f"a profile is a mapping of fields, got {kind}", file=file)])
+        line = lines.at(document, ()) if lines is not None else None
+        raise InvalidInput([FieldError("", f"a profile is a mapping of fields, got {kind}", file=file, line=line)])
     try:
-        return model.model_validate(data)
+        return WorkloadProfile.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(field_errors(exc, model, data=data, lines=lines, file=file)) from None
+        errors = field_errors(exc, WorkloadProfile, data=data, lines=lines, file=file, document=document)
+        raise InvalidInput(errors) from None
 
 
 def parse_profiles(text: str, source: str = "<stdin>") -> list[WorkloadProfile]:
     """Parse one or more profiles from YAML (several documents allowed) or JSON text."""
     try:
-        documents, lines = load_all_with_lines(text)
+        documents, lines = load_all(text)
     except YAMLSyntaxError as exc:
         raise InvalidInput([FieldError("", str(exc), file=source, line=exc.line)]) from None
-    documents = [d for d in documents if d is not None]
-    if not documents:
+    present = [(index, data) for index, data in enumerate(documents) if data is not None]
+    if not present:
         raise InvalidInput([FieldError("", "no profile found (the document is empty)", file=source)])
     profiles, problems = [], []
-    for document in documents:
+    for index, data in present:
         try:
-            profiles.append(validate_profile(document, lines=lines, file=source))
+            profiles.append(validate_profile(data, lines=lines, file=source, document=index))
         except InvalidInput as exc:
             problems.extend(exc.errors)
     if problems:

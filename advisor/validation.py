@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
 import typing
 from typing import Any
 
@@ -37,30 +36,20 @@ def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     """Find the model class inside an annotation such as `Host | None` or `list[Component]`."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in typing.get_args(annotation):
-        found = _unwrap_model(arg)
-        if found is not None:
-            return found
-    if isinstance(annotation, types.UnionType):
-        return None
-    return None
+    found = (_unwrap_model(arg) for arg in typing.get_args(annotation))
+    return next((model for model in found if model is not None), None)
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Names of the fields allowed where `loc` points (for did-you-mean on an unknown key)."""
+    """Names (or aliases) of the fields allowed where `loc` points, for did-you-mean on an unknown key."""
     current: type[BaseModel] | None = model
     for step in loc:
         if current is None:
             return []
-        if isinstance(step, str) and step in current.model_fields:
-            current = _unwrap_model(current.model_fields[step].annotation)
-        elif isinstance(step, str):
-            aliases = {f.alias: f for f in current.model_fields.values() if f.alias}
-            if step in aliases:
-                current = _unwrap_model(aliases[step].annotation)
-    if current is None:
-        return []
-    return [f.alias or name for name, f in current.model_fields.items()]
+        by_name = {info.alias or name: info for name, info in current.model_fields.items()}
+        if step in by_name:
+            current = _unwrap_model(by_name[step].annotation)
+    return [] if current is None else [info.alias or name for name, info in current.model_fields.items()]
 
 
 def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
@@ -105,26 +94,26 @@ def display_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def locate(data: Any, loc: tuple[Any, ...], lines: Lines | None = None) -> tuple[tuple[Any, ...], int | None]:
+def locate(
+    data: Any, loc: tuple[Any, ...], lines: Lines | None = None, document: int = 0
+) -> tuple[tuple[Any, ...], int | None]:
     """Follow pydantic's `loc` into the data: the steps really in the data, and the deepest line known.
 
     Steps that are not in the data are pydantic's union tags and are dropped, except a last step
     (a missing field's name), which is kept so the message names it.
     """
     kept: list[Any] = []
-    line = lines.starts.get(id(data)) if lines is not None else None
     current = data
     for index, step in enumerate(loc):
         present = (isinstance(current, dict) and step in current) or (
             isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current)
         )
         if present:
-            if lines is not None:
-                line = lines.line_of(current, step) or line
             kept.append(step)
             current = current[step]
         elif index == len(loc) - 1:
             kept.append(step)
+    line = lines.at(document, tuple(kept)) if lines is not None else None
     return tuple(kept), line
 
 
@@ -135,6 +124,7 @@ def field_errors(
     data: Any = None,
     lines: Lines | None = None,
     file: str | None = None,
+    document: int = 0,
 ) -> list[FieldError]:
     """Convert a ValidationError into FieldErrors; given the raw data (and its Lines), name lines too."""
     found = []
@@ -142,6 +132,6 @@ def field_errors(
         loc = tuple(error["loc"])
         line = None
         if data is not None:
-            loc, line = locate(data, loc, lines)
+            loc, line = locate(data, loc, lines, document)
         found.append(FieldError(loc=display_loc(loc), msg=describe(error, model), file=file, line=line))
     return found

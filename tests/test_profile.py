@@ -65,7 +65,7 @@ def test_every_field_but_name_and_host_os_has_a_documented_default():
             "<t>:3: components: the name 'a' is used twice",
         ),
         ("name: web\nhost: {os: linux\n", "<t>:3: invalid YAML: did not find expected ',' or '}'"),
-        ("- a\n- b\n", "<t>: a profile is a mapping of fields, got list"),
+        ("- a\n- b\n", "<t>:1: a profile is a mapping of fields, got list"),
         ("", "<t>: no profile found (the document is empty)"),
     ],
     ids=[

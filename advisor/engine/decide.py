@@ -352,10 +352,6 @@ def _flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], winn
     return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != winner]
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def _component(profile: WorkloadProfile, ruleset: RuleSet) -> tuple[ComponentResult, list[CompiledRule]]:
     facts = facts_of(profile)
     matched = [c for c in ruleset.rules if c.check(facts)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -32,8 +32,7 @@ class ConditionProblem(ValueError):
         self.msg = msg
 
 
-@dataclass(frozen=True)
-class Leaf:
+class Leaf(NamedTuple):
     """One compiled comparison, kept for explanations and for the what-if search."""
 
     path: str
@@ -41,7 +40,7 @@ class Leaf:
     operand: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class CompiledRule:
     """A rule ready to evaluate: its model, its check, and the fields and leaves it reads."""
 
@@ -109,6 +108,9 @@ def _check_operand(spec: FieldSpec, op_name: str, operand: Any, loc: tuple[Any, 
             if spec.kind == "enum":
                 raise ConditionProblem(loc, f"{where}: {_show(value)} is not one of {', '.join(spec.choices)}")
             raise ConditionProblem(loc, f"{where}: {_show(value)} is not {allowed}")
+    if spec.kind == "enum":  # the model's own choice strings, shared by every rule, compare fastest
+        values = [spec.choices[spec.choices.index(v)] if v is not None else v for v in values]
+        operand = values[0] if kind == "element" else operand
     return frozenset(values) if kind == "elements" else operand
 
 
@@ -141,6 +143,8 @@ def _leaf(raw: dict[str, Any], loc: tuple[Any, ...], leaves: list[Leaf]) -> Chec
             f"use one of {', '.join(operators_for(spec))}",
         )
     operand = _check_operand(spec, op_name, operand, loc)
+    # The model's own path string (not the copy read from YAML), so the facts lookup hits by identity.
+    path = spec.path
     leaves.append(Leaf(path, op_name, operand))
     test_fn = op.test
 

@@ -20,7 +20,7 @@ from advisor.errors import InvalidInput, NoPlatformFits, RuleError, RuleProblem
 from advisor.models import Platform
 from advisor.profiles import validate_profile
 from advisor.validation import describe, display_loc, locate
-from advisor.yamlio import YAMLSyntaxError, load_all_with_lines
+from advisor.yamlio import YAMLSyntaxError, load_all
 
 
 class Case(BaseModel):
@@ -80,7 +80,7 @@ def load_cases(tests_dir: Path) -> list[tuple[str, int | None, Case]]:
     for path in sorted(p for p in tests_dir.iterdir() if p.suffix in RULE_SUFFIXES):
         name = str(path)
         try:
-            documents, lines = load_all_with_lines(path.read_text(encoding="utf-8"))
+            documents, lines = load_all(path.read_text(encoding="utf-8"))
             parsed = CaseFile.model_validate(documents[0] if documents else None)
         except YAMLSyntaxError as exc:
             problems.append(RuleProblem(name, exc.line, None, str(exc)))

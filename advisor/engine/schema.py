@@ -60,14 +60,18 @@ Leaf = Annotated[
 ]
 
 
+_COMBINATORS = frozenset({"all", "any", "not"})
+
+
 def _condition_kind(value: Any) -> str | None:
+    # Called by pydantic for every condition of every rule: the common case (a dict) comes first.
+    if type(value) is dict:
+        if len(value) == 1:
+            for key in value:
+                return key if key in _COMBINATORS else "leaf"
+        return "leaf"  # the leaf's own length check names the problem
     if isinstance(value, BaseModel):
         return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "leaf")
-    if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
-        return key if key in ("all", "any", "not") else "leaf"
-    if isinstance(value, dict):
-        return "leaf"  # the leaf's own length check names the problem
     return None
 
 
