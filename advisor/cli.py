@@ -71,14 +71,17 @@ def cli() -> None:
 @cli.command()
 @click.argument("profiles", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="text", show_default=True)
+@click.option("--explain", is_flag=True, help="Also list every rule considered and why it did or did not match.")
 @_rule_options
 @_reports_errors
-def recommend(profiles: tuple[str, ...], fmt: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
+def recommend(
+    profiles: tuple[str, ...], fmt: str, explain: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
+) -> None:
     """Recommend a platform for each profile (files, directories, multi-document YAML, or - for stdin)."""
     stdin_text = sys.stdin.read() if "-" in profiles else None
     parsed = read_profiles(list(profiles), stdin_text)
     ruleset = _load(rule_dirs, no_builtin_rules)
-    results: list[Recommendation] = [recommend_profile(profile, ruleset) for profile in parsed]
+    results: list[Recommendation] = [recommend_profile(p, ruleset, explained=explain) for p in parsed]
     click.echo(FORMATTERS[fmt](results, _colour() and fmt == "text"), nl=False)
 
 

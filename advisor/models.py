@@ -299,6 +299,14 @@ class Flip(Out):
     change: Change | None
 
 
+class Considered(Out):
+    """One rule of the set, whether its condition held, and the parts of the condition that decided it."""
+
+    rule: str
+    matched: bool
+    why: str
+
+
 class RulesetInfo(Out):
     """The rule set a result was computed with."""
 
@@ -321,6 +329,9 @@ class ComponentResult(Out):
     capacity: Capacity | None
     assumptions: list[Assumption]
     flips: list[Flip]
+    considered: list[Considered] | None = Field(
+        default=None, description="Every rule and why it did or did not match; only when asked to explain."
+    )
 
 
 class Recommendation(Out):
@@ -339,3 +350,6 @@ class Recommendation(Out):
     assumptions: list[Assumption]
     flips: list[Flip]
     ruleset: RulesetInfo
+    considered: list[Considered] | None = Field(
+        default=None, description="Every rule and why it did or did not match; only when asked to explain."
+    )

@@ -202,3 +202,12 @@ def test_python_dash_m_and_the_script_agree_byte_for_byte_across_hash_seeds(prof
         )
         outputs.add(run.stdout)
     assert len(outputs) == 1
+
+
+def test_explain_lists_every_rule_considered(runner, profiles, ruleset):
+    result = runner.invoke(cli, ["recommend", "--explain", str(profiles / "web.yaml")])
+    assert result.exit_code == 0
+    section = result.stdout[result.stdout.index("Rules considered") :].splitlines()
+    assert section[0].startswith("Rules considered (") and section[0].endswith(" not)")
+    assert "  + microservices: workload.architecture is microservices" in section
+    assert "  - gui-application: workload.gui is false, not equal to true" in section

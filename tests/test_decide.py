@@ -221,3 +221,45 @@ def test_the_same_profile_gives_byte_identical_json(ruleset):
         "name", "platform", "confidence", "scores", "rationale", "alternatives", "technologies", "notes",
         "capacity", "components", "assumptions", "flips", "ruleset",
     ]  # fmt: skip
+
+
+def test_explained_results_say_why_each_rule_did_or_did_not_match(write_rules):
+    text = rules_yaml(
+        one(
+            "nested",
+            "{all: [{host.os: linux}, {any: [{scale.instances: {gte: 10}}, {not: {workload.gui: false}}]}]}",
+            "    score: {vm: 1}\n",
+        ),
+        one("plain", "{workload.os: {contains: windows}}", "    score: {vm: 1}\n"),
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    result = recommend(make_profile(scale={"instances": 3}), rules, explained=True)
+    assert [(c.rule, c.matched, c.why) for c in result.considered] == [
+        (
+            "nested",
+            False,
+            "scale.instances is 3, not at least 10; workload.gui is false, which the rule excludes",
+        ),
+        ("plain", False, "workload.os is [linux], not containing windows"),
+    ]
+    matched = recommend(make_profile(scale={"instances": 12}), rules, explained=True).considered[0]
+    assert (matched.matched, matched.why) == (True, "host.os is linux and scale.instances is 12")
+
+
+def test_explanations_agree_with_evaluation_for_every_shipped_rule(ruleset):
+    for name in ("checkout", "erp"):
+        profile = make_profile(workload={"os": ["windows"], "legacy": True}) if name == "erp" else make_profile()
+        result = recommend(profile, ruleset, explained=True)
+        fired = {r.rule for r in result.rationale}
+        considered = {c.rule: c.matched for c in result.considered}
+        assert len(considered) == len(ruleset.rules)
+        assert all(considered[rule] for rule in fired)
+
+
+def test_the_contract_shape_has_no_explanations_unless_asked(ruleset):
+    import json
+
+    plain = json.loads(as_json([recommend(make_profile(), ruleset)]))
+    explained = json.loads(as_json([recommend(make_profile(), ruleset, explained=True)]))
+    assert "considered" not in plain
+    assert list(explained)[-1] == "considered" and list(explained)[:-1] == list(plain)

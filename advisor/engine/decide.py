@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine.evaluate import CompiledRule, Facts
+from advisor.engine.evaluate import CompiledRule, Facts, explain
 from advisor.engine.fields import FIELDS, ORDERED, defaulted_paths, facts_of
 from advisor.engine.loader import RuleSet
 from advisor.errors import NoPlatformFits
@@ -22,6 +22,7 @@ from advisor.models import (
     Capacity,
     Change,
     ComponentResult,
+    Considered,
     ContainerCapacity,
     Effect,
     Flip,
@@ -352,7 +353,15 @@ def _flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], winn
     return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != winner]
 
 
-def _component(profile: WorkloadProfile, ruleset: RuleSet) -> tuple[ComponentResult, list[CompiledRule]]:
+def _considered(rules: Sequence[CompiledRule], facts: Facts) -> list[Considered]:
+    """Every rule, matched ones first, each with the parts of its condition that decided it."""
+    found = [Considered(rule=c.rule.id, matched=ok, why=why) for c in rules for ok, why in [explain(c, facts)]]
+    return sorted(found, key=lambda c: (not c.matched, c.rule))
+
+
+def _component(
+    profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False
+) -> tuple[ComponentResult, list[CompiledRule]]:
     facts = facts_of(profile)
     matched = [c for c in ruleset.rules if c.check(facts)]
     outcome = outcome_of(matched)
@@ -368,19 +377,25 @@ def _component(profile: WorkloadProfile, ruleset: RuleSet) -> tuple[ComponentRes
         capacity=_capacity([profile]),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
         flips=_flips(ruleset, facts, matched, outcome.platform),
+        considered=_considered(ruleset.rules, facts) if explained else None,
     )
     return result, matched
 
 
-def recommend(profile: WorkloadProfile, ruleset: RuleSet) -> Recommendation:
-    """The recommendation for a profile: one platform, or one per component and hybrid where they differ."""
+def recommend(profile: WorkloadProfile, ruleset: RuleSet, *, explained: bool = False) -> Recommendation:
+    """The recommendation for a profile: one platform, or one per component and hybrid where they differ.
+
+    With `explained`, every result also lists each rule considered and why it did or did not match.
+    """
     info = RulesetInfo(**ruleset.summary())
     if not profile.components:
-        single, _ = _component(profile, ruleset)
+        single, _ = _component(profile, ruleset, explained)
         return Recommendation(**single.__dict__, components=[], ruleset=info)
     parts = [profile.component_profile(c) for c in profile.components]
-    results = [_component(part, ruleset)[0] for part in parts]
-    return _system(profile, parts, results, info)
+    results = [_component(part, ruleset, explained)[0] for part in parts]
+    system = _system(profile, parts, results, info)
+    # Rules are weighed per component; the system itself considers none of its own.
+    return system.model_copy(update={"considered": []}) if explained else system
 
 
 CONFIDENCE_ORDER = ("low", "medium", "high")

@@ -8,7 +8,7 @@ the position inside `when`, so the loader can name the file, line and rule.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -175,6 +175,39 @@ def compile_rule(rule: Rule) -> CompiledRule:
     points = (score.vm, score.container, score.hybrid) if score is not None else (0, 0, 0)
     bans = tuple(int(p in rule.forbid) for p in PLATFORMS)
     return CompiledRule(rule, check, leaves, points, bans)  # type: ignore[arg-type]
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, (list, frozenset, set)):
+        return "[" + ", ".join(_words(v) for v in sorted(value, key=repr)) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf]) -> tuple[bool, str]:
+    if isinstance(node, (AllOf, AnyOf)):
+        children = node.all if isinstance(node, AllOf) else node.any
+        results = [_explain(child, facts, leaves) for child in children]  # every child, to keep leaves in step
+        holds = all(ok for ok, _ in results) if isinstance(node, AllOf) else any(ok for ok, _ in results)
+        deciding = [words for ok, words in results if ok == holds]  # the children that decided the outcome
+        joined = (" and " if holds else "; ").join(deciding)
+        return holds, joined if len(deciding) == 1 else f"({joined})"
+    if isinstance(node, NotOf):
+        ok, words = _explain(node.not_, facts, leaves)
+        return not ok, f"not {words}" if not ok else f"{words}, which the rule excludes"
+    leaf = next(leaves)
+    value = facts[leaf.path]
+    operator = OPERATORS[leaf.op]
+    if operator.test(value, leaf.operand):
+        return True, f"{leaf.path} is {_words(value)}"
+    return False, f"{leaf.path} is {_words(value)}, not {operator.wanted.format(_words(leaf.operand))}"
+
+
+def explain(compiled: CompiledRule, facts: Facts) -> tuple[bool, str]:
+    """Whether the rule's condition holds for these facts, and the leaves that decided it, in words."""
+    holds, words = _explain(compiled.rule.when, facts, iter(compiled.leaves))
+    return holds, words[1:-1] if words.startswith("(") and words.endswith(")") else words
 
 
 def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:

@@ -22,7 +22,7 @@ class Operator:
     test: Callable[[Any, Any], bool]
     operand: str
     applies_to: str  # 'single' (one value), 'list' (a list field) or 'number' (one number)
-    meaning: str
+    wanted: str  # what the rule wants, for explanations: "scale.instances is 3, not <at least 10>"
 
     def fits(self, spec: FieldSpec) -> bool:
         """Can this operator test that field?"""
@@ -44,24 +44,24 @@ def _compare(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
-        Operator("eq", operator.eq, "element", "single", "equals"),
-        Operator("ne", operator.ne, "element", "single", "differs from"),
-        Operator("in", lambda value, operand: value in operand, "elements", "single", "is one of"),
-        Operator("not_in", lambda value, operand: value not in operand, "elements", "single", "is none of"),
-        Operator("contains", operator.contains, "element", "list", "contains"),
+        Operator("eq", operator.eq, "element", "single", "equal to {}"),
+        Operator("ne", operator.ne, "element", "single", "other than {}"),
+        Operator("in", lambda value, operand: value in operand, "elements", "single", "one of {}"),
+        Operator("not_in", lambda value, operand: value not in operand, "elements", "single", "none of {}"),
+        Operator("contains", operator.contains, "element", "list", "containing {}"),
         Operator(
             "contains_any",
             lambda value, operand: not operand.isdisjoint(value),
             "elements",
             "list",
-            "contains at least one of",
+            "containing one of {}",
         ),
-        Operator("length_gte", lambda value, operand: len(value) >= operand, "count", "list", "has at least n items"),
-        Operator("length_lte", lambda value, operand: len(value) <= operand, "count", "list", "has at most n items"),
-        Operator("gt", _compare(operator.gt), "number", "number", "is greater than"),
-        Operator("gte", _compare(operator.ge), "number", "number", "is at least"),
-        Operator("lt", _compare(operator.lt), "number", "number", "is less than"),
-        Operator("lte", _compare(operator.le), "number", "number", "is at most"),
+        Operator("length_gte", lambda value, operand: len(value) >= operand, "count", "list", "{} or more items"),
+        Operator("length_lte", lambda value, operand: len(value) <= operand, "count", "list", "{} or fewer items"),
+        Operator("gt", _compare(operator.gt), "number", "number", "more than {}"),
+        Operator("gte", _compare(operator.ge), "number", "number", "at least {}"),
+        Operator("lt", _compare(operator.lt), "number", "number", "less than {}"),
+        Operator("lte", _compare(operator.le), "number", "number", "at most {}"),
     )
 }
 

@@ -13,9 +13,13 @@ from advisor.models import Recommendation
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+# `considered` appears only when an explanation was asked for; otherwise the shape is exactly the contract's.
+_UNEXPLAINED = {"considered": True, "components": {"__all__": {"considered"}}}
+
+
 def to_data(result: Recommendation) -> dict[str, Any]:
     """The result as plain data, keys in the contract's order."""
-    return result.model_dump(mode="json", by_alias=True)
+    return result.model_dump(mode="json", by_alias=True, exclude=_UNEXPLAINED if result.considered is None else None)
 
 
 def as_json(results: Sequence[Recommendation], color: bool = False) -> str:

@@ -57,6 +57,9 @@ def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
             for f in flips
             if f.change is not None
         ]
+    if result.considered:
+        lines += ["", f"{h} Rules considered", "", "| rule | matched | why |", "|---|---|---|"]
+        lines += [f"| `{c.rule}` | {'yes' if c.matched else 'no'} | {_escape(c.why)} |" for c in result.considered]
     return lines
 
 

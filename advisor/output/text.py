@@ -90,6 +90,20 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
                 else "no change of one field"
             )
             lines.append(f"{indent}  {flip.platform:<9} {what}")
+    if result.considered:
+        matched = sum(c.matched for c in result.considered)
+        lines += [
+            "",
+            f"{indent}{s('Rules considered', bold=True)} ({matched} matched, {len(result.considered) - matched} not)",
+        ]
+        for considered in result.considered:
+            mark = "+" if considered.matched else "-"
+            lines += textwrap.wrap(
+                f"{mark} {considered.rule}: {considered.why}",
+                WIDTH,
+                initial_indent=indent + "  ",
+                subsequent_indent=indent + "      ",
+            )
     return lines
 
 
