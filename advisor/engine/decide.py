@@ -1,104 +1,39 @@
-"""Matched rules -> platform, confidence, rationale, why-not, technologies, capacity, assumptions, flips.
+"""Matched rules -> the recommendation: platform, confidence, rationale, why-not, technologies and notes.
 
-Forbidden platforms drop out; the others compete on summed scores. Ties go to the simpler estate
-(container, then vm, then hybrid) and are reported as low confidence; hybrid never wins by a tie.
+The arithmetic of choosing is in scoring.py, capacity in capacity.py and the what-if search in whatif.py;
+this module puts a result together, for one profile or for a system of components.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from advisor.engine.capacity import capacity
 from advisor.engine.evaluate import CompiledRule, Facts, explain
-from advisor.engine.fields import FIELDS, ORDERED, defaulted_paths, facts_of
+from advisor.engine.fields import defaulted_paths, facts_of
 from advisor.engine.loader import RuleSet
-from advisor.errors import NoPlatformFits
+from advisor.engine.scoring import Outcome, outcome_of
+from advisor.engine.whatif import flips
 from advisor.models import (
     PLATFORMS,
     Alternative,
     Assumption,
-    Capacity,
-    Change,
     ComponentResult,
     Considered,
-    ContainerCapacity,
     Effect,
-    Flip,
-    HostSize,
-    Need,
     Note,
     Reason,
     Recommendation,
     RulesetInfo,
     Technology,
-    VMCapacity,
     WhyNot,
     WorkloadProfile,
 )
 
-TIE_ORDER = ("container", "vm", "hybrid")
-HIGH_MARGIN = 6
-MEDIUM_MARGIN = 3
-# Memory a guest OS needs for itself in each VM, by OS family (idle footprints of a server install).
-GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "other": 1}
-FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "other": "other"}
-# What-if ties go to what a team can change most easily: its own workload before its host.
-FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
-FLIP_ORDER = {path: i for i, path in enumerate(sorted(FIELDS, key=lambda p: FLIP_SECTION_ORDER.index(p.split(".")[0])))}
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """Scores and forbids summed over the matched rules, and the platform they choose."""
-
-    scores: dict[str, int]
-    forbidden: dict[str, list[str]]
-    platform: str
-    confidence: str
-
-
-def _score(rule: CompiledRule, platform: str) -> int:
-    return getattr(rule.rule.score, platform) if rule.rule.score is not None else 0
-
-
-def _tally(matched: Sequence[CompiledRule]) -> tuple[list[int], list[int]]:
-    """Summed points and forbid counts per platform, in PLATFORMS order."""
-    points, bans = [0, 0, 0], [0, 0, 0]
-    for compiled in matched:
-        for i in (0, 1, 2):
-            points[i] += compiled.points[i]
-            bans[i] += compiled.bans[i]
-    return points, bans
-
-
-_TIE_INDEXES = tuple(PLATFORMS.index(p) for p in TIE_ORDER)
-
-
-def _winner(points: Sequence[int], bans: Sequence[int]) -> int | None:
-    """Index of the winning platform: highest points among those not forbidden, ties in TIE_ORDER."""
-    best = None
-    for i in _TIE_INDEXES:
-        if not bans[i] and (best is None or points[i] > points[best]):
-            best = i
-    return best
-
-
-def outcome_of(matched: Sequence[CompiledRule]) -> Outcome:
-    """Sum scores, drop forbidden platforms, pick the winner and the confidence from the margin."""
-    points, bans = _tally(matched)
-    scores = dict(zip(PLATFORMS, points, strict=True))
-    forbidden = {p: [c.rule.id for c in matched if p in c.rule.forbid] for p in PLATFORMS}
-    best = _winner(points, bans)
-    if best is None:
-        detail = "; ".join(f"{p} by {', '.join(forbidden[p])}" for p in PLATFORMS)
-        raise NoPlatformFits(f"no platform fits this profile: every platform is forbidden ({detail})")
-    winner = PLATFORMS[best]
-    others = [points[i] for i in range(3) if i != best and not bans[i]]
-    margin = points[best] - max(others) if others else math.inf
-    confidence = "high" if margin >= HIGH_MARGIN else "medium" if margin >= MEDIUM_MARGIN else "low"
-    return Outcome(scores, forbidden, winner, confidence)
+def _score(compiled: CompiledRule, platform: str) -> int:
+    return compiled.points[PLATFORMS.index(platform)]
 
 
 def _effect(compiled: CompiledRule) -> Effect:
@@ -165,192 +100,12 @@ def _technologies(matched: Sequence[CompiledRule], winner: str) -> list[Technolo
     return found
 
 
-def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 2)
-
-
-def _capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
-    """How many instances fit as VMs and as containers; several profiles are components sharing one host."""
-    host = profiles[0].host
-    if host.cpus is None or host.memory_gib is None:
-        return None
-    single = len(profiles) == 1
-    vm_need = Need(cpus=0, memory_gib=0)
-    ct_need = Need(cpus=0, memory_gib=0)
-    overheads = []
-    instances = 0
-    for profile in profiles:
-        families = profile.workload.os
-        overhead = max(GUEST_OS_OVERHEAD_GIB[f] for f in families)
-        overheads.append(overhead)
-        n = profile.scale.instances
-        instances += n
-        res = profile.resources
-        vm_need = Need(
-            cpus=_number(vm_need.cpus + n * math.ceil(res.cpus)),
-            memory_gib=_number(vm_need.memory_gib + n * (res.memory_gib + overhead)),
-        )
-        ct_need = Need(
-            cpus=_number(ct_need.cpus + n * res.cpus), memory_gib=_number(ct_need.memory_gib + n * res.memory_gib)
-        )
-    res = profiles[0].resources
-    overhead = max(overheads)
-
-    def fit(cpus_each: float, memory_each: float) -> tuple[int, str]:
-        by_cpu = math.floor(host.cpus / cpus_each + 1e-9)
-        by_memory = math.floor(host.memory_gib / memory_each + 1e-9)
-        return (by_cpu, "cpu") if by_cpu <= by_memory else (by_memory, "memory")
-
-    if single:
-        vcpus = math.ceil(res.cpus)
-        vm_fits, vm_limit = fit(vcpus, res.memory_gib + overhead)
-        ct_fits, ct_limit = fit(res.cpus, res.memory_gib)
-        family = "/".join(FAMILY_NAMES[f] for f in profiles[0].workload.os)
-        explanation = (
-            f"On a host with {host.cpus} cores and {_number(host.memory_gib)} GiB, each VM holds "
-            f"{vcpus} vCPU and {_number(res.memory_gib + overhead)} GiB ({_number(res.memory_gib)} GiB for the "
-            f"application plus {_number(overhead)} GiB for its own {family} guest OS), so {vm_fits} VMs fit "
-            f"(limited by {vm_limit}). Containers share the host kernel and take only what the application "
-            f"uses: {ct_fits} fit at {_number(res.cpus)} core and {_number(res.memory_gib)} GiB each "
-            f"(limited by {ct_limit}), and idle CPU and memory are shared between them. "
-            f"{instances} instances are expected."
-        )
-        vm = VMCapacity(
-            vcpus_each=vcpus,
-            memory_gib_each=_number(res.memory_gib + overhead),
-            guest_os_overhead_gib=_number(overhead),
-            fits=vm_fits,
-            limited_by=vm_limit,
-            needed=vm_need,
-            enough=vm_fits >= instances,
-        )
-        container = ContainerCapacity(
-            cpus_each=_number(res.cpus),
-            memory_gib_each=_number(res.memory_gib),
-            fits=ct_fits,
-            limited_by=ct_limit,
-            needed=ct_need,
-            enough=ct_fits >= instances,
-        )
-    else:
-        vm_enough = vm_need.cpus <= host.cpus and vm_need.memory_gib <= host.memory_gib
-        ct_enough = ct_need.cpus <= host.cpus and ct_need.memory_gib <= host.memory_gib
-        explanation = (
-            f"All {instances} instances of the {len(profiles)} components together need "
-            f"{_number(vm_need.cpus)} vCPUs and {_number(vm_need.memory_gib)} GiB as VMs (each VM carries its own "
-            f"guest OS) or {_number(ct_need.cpus)} cores and {_number(ct_need.memory_gib)} GiB as containers, on a "
-            f"host with {host.cpus} cores and {_number(host.memory_gib)} GiB: "
-            f"{'enough' if vm_enough else 'not enough'} for VMs, "
-            f"{'enough' if ct_enough else 'not enough'} for containers."
-        )
-        vm = VMCapacity(
-            vcpus_each=None,
-            memory_gib_each=None,
-            guest_os_overhead_gib=_number(overhead),
-            fits=None,
-            limited_by=None,
-            needed=vm_need,
-            enough=vm_enough,
-        )
-        container = ContainerCapacity(
-            cpus_each=None, memory_gib_each=None, fits=None, limited_by=None, needed=ct_need, enough=ct_enough
-        )
-    return Capacity(
-        host=HostSize(cpus=host.cpus, memory_gib=_number(host.memory_gib)),
-        instances=instances,
-        vm=vm,
-        container=container,
-        explanation=explanation,
-    )
-
-
 def _assumptions(matched: Sequence[CompiledRule], facts: Facts, defaulted: frozenset[str]) -> list[Assumption]:
     relied: dict[str, list[str]] = {}
     for compiled in matched:
         for path in sorted(compiled.fields & defaulted):
             relied.setdefault(path, []).append(compiled.rule.id)
     return [Assumption(field=p, value=facts[p], rules=sorted(set(ids))) for p, ids in sorted(relied.items())]
-
-
-# --- What-if: the smallest change of one field that flips the recommendation. ---
-
-
-def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[float, Any]]:
-    """(cost, new value) pairs for one field: the other choices, or the thresholds rules compare with."""
-    spec = FIELDS[path]
-    found: list[tuple[float, Any]] = []
-    if spec.kind in ("enum", "bool") and not spec.many:
-        for index, choice in enumerate(spec.choices):
-            if choice != current:
-                distance = abs(index - spec.choices.index(current)) if path in ORDERED else 1
-                found.append((distance, choice))
-    elif spec.many:
-        pool = list(spec.choices) or [c for c in constants if not isinstance(c, int)] or list(spec.examples)
-        for value in pool:
-            if value not in current:
-                found.append((1, [*current, value]))
-        if spec.kind != "enum" and current:
-            found.append((1, []))
-        elif len(current) > 1:
-            found.extend((1, [v for v in current if v != value]) for value in current)
-    elif spec.kind == "number":
-        for c in constants:
-            for value in (c - 1, c, c + 1):
-                if not _in_bounds(spec, value) or value == current:
-                    continue
-                cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
-                found.append((cost, _number(value)))
-    else:  # free strings: the values rules compare with, or back to unset
-        found.extend((1, c) for c in constants if c != current)
-        if current is not None and spec.optional:
-            found.append((1, None))
-    return found
-
-
-def _in_bounds(spec: Any, value: float) -> bool:
-    if spec.minimum is not None and (value < spec.minimum or (spec.exclusive_minimum and value == spec.minimum)):
-        return False
-    if spec.maximum is not None and value > spec.maximum:
-        return False
-    return not spec.integer or float(value).is_integer()
-
-
-def _flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], winner: str) -> list[Flip]:
-    """For each other platform, the smallest one-field change that makes it win, or None.
-
-    Only the rules that read the changed field are evaluated again; the others keep their result.
-    """
-    points, bans = _tally(matched)
-    was_matched = {id(c) for c in matched}
-    trial = dict(facts)
-    # Ranked by: host fields last (the host is usually a given), then the size of the step, then field order.
-    best: dict[str, tuple[tuple[bool, float, int], Change]] = {}
-    for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
-        reading = ruleset.readers[path]
-        base_points, base_bans = list(points), list(bans)
-        for compiled in reading:
-            if id(compiled) in was_matched:
-                for i in (0, 1, 2):
-                    base_points[i] -= compiled.points[i]
-                    base_bans[i] -= compiled.bans[i]
-        current = facts[path]
-        for cost, value in _candidates(path, current, ruleset.constants.get(path, [])):
-            trial[path] = value
-            trial_points, trial_bans = list(base_points), list(base_bans)
-            for compiled in reading:
-                if compiled.check(trial):
-                    for i in (0, 1, 2):
-                        trial_points[i] += compiled.points[i]
-                        trial_bans[i] += compiled.bans[i]
-            index = _winner(trial_points, trial_bans)
-            if index is None or PLATFORMS[index] == winner:  # no change, or nothing left at all
-                continue
-            platform = PLATFORMS[index]
-            key = (path.startswith("host."), cost, FLIP_ORDER[path])
-            if platform not in best or key < best[platform][0]:
-                best[platform] = (key, Change(field=path, from_=current, to=value))
-        trial[path] = current
-    return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != winner]
 
 
 def _considered(rules: Sequence[CompiledRule], facts: Facts) -> list[Considered]:
@@ -374,9 +129,9 @@ def _component(
         alternatives=_alternatives(matched, outcome),
         technologies=_technologies(matched, outcome.platform),
         notes=[Note(rule=c.rule.id, note=c.rule.note) for c in matched if c.rule.note],
-        capacity=_capacity([profile]),
+        capacity=capacity([profile]),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
-        flips=_flips(ruleset, facts, matched, outcome.platform),
+        flips=flips(ruleset, facts, matched, outcome.platform),
         considered=_considered(ruleset.rules, facts) if explained else None,
     )
     return result, matched
@@ -454,7 +209,7 @@ def _system(
         alternatives=alternatives,
         technologies=_dedupe([t for r in results for t in r.technologies], key=lambda t: t.name),
         notes=_dedupe([n for r in results for n in r.notes], key=lambda n: (n.rule, n.note)),
-        capacity=_capacity(parts),
+        capacity=capacity(parts),
         components=results,
         assumptions=_merge_assumptions([a for r in results for a in r.assumptions]),
         flips=[],

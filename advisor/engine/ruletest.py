@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from advisor.engine.decide import outcome_of
 from advisor.engine.fields import facts_of
 from advisor.engine.loader import RULE_SUFFIXES, RuleSet
+from advisor.engine.scoring import outcome_of
 from advisor.errors import InvalidInput, NoPlatformFits, RuleError, RuleProblem
 from advisor.models import Platform
 from advisor.profiles import validate_profile

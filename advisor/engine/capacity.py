@@ -1,0 +1,116 @@
+"""How many instances fit on the host as VMs and as containers, as the source document's example reasons.
+
+A VM holds a fixed allocation and carries its own guest OS; containers share the host kernel and take only
+what the application uses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from advisor.models import Capacity, ContainerCapacity, HostSize, Need, VMCapacity, WorkloadProfile
+
+# Memory a guest OS needs for itself in each VM, by OS family (idle footprints of a server install).
+GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "other": 1}
+FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "other": "other"}
+
+
+def number(value: float) -> float | int:
+    """A whole number as an int, anything else rounded to two places, so output reads 16 rather than 16.0."""
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
+    """How many instances fit as VMs and as containers; several profiles are components sharing one host."""
+    host = profiles[0].host
+    if host.cpus is None or host.memory_gib is None:
+        return None
+    single = len(profiles) == 1
+    vm_need = Need(cpus=0, memory_gib=0)
+    ct_need = Need(cpus=0, memory_gib=0)
+    overheads = []
+    instances = 0
+    for profile in profiles:
+        families = profile.workload.os
+        overhead = max(GUEST_OS_OVERHEAD_GIB[f] for f in families)
+        overheads.append(overhead)
+        n = profile.scale.instances
+        instances += n
+        res = profile.resources
+        vm_need = Need(
+            cpus=number(vm_need.cpus + n * math.ceil(res.cpus)),
+            memory_gib=number(vm_need.memory_gib + n * (res.memory_gib + overhead)),
+        )
+        ct_need = Need(
+            cpus=number(ct_need.cpus + n * res.cpus), memory_gib=number(ct_need.memory_gib + n * res.memory_gib)
+        )
+    res = profiles[0].resources
+    overhead = max(overheads)
+
+    def fit(cpus_each: float, memory_each: float) -> tuple[int, str]:
+        by_cpu = math.floor(host.cpus / cpus_each + 1e-9)
+        by_memory = math.floor(host.memory_gib / memory_each + 1e-9)
+        return (by_cpu, "cpu") if by_cpu <= by_memory else (by_memory, "memory")
+
+    if single:
+        vcpus = math.ceil(res.cpus)
+        vm_fits, vm_limit = fit(vcpus, res.memory_gib + overhead)
+        ct_fits, ct_limit = fit(res.cpus, res.memory_gib)
+        family = "/".join(FAMILY_NAMES[f] for f in profiles[0].workload.os)
+        explanation = (
+            f"On a host with {host.cpus} cores and {number(host.memory_gib)} GiB, each VM holds "
+            f"{vcpus} vCPU and {number(res.memory_gib + overhead)} GiB ({number(res.memory_gib)} GiB for the "
+            f"application plus {number(overhead)} GiB for its own {family} guest OS), so {vm_fits} VMs fit "
+            f"(limited by {vm_limit}). Containers share the host kernel and take only what the application "
+            f"uses: {ct_fits} fit at {number(res.cpus)} core and {number(res.memory_gib)} GiB each "
+            f"(limited by {ct_limit}), and idle CPU and memory are shared between them. "
+            f"{instances} instances are expected."
+        )
+        vm = VMCapacity(
+            vcpus_each=vcpus,
+            memory_gib_each=number(res.memory_gib + overhead),
+            guest_os_overhead_gib=number(overhead),
+            fits=vm_fits,
+            limited_by=vm_limit,
+            needed=vm_need,
+            enough=vm_fits >= instances,
+        )
+        container = ContainerCapacity(
+            cpus_each=number(res.cpus),
+            memory_gib_each=number(res.memory_gib),
+            fits=ct_fits,
+            limited_by=ct_limit,
+            needed=ct_need,
+            enough=ct_fits >= instances,
+        )
+    else:
+        vm_enough = vm_need.cpus <= host.cpus and vm_need.memory_gib <= host.memory_gib
+        ct_enough = ct_need.cpus <= host.cpus and ct_need.memory_gib <= host.memory_gib
+        explanation = (
+            f"All {instances} instances of the {len(profiles)} components together need "
+            f"{number(vm_need.cpus)} vCPUs and {number(vm_need.memory_gib)} GiB as VMs (each VM carries its own "
+            f"guest OS) or {number(ct_need.cpus)} cores and {number(ct_need.memory_gib)} GiB as containers, on a "
+            f"host with {host.cpus} cores and {number(host.memory_gib)} GiB: "
+            f"{'enough' if vm_enough else 'not enough'} for VMs, "
+            f"{'enough' if ct_enough else 'not enough'} for containers."
+        )
+        vm = VMCapacity(
+            vcpus_each=None,
+            memory_gib_each=None,
+            guest_os_overhead_gib=number(overhead),
+            fits=None,
+            limited_by=None,
+            needed=vm_need,
+            enough=vm_enough,
+        )
+        container = ContainerCapacity(
+            cpus_each=None, memory_gib_each=None, fits=None, limited_by=None, needed=ct_need, enough=ct_enough
+        )
+    return Capacity(
+        host=HostSize(cpus=host.cpus, memory_gib=number(host.memory_gib)),
+        instances=instances,
+        vm=vm,
+        container=container,
+        explanation=explanation,
+    )

@@ -1,0 +1,99 @@
+"""What-if: for each other platform, the smallest change of one field that would make it the answer.
+
+Candidates come from the rules themselves: the other choices of an enum, the other value of a flag, and the
+thresholds numbers are compared with. Only the rules that read the changed field are evaluated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from advisor.engine.capacity import number
+from advisor.engine.evaluate import CompiledRule, Facts
+from advisor.engine.fields import FIELDS, ORDERED
+from advisor.engine.loader import RuleSet
+from advisor.engine.scoring import tally, winning_index
+from advisor.models import PLATFORMS, Change, Flip
+
+# Ties go to what a team can change most easily: its own workload before its host.
+FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
+FLIP_ORDER = {path: i for i, path in enumerate(sorted(FIELDS, key=lambda p: FLIP_SECTION_ORDER.index(p.split(".")[0])))}
+
+
+def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[float, Any]]:
+    """(cost, new value) pairs for one field: the other choices, or the thresholds rules compare with."""
+    spec = FIELDS[path]
+    found: list[tuple[float, Any]] = []
+    if spec.kind in ("enum", "bool") and not spec.many:
+        for index, choice in enumerate(spec.choices):
+            if choice != current:
+                distance = abs(index - spec.choices.index(current)) if path in ORDERED else 1
+                found.append((distance, choice))
+    elif spec.many:
+        pool = list(spec.choices) or [c for c in constants if not isinstance(c, int)] or list(spec.examples)
+        for value in pool:
+            if value not in current:
+                found.append((1, [*current, value]))
+        if spec.kind != "enum" and current:
+            found.append((1, []))
+        elif len(current) > 1:
+            found.extend((1, [v for v in current if v != value]) for value in current)
+    elif spec.kind == "number":
+        for c in constants:
+            for value in (c - 1, c, c + 1):
+                if not _in_bounds(spec, value) or value == current:
+                    continue
+                cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
+                found.append((cost, number(value)))
+    else:  # free strings: the values rules compare with, or back to unset
+        found.extend((1, c) for c in constants if c != current)
+        if current is not None and spec.optional:
+            found.append((1, None))
+    return found
+
+
+def _in_bounds(spec: Any, value: float) -> bool:
+    if spec.minimum is not None and (value < spec.minimum or (spec.exclusive_minimum and value == spec.minimum)):
+        return False
+    if spec.maximum is not None and value > spec.maximum:
+        return False
+    return not spec.integer or float(value).is_integer()
+
+
+def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chosen: str) -> list[Flip]:
+    """For each other platform, the smallest one-field change that makes it win, or None.
+
+    Only the rules that read the changed field are evaluated again; the others keep their result.
+    """
+    points, bans = tally(matched)
+    was_matched = {id(c) for c in matched}
+    trial = dict(facts)
+    # Ranked by: host fields last (the host is usually a given), then the size of the step, then field order.
+    best: dict[str, tuple[tuple[bool, float, int], Change]] = {}
+    for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
+        reading = ruleset.readers[path]
+        base_points, base_bans = list(points), list(bans)
+        for compiled in reading:
+            if id(compiled) in was_matched:
+                for i in (0, 1, 2):
+                    base_points[i] -= compiled.points[i]
+                    base_bans[i] -= compiled.bans[i]
+        current = facts[path]
+        for cost, value in _candidates(path, current, ruleset.constants.get(path, [])):
+            trial[path] = value
+            trial_points, trial_bans = list(base_points), list(base_bans)
+            for compiled in reading:
+                if compiled.check(trial):
+                    for i in (0, 1, 2):
+                        trial_points[i] += compiled.points[i]
+                        trial_bans[i] += compiled.bans[i]
+            index = winning_index(trial_points, trial_bans)
+            if index is None or PLATFORMS[index] == chosen:  # no change, or nothing left at all
+                continue
+            platform = PLATFORMS[index]
+            key = (path.startswith("host."), cost, FLIP_ORDER[path])
+            if platform not in best or key < best[platform][0]:
+                best[platform] = (key, Change(field=path, from_=current, to=value))
+        trial[path] = current
+    return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != chosen]
