@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
@@ -32,9 +32,13 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class Closed(BaseModel):
-    """Base for every profile part: unknown keys are rejected."""
+    """Base for every profile part: unknown keys are rejected, and nothing is coerced.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict: "yes" is not true and "12" is not 12 (YAML already types what it can); NaN and infinity are
+    not sizes.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Host(Closed):
@@ -43,8 +47,15 @@ class Host(Closed):
     os: HostOS = Field(description="Operating system of the host machine. Containers share this kernel.")
     wsl2: bool = Field(False, description="Windows hosts: WSL2 is available, so Linux containers can run too.")
     cpus: int | None = Field(None, ge=1, le=4096, description="Host CPU cores, for capacity planning.")
-    memory_gib: float | None = Field(None, gt=0, le=65536, description="Host memory in GiB, for capacity planning.")
+    memory_gib: float | None = Field(None, ge=0.5, le=65536, description="Host memory in GiB, for capacity planning.")
     cloud: Cloud = Field("none", description="Where the host lives: on premises (none) or a cloud/vSphere estate.")
+
+    @model_validator(mode="after")
+    def _cloud_offers_the_os(self) -> Host:
+        # Of these clouds only AWS (EC2 Mac) and vSphere on Apple hardware rent macOS hosts.
+        if self.os == "macos" and self.cloud in ("azure", "gcp"):
+            raise ValueError(f"cloud: {self.cloud} offers no macOS hosts; use none, aws or vmware")
+        return self
 
 
 class Workload(Closed):
@@ -90,9 +101,9 @@ class Scale(Closed):
 class Resources(Closed):
     """What one instance needs."""
 
-    cpus: float = Field(1, gt=0, le=1024, description="CPU cores per instance.")
-    memory_gib: float = Field(1, gt=0, le=16384, description="Memory per instance in GiB.")
-    disk_gib: float = Field(10, gt=0, le=1_000_000, description="Disk per instance in GiB.")
+    cpus: float = Field(1, ge=0.001, le=1024, description="CPU cores per instance (0.001 is one millicore).")
+    memory_gib: float = Field(1, ge=0.001, le=16384, description="Memory per instance in GiB.")
+    disk_gib: float = Field(10, ge=0.001, le=1_000_000, description="Disk per instance in GiB.")
 
 
 class Hardware(Closed):

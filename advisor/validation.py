@@ -52,6 +52,62 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return [] if current is None else [info.alias or name for name, info in current.model_fields.items()]
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it in YAML terms (null, true, 'text', [a, b]), cut short if long."""
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(shown(v, limit) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {shown(v, limit)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {shown(value)}"
+    if isinstance(value, str):
+        return f"the text {shown(value)}"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+
+
+# What each kind of value should be, by pydantic error type: "should be <this>, got <value>".
+_SHOULD_BE = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping of fields",
+    "model_type": "a mapping of fields",
+    "model_attributes_type": "a mapping of fields",
+    "url_type": "a web address",
+    "url_parsing": "a web address such as https://example.org/page",
+    "url_scheme": "an http or https address",
+}
+_BOUNDS = {
+    "greater_than": ("gt", "more than"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "at most"),
+}
+
+
 def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
     """One plain sentence for one pydantic error, naming the allowed values where there is a list."""
     kind = error["type"]
@@ -68,19 +124,34 @@ def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str
         return f"unknown field{hint}{listing}"
     if kind in ("literal_error", "enum"):
         choices = _quoted_choices(str(ctx.get("expected", "")))
-        return f"{value!r} is not one of {', '.join(choices)}"
+        if not choices:  # a literal true or false
+            return f"should be {str(ctx.get('expected', '')).lower()}, got {shown(value)}"
+        return f"{shown(value)} is not one of {', '.join(choices)}"
     if kind == "string_pattern_mismatch":
         meaning = _PATTERN_MEANINGS.get(ctx.get("pattern", ""))
-        return f"{value!r} {meaning}" if meaning else f"{value!r} does not match {ctx.get('pattern')}"
+        return f"{shown(value)} {meaning}" if meaning else f"{shown(value)} does not match {ctx.get('pattern')}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "too_long" and isinstance(value, dict):
         return "write one field per condition and combine several with all: [...]"
+    if kind in ("too_long", "too_short"):
+        bound = ctx.get("max_length") if kind == "too_long" else ctx.get("min_length")
+        limit = "at most" if kind == "too_long" else "at least"
+        noun = "item" if bound == 1 else "items"
+        return f"should have {limit} {bound} {noun}, got {ctx.get('actual_length', len(value or []))}"
+    if kind in ("string_too_short", "string_too_long"):
+        bound = ctx.get("min_length") if kind == "string_too_short" else ctx.get("max_length")
+        limit = "at least" if kind == "string_too_short" else "at most"
+        return f"should be {limit} {bound} characters long, got {len(value or '')}"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        bound = ctx.get(key)
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"should be {words} {bound}, got {shown(value)}"
+    if kind in _SHOULD_BE:
+        return f"should be {_SHOULD_BE[kind]}, got {_kind_of(value)}"
     message = error["msg"]
-    message = message[0].lower() + message[1:] if message else kind
-    if (value is not None and not isinstance(value, (dict, list))) or kind.endswith("_type"):
-        return f"{message}, got {value!r}"
-    return message
+    return (message[0].lower() + message[1:] if message else kind) + f", got {shown(value)}"
 
 
 def display_loc(loc: tuple[Any, ...]) -> str:

@@ -61,13 +61,37 @@ def _scalar(event: ScalarEvent) -> Any:
     return value
 
 
+# Aliases let a few lines stand for millions of values ("billion laughs"); everything downstream would
+# walk the expanded data, so a document may reuse at most this many values through aliases.
+MAX_ALIASED_VALUES = 100_000
+# Nothing we read nests deeply; a limit keeps hostile input away from recursion anywhere downstream.
+MAX_DEPTH = 100
+_LIST = object()  # marks a list on the stack, where a mapping holds its pending key
+
+
+def _key_error(key: Any, line: int | None) -> YAMLSyntaxError:
+    shown = "null" if key is None else str(key).lower() if isinstance(key, bool) else repr(key)
+    return YAMLSyntaxError(f"invalid YAML: mapping keys must be text, got {shown}", line)
+
+
+def _depth_error(line: int | None) -> YAMLSyntaxError:
+    return YAMLSyntaxError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", line)
+
+
+def _alias_error(line: int | None) -> YAMLSyntaxError:
+    return YAMLSyntaxError(f"invalid YAML: aliases expand to more than {MAX_ALIASED_VALUES:,} values", line)
+
+
 def _fast(text: str) -> list[Any]:
     documents: list[Any] = []
     anchors: dict[str, Any] = {}
-    # One entry per open container: [container, key waiting for its value] (the key is `stack` while none
-    # waits, and None for a list). This loop runs once per YAML event: locals only, no calls per event.
+    sizes: dict[str, int] = {}  # anchor -> how many values it stands for, aliases inside expanded
+    # One entry per open container: [container, pending key, values seen when it opened, its anchor]. The
+    # pending key is `stack` while none waits, and _LIST for a list. This loop runs once per YAML event:
+    # locals only, no calls per event.
     stack: list[list[Any]] = []
     root: Any = None
+    seen = aliased = 0
     resolvers = _RESOLVERS
     parser = _Loader(text)
     try:
@@ -81,8 +105,11 @@ def _fast(text: str) -> list[Any]:
                 elif value[:1] in resolvers:  # a plain scalar that may be a number, a boolean or null
                     plain_decimal = value.isascii() and value.isdigit() and (value[0] != "0" or value == "0")
                     value = int(value) if plain_decimal else _scalar(event)
+                seen += 1
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                stack.pop()
+                closed = stack.pop()
+                if closed[3]:
+                    sizes[closed[3]] = seen - closed[2]
                 continue
             elif kind is MappingStartEvent:
                 value = {}
@@ -90,9 +117,14 @@ def _fast(text: str) -> list[Any]:
                 value = []
             elif kind is AliasEvent:
                 value = anchors[event.anchor]
+                size = sizes.get(event.anchor, 1)
+                seen += size
+                aliased += size
+                if aliased > MAX_ALIASED_VALUES:
+                    raise _alias_error(event.start_mark.line + 1)
             elif kind is DocumentEndEvent:
                 documents.append(root)
-                root, anchors = None, {}
+                root, anchors, aliased = None, {}, 0
                 continue
             else:  # stream and document start
                 continue
@@ -100,11 +132,13 @@ def _fast(text: str) -> list[Any]:
                 anchors[event.anchor] = value
             if stack:
                 top = stack[-1]
-                if top[1] is None:
+                if top[1] is _LIST:
                     top[0].append(value)
                 elif top[1] is stack:
-                    if kind is not ScalarEvent:
-                        raise _Unusual
+                    if type(value) is not str:
+                        if kind is ScalarEvent:
+                            raise _key_error(value, event.start_mark.line + 1)
+                        raise _Unusual  # a complex key: PyYAML's loader says what is wrong with it
                     if value in top[0]:
                         line = event.start_mark.line + 1
                         raise YAMLSyntaxError(f"invalid YAML: the key '{value}' is given twice in one mapping", line)
@@ -115,18 +149,115 @@ def _fast(text: str) -> list[Any]:
             else:
                 root = value
             if kind is MappingStartEvent:
-                stack.append([value, stack])
+                stack.append([value, stack, seen, event.anchor])
             elif kind is SequenceStartEvent:
-                stack.append([value, None])
+                stack.append([value, _LIST, seen, event.anchor])
+            else:
+                continue
+            if len(stack) > MAX_DEPTH:
+                raise _depth_error(event.start_mark.line + 1)
         return documents
     finally:
         parser.dispose()
 
 
-def _syntax_error(exc: yaml.YAMLError) -> YAMLSyntaxError:
+def _checked_nodes(text: str) -> list[yaml.Node]:
+    """Compose the documents as nodes, refusing what the fast path refuses: text keys only, no key twice
+    (merged keys may repeat: overriding them is what merging is for), and no alias explosion."""
+    depth = 0
+    loader = _Loader(text)
+    try:  # composing recurses once per level, so measure the depth from the events first
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _depth_error(event.start_mark.line + 1)
+            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
+    loader = _Loader(text)
+    try:
+        nodes = []
+        while loader.check_node():
+            nodes.append(loader.get_node())
+    finally:
+        loader.dispose()
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) not in sizes:
+            sizes[id(node)] = 1  # a node that contains itself counts once
+            if isinstance(node, MappingNode):
+                sizes[id(node)] = 1 + sum(size(k) + size(v) for k, v in node.value)
+            elif isinstance(node, SequenceNode):
+                sizes[id(node)] = 1 + sum(size(item) for item in node.value)
+        return sizes[id(node)]
+
+    def check(node: yaml.Node, visited: set[int]) -> None:
+        if id(node) in visited:
+            return
+        visited.add(id(node))
+        if isinstance(node, MappingNode):
+            keys: set[Any] = set()
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    check(value_node, visited)
+                    continue
+                key = _CONSTRUCTOR.construct_object(key_node) if isinstance(key_node, ScalarNode) else None
+                if not isinstance(key, str):
+                    raise _key_error(key, key_node.start_mark.line + 1)
+                if key in keys:
+                    message = f"invalid YAML: the key '{key}' is given twice in one mapping"
+                    raise YAMLSyntaxError(message, key_node.start_mark.line + 1)
+                keys.add(key)
+                check(value_node, visited)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                check(item, visited)
+
+    for node in nodes:
+        check(node, set())
+        distinct = len({id(n) for n in _walk_nodes(node)})
+        if size(node) - distinct > MAX_ALIASED_VALUES:
+            raise _alias_error(node.start_mark.line + 1)
+    return nodes
+
+
+def _walk_nodes(node: yaml.Node) -> list[yaml.Node]:
+    """Every distinct node of a document, once each."""
+    found: dict[int, yaml.Node] = {}
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if id(current) in found:
+            continue
+        found[id(current)] = current
+        if isinstance(current, MappingNode):
+            pending.extend(n for pair in current.value for n in pair)
+        elif isinstance(current, SequenceNode):
+            pending.extend(current.value)
+    return list(found.values())
+
+
+def _careful(text: str) -> list[Any]:
+    """PyYAML's safe constructor over checked nodes: merge keys, explicit tags and the rest."""
+    documents = []
+    for node in _checked_nodes(text):
+        constructor = yaml.constructor.SafeConstructor()
+        documents.append(constructor.construct_document(node))
+    return documents
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str) -> YAMLSyntaxError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         return YAMLSyntaxError(f"invalid YAML: {exc.problem or 'invalid YAML'}", mark.line + 1 if mark else None)
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, such as NUL
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return YAMLSyntaxError(f"invalid YAML: the character U+{code:04X} is not allowed", line)
     return YAMLSyntaxError(f"invalid YAML: {exc}", None)
 
 
@@ -150,15 +281,21 @@ class Lines:
 def _line_table(text: str) -> dict[tuple[Any, ...], int]:
     table: dict[tuple[Any, ...], int] = {}
     loader = _Loader(text)
+    visited: set[int] = set()
 
     def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
         table.setdefault(path, node.start_mark.line + 1)
+        if id(node) in visited:  # an aliased node: its inside was mapped where it was defined
+            return
+        visited.add(id(node))
         if isinstance(node, MappingNode):
+            loader.flatten_mapping(node)  # merge keys (<<) become the keys they stand for
             for key_node, value_node in node.value:
                 if isinstance(key_node, ScalarNode):
                     key = loader.construct_object(key_node)
-                    table.setdefault((*path, key), key_node.start_mark.line + 1)
-                    walk(value_node, (*path, key))
+                    if isinstance(key, str):
+                        table.setdefault((*path, key), key_node.start_mark.line + 1)
+                        walk(value_node, (*path, key))
         elif isinstance(node, SequenceNode):
             for index, item in enumerate(node.value):
                 walk(item, (*path, index))
@@ -167,6 +304,7 @@ def _line_table(text: str) -> dict[tuple[Any, ...], int]:
         document = 0
         while loader.check_node():
             walk(loader.get_node(), (document,))
+            visited.clear()
             document += 1
     except yaml.YAMLError:
         pass  # the text did not parse; the lines found so far are all there are
@@ -181,7 +319,7 @@ def load_all(text: str) -> tuple[list[Any], Lines]:
         try:
             documents = _fast(text)
         except (_Unusual, KeyError):  # merge keys, complex keys, explicit tags, unknown aliases
-            documents = list(yaml.load_all(text, Loader=_Loader))
+            documents = _careful(text)
     except yaml.YAMLError as exc:
-        raise _syntax_error(exc) from None
+        raise _syntax_error(exc, text) from None
     return documents, Lines(text)

@@ -48,7 +48,7 @@ def test_every_field_but_name_and_host_os_has_a_documented_default():
         ),
         (
             "name: web\nhost: {os: linux}\nscale:\n  instances: 0\n",
-            "<t>:4: scale.instances: input should be greater than or equal to 1, got 0",
+            "<t>:4: scale.instances: should be at least 1, got 0",
         ),
         ("name: web\nhost: {}\n", "<t>:2: host.os: is required"),
         ("host: {os: linux}\n", "<t>:1: name: is required"),
@@ -58,7 +58,7 @@ def test_every_field_but_name_and_host_os_has_a_documented_default():
         ),
         (
             "name: web\nhost: {os: linux}\nworkload: {ports: [80, 70000]}\n",
-            "<t>:3: workload.ports[1]: input should be less than or equal to 65535, got 70000",
+            "<t>:3: workload.ports[1]: should be at most 65535, got 70000",
         ),
         (
             "name: web\nhost: {os: linux}\ncomponents: [{name: a}, {name: a}]\n",

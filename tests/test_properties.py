@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from advisor.engine.decide import recommend
@@ -25,7 +25,11 @@ def _value(spec):
         low = spec.minimum if spec.minimum is not None else 0
         low = low + (1 if spec.integer else 0.25) if spec.exclusive_minimum else low
         high = min(spec.maximum or 1000, 1000)
-        element = st.integers(int(low), int(high)) if spec.integer else st.floats(low, high).map(lambda x: round(x, 2))
+        element = (
+            st.integers(int(low), int(high))
+            if spec.integer
+            else st.floats(low, high).map(lambda x, low=low: max(low, round(x, 3)))
+        )
     else:
         element = st.sampled_from(list(spec.examples) or ["ubuntu24.04", "win2k22", "debian12"])
     if spec.many:
@@ -41,6 +45,7 @@ def profiles(draw):
             continue
         section, field = path.split(".")
         data.setdefault(section, {})[field] = draw(_value(spec))
+    assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
     return WorkloadProfile.model_validate(data)
 
 

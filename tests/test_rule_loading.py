@@ -71,12 +71,33 @@ BAD_RULES = [
     (
         "bool-field-given-text",
         rule("    when: {workload.gui: 'yes'}\n    score: {vm: 1}\n"),
-        "org.yaml:4: rule 'r1': when: 'workload.gui': 'yes' is not true or false",
+        "org.yaml:4: rule 'r1': when: 'workload.gui': should be true or false, got the text 'yes'",
     ),
     (
         "number-field-given-text",
         rule("    when: {scale.startup_seconds: {lte: ten}}\n    score: {vm: 1}\n"),
-        "org.yaml:4: rule 'r1': when: 'scale.startup_seconds': lte needs a number, got 'ten'",
+        "org.yaml:4: rule 'r1': when: 'scale.startup_seconds': lte needs a finite number, got 'ten'",
+    ),
+    (
+        "threshold-is-not-a-number",
+        rule("    when: {host.cpus: {gt: .nan}}\n    score: {vm: 1}\n"),
+        "org.yaml:4: rule 'r1': when: 'host.cpus': gt needs a finite number, got nan",
+    ),
+    (
+        "value-no-profile-can-hold",
+        rule("    when: {scale.instances: {eq: 2.5}}\n    score: {vm: 1}\n"),
+        "org.yaml:4: rule 'r1': when: 'scale.instances': should be a whole number, got the number 2.5",
+    ),
+    (
+        "list-item-out-of-range",
+        rule("    when: {workload.ports: {contains: 99999}}\n    score: {vm: 1}\n"),
+        "org.yaml:4: rule 'r1': when: 'workload.ports': should be at most 65535, got 99999",
+    ),
+    (
+        "text-that-breaks-the-fields-pattern",
+        rule("    when: {workload.os_id: {eq: Windows Server 2022}}\n    score: {vm: 1}\n"),
+        "org.yaml:4: rule 'r1': when: 'workload.os_id': 'Windows Server 2022' is not an osinfo short-id such as "
+        "ubuntu24.04, debian12 or win2k22",
     ),
     (
         "two-fields-in-one-leaf",
@@ -86,7 +107,7 @@ BAD_RULES = [
     (
         "combinator-needs-a-list",
         rule("    when: {all: {host.os: linux}}\n    score: {vm: 1}\n"),
-        "org.yaml:4: rule 'r1': when.all: input should be a valid list, got {'host.os': 'linux'}",
+        "org.yaml:4: rule 'r1': when.all: should be a list, got a mapping",
     ),
     (
         "missing-because",
@@ -126,7 +147,8 @@ BAD_RULES = [
     (
         "link-is-not-a-url",
         HEAD + "    when: {host.os: linux}\n    score: {vm: 1}\n    because: B.\n    links: [see the docs]\n",
-        "org.yaml:7: rule 'r1': links[0]: input should be a valid URL, relative URL without a base, got 'see the docs'",
+        "org.yaml:7: rule 'r1': links[0]: should be a web address such as https://example.org/page, "
+        "got the text 'see the docs'",
     ),
     (
         "bad-id",
@@ -151,7 +173,7 @@ BAD_RULES = [
         "org.yaml:4: invalid YAML: did not find expected ',' or ']'",
     ),
     ("not-a-rule-file", "- just\n- a list\n", "org.yaml:1: a rule file is one YAML mapping with a 'rules' list"),
-    ("empty-rules", "rules: []\n", "org.yaml:1: rules: list should have at least 1 item after validation, not 0"),
+    ("empty-rules", "rules: []\n", "org.yaml:1: rules: should have at least 1 item, got 0"),
 ]
 
 

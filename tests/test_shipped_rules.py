@@ -15,7 +15,8 @@ PRIMARY_SOURCES = (
     "docs.docker.com", "learn.microsoft.com", "libvirt.org", "www.linux-kvm.org", "kubernetes.io", "katacontainers.io",
     "gvisor.dev", "firecracker-microvm.github.io", "kubevirt.io", "csrc.nist.gov", "docs.aws.amazon.com",
     "cloud.google.com", "www.vmware.com", "developer.apple.com", "docs.podman.io", "man7.org", "docs.kernel.org",
-    "linuxcontainers.org", "docs.nvidia.com", "www.spice-space.org", "docs.freebsd.org",
+    "linuxcontainers.org", "docs.nvidia.com", "www.spice-space.org", "docs.freebsd.org", "docs.getutm.app",
+    "kb.parallels.com",
 )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ the position inside `when`, so the loader can name the file, line and rule.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -18,6 +19,7 @@ from advisor.engine.fields import FIELDS, FieldSpec
 from advisor.engine.operators import OPERATORS, operators_for
 from advisor.engine.schema import AllOf, AnyOf, NotOf, Rule
 from advisor.models import PLATFORMS
+from advisor.validation import shown
 
 Facts = dict[str, Any]
 Check = Callable[[Facts], bool]
@@ -81,33 +83,29 @@ def _not(inner: Check) -> Check:
     return lambda facts: not inner(facts)
 
 
-def _show(value: Any) -> str:
-    return "null" if value is None else repr(value).lower() if isinstance(value, bool) else repr(value)
-
-
 def _check_operand(spec: FieldSpec, op_name: str, operand: Any, loc: tuple[Any, ...]) -> Any:
-    """Validate the value written after an operator; return it in the form the test wants."""
+    """Validate the value written after an operator; return it in the form the test wants.
+
+    Values compared for equality or membership must be values the field can hold, checked by the profile
+    model's own validator: a rule that tests for a value no profile can have would never fire.
+    """
     kind = OPERATORS[op_name].operand
     where = f"'{spec.path}'"
     if kind == "count":
         if not isinstance(operand, int) or isinstance(operand, bool) or operand < 0:
-            raise ConditionProblem(loc, f"{where}: {op_name} needs a whole number of items, got {_show(operand)}")
+            raise ConditionProblem(loc, f"{where}: {op_name} needs a whole number of items, got {shown(operand)}")
         return operand
     if kind == "number":
-        if not isinstance(operand, (int, float)) or isinstance(operand, bool):
-            raise ConditionProblem(loc, f"{where}: {op_name} needs a number, got {_show(operand)}")
+        if not isinstance(operand, (int, float)) or isinstance(operand, bool) or not math.isfinite(operand):
+            raise ConditionProblem(loc, f"{where}: {op_name} needs a finite number, got {shown(operand)}")
         return operand
-    values = operand if kind == "elements" else [operand]
     if kind == "elements" and (not isinstance(operand, list) or not operand):
-        raise ConditionProblem(loc, f"{where}: {op_name} needs a non-empty list, got {_show(operand)}")
+        raise ConditionProblem(loc, f"{where}: {op_name} needs a non-empty list, got {shown(operand)}")
+    values = operand if kind == "elements" else [operand]
     for value in values:
-        if value is None and spec.optional and op_name in ("eq", "ne", "in", "not_in"):
-            continue
-        if not spec.accepts(value):
-            allowed = spec.describe().removeprefix("a list of ")
-            if spec.kind == "enum":
-                raise ConditionProblem(loc, f"{where}: {_show(value)} is not one of {', '.join(spec.choices)}")
-            raise ConditionProblem(loc, f"{where}: {_show(value)} is not {allowed}")
+        problem = spec.check(value)
+        if problem is not None:
+            raise ConditionProblem(loc, f"{where}: {problem}")
     if spec.kind == "enum":  # the model's own choice strings, shared by every rule, compare fastest
         values = [spec.choices[spec.choices.index(v)] if v is not None else v for v in values]
         operand = values[0] if kind == "element" else operand

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import annotated_types
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
+from advisor.validation import describe
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,17 @@ class FieldSpec:
     maximum: float | None = None
     exclusive_minimum: bool = False
     examples: tuple[Any, ...] = ()
+    element: TypeAdapter[Any] | None = None  # validates one value exactly as the profile model would
+
+    def check(self, value: Any) -> str | None:
+        """None when `value` is a value this field can hold (one element of a list field), else why not."""
+        if self.element is None:  # pragma: no cover - every catalogued field has an adapter
+            return None
+        try:
+            self.element.validate_python(value)
+        except ValidationError as exc:
+            return describe(exc.errors(include_url=False)[0])
+        return None
 
     def describe(self) -> str:
         """`a list of linux, windows, bsd, other`, `a number`... for error messages."""
@@ -36,16 +48,6 @@ class FieldSpec:
             self.kind, f"a {self.kind}"
         )
         return f"a list of {base}" if self.many else base
-
-    def accepts(self, value: Any) -> bool:
-        """Does `value` fit one element of this field?"""
-        if self.kind == "enum":
-            return isinstance(value, str) and value in self.choices
-        if self.kind == "bool":
-            return isinstance(value, bool)
-        if self.kind == "number":
-            return isinstance(value, (int, float)) and not isinstance(value, bool)
-        return isinstance(value, str)
 
 
 def _base_type(annotation: Any) -> tuple[Any, bool, bool]:
@@ -66,8 +68,23 @@ def _base_type(annotation: Any) -> tuple[Any, bool, bool]:
             return annotation, many, optional
 
 
+_STRICT = ConfigDict(strict=True, allow_inf_nan=False)
+
+
+def _element_adapter(info: Any, many: bool) -> TypeAdapter[Any]:
+    """A validator for one value of the field: its own constraints, or its list items' constraints."""
+    annotation = info.annotation
+    if many:
+        (annotation,) = (a for a in typing.get_args(annotation) if a is not type(None)) or (annotation,)
+        annotation = typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else annotation
+    elif info.metadata:
+        annotation = Annotated[(annotation, *info.metadata)]
+    return TypeAdapter(annotation, config=_STRICT)
+
+
 def _spec(path: str, info: Any) -> FieldSpec:
     element, many, optional = _base_type(info.annotation)
+    adapter = _element_adapter(info, many)
     bounds: dict[str, Any] = {}
     for meta in info.metadata:
         if isinstance(meta, annotated_types.Ge):
@@ -79,12 +96,12 @@ def _spec(path: str, info: Any) -> FieldSpec:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     examples = tuple(e for example in extra.get("examples", []) for e in example)
     if typing.get_origin(element) is Literal:
-        return FieldSpec(path, "enum", many, typing.get_args(element), optional, examples=examples)
+        return FieldSpec(path, "enum", many, typing.get_args(element), optional, examples=examples, element=adapter)
     if element is bool:
-        return FieldSpec(path, "bool", many, (False, True), optional)
+        return FieldSpec(path, "bool", many, (False, True), optional, element=adapter)
     if element in (int, float):
-        return FieldSpec(path, "number", many, (), optional, integer=element is int, **bounds)
-    return FieldSpec(path, "string", many, (), optional, examples=examples)
+        return FieldSpec(path, "number", many, (), optional, integer=element is int, **bounds, element=adapter)
+    return FieldSpec(path, "string", many, (), optional, examples=examples, element=adapter)
 
 
 def _catalogue(model: type[BaseModel]) -> dict[str, FieldSpec]:

@@ -95,16 +95,20 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in RULE_SUFFIXES)
 
 
-_TAGS = frozenset({"leaf", "rule", "disabled"})
 _COMBINATORS = frozenset({"all", "any", "not"})
 
 
 def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Drop pydantic's discriminated-union tags from an error location (`when.all.all[0]` -> `when.all[0]`)."""
+    """Drop pydantic's discriminated-union tags from an error location (`when.all.all[0]` -> `when.all[0]`).
+
+    The tags are: `rule` or `disabled` right after `rules[i]`, `leaf`, and a combinator name before the
+    field of the same name. A field really called `disabled` is kept.
+    """
     kept: list[Any] = []
     for index, step in enumerate(loc):
         following = loc[index + 1] if index + 1 < len(loc) else None
-        if step in _TAGS or (step in _COMBINATORS and following == step):
+        rule_tag = index == 2 and loc[0] == "rules" and step in ("rule", "disabled")
+        if rule_tag or step == "leaf" or (step in _COMBINATORS and following == step):
             continue
         kept.append(step)
     return tuple(kept)

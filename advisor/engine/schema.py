@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AnyUrl,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
+    HttpUrl,
     StringConstraints,
     Tag,
     model_validator,
@@ -29,7 +29,7 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whi
 class Closed(BaseModel):
     """Base for rule-file models: unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 class AllOf(Closed):
@@ -56,6 +56,8 @@ Leaf = Annotated[
         min_length=1,
         max_length=1,
         description="One field path of the profile mapped to a value (equality) or to {operator: value}.",
+        # all, any and not are combinators, never field paths: this keeps the JSON Schema's oneOf exclusive.
+        json_schema_extra={"propertyNames": {"not": {"enum": ["all", "any", "not"]}}},
     ),
 ]
 
@@ -115,11 +117,13 @@ class Rule(Closed):
     suggest: list[Suggestion] = Field(default_factory=list)
     note: Text | None = None
     because: Text
-    links: list[AnyUrl] = Field(min_length=1)
+    links: list[HttpUrl] = Field(min_length=1)
     disabled: Literal[False] = False
 
     @model_validator(mode="after")
     def _has_an_effect(self) -> Rule:
+        if self.score is not None and not (self.score.vm or self.score.container or self.score.hybrid):
+            raise ValueError("score: give at least one platform points (or leave score out)")
         if self.score is None and not self.forbid and not self.suggest and self.note is None:
             raise ValueError("a rule needs at least one effect: score, forbid, suggest or note")
         if len(set(self.forbid)) == 3:
@@ -138,7 +142,9 @@ class DisabledRule(Closed):
 def _rule_kind(value: Any) -> str:
     if isinstance(value, BaseModel):
         return "disabled" if isinstance(value, DisabledRule) else "rule"
-    return "disabled" if isinstance(value, dict) and value.get("disabled") is True else "rule"
+    # Anything but `disabled: false` (or none) is read as an attempt to switch a rule off, so a mistyped
+    # `disabled: "yes"` is reported on that key rather than as a rule missing its title and reason.
+    return "disabled" if isinstance(value, dict) and value.get("disabled", False) is not False else "rule"
 
 
 RuleEntry = Annotated[
