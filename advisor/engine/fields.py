@@ -75,8 +75,7 @@ def _element_adapter(info: Any, many: bool) -> TypeAdapter[Any]:
     """A validator for one value of the field: its own constraints, or its list items' constraints."""
     annotation = info.annotation
     if many:
-        (annotation,) = (a for a in typing.get_args(annotation) if a is not type(None)) or (annotation,)
-        annotation = typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else annotation
+        annotation = typing.get_args(annotation)[0]  # list[X] -> X; no list field of the profile is optional
     elif info.metadata:
         annotation = Annotated[(annotation, *info.metadata)]
     return TypeAdapter(annotation, config=_STRICT)
