@@ -55,3 +55,24 @@ def test_technology_suggestions_fit_the_host():
 
 def _leaves(compiled):
     return {f"{leaf.path}:{leaf.operand}" for leaf in compiled.leaves if leaf.op == "eq"}
+
+
+def test_the_exported_json_schemas_accept_the_shipped_rules_and_examples_and_refuse_typos():
+    import json
+
+    import jsonschema
+    import yaml
+
+    from advisor.engine.schema import RuleFile
+    from advisor.models import WorkloadProfile
+    from tests.conftest import ROOT
+
+    rules_schema = jsonschema.Draft202012Validator(json.loads(json.dumps(RuleFile.model_json_schema(by_alias=True))))
+    for path in sorted((ROOT / "rules").glob("*.yaml")):
+        assert list(rules_schema.iter_errors(yaml.safe_load(path.read_text()))) == [], path
+    typo = {"rules": [{"id": "x", "title": "t", "when": {"all": [{"host.os": "linux"}]}, "because": "b",
+                       "links": ["https://example.org"], "scores": {"vm": 1}}]}  # fmt: skip
+    assert list(rules_schema.iter_errors(typo))
+    profile_schema = jsonschema.Draft202012Validator(WorkloadProfile.model_json_schema())
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        assert list(profile_schema.iter_errors(yaml.safe_load(path.read_text()))) == [], path
