@@ -78,8 +78,8 @@ def recommend(
     profiles: tuple[str, ...], fmt: str, explain: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
 ) -> None:
     """Recommend a platform for each profile (files, directories, multi-document YAML, or - for stdin)."""
-    stdin_text = sys.stdin.read() if "-" in profiles else None
-    parsed = read_profiles(list(profiles), stdin_text)
+    stdin = sys.stdin.buffer.read() if "-" in profiles else None
+    parsed = read_profiles(list(profiles), stdin)
     ruleset = _load(rule_dirs, no_builtin_rules)
     results: list[Recommendation] = [recommend_profile(p, ruleset, explained=explain) for p in parsed]
     click.echo(FORMATTERS[fmt](results, _colour() and fmt == "text"), nl=False)
@@ -176,4 +176,8 @@ def schema(what: str) -> None:
 
 def main() -> None:
     """Entry point of the `advisor` console script."""
-    cli(prog_name="advisor")
+    try:
+        cli(prog_name="advisor")
+    except OSError as exc:  # the output could not be written: a full disk, a closed pipe
+        sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+        sys.exit(EXIT_FAILURE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
@@ -26,9 +26,16 @@ Confidence = Literal["high", "medium", "low"]
 
 PLATFORMS: tuple[str, ...] = ("vm", "container", "hybrid")
 
+
+def _whole_number(value: object) -> object:
+    """Let JSON's 1e1 or YAML's 10.0 count as 10; strict validation still refuses 10.5, "10" and true."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(_whole_number)]
 Name = Annotated[str, StringConstraints(pattern=DNS_LABEL)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$")]
-Port = Annotated[int, Field(ge=1, le=65535)]
+Port = Annotated[Whole, Field(ge=1, le=65535)]
 
 
 class Closed(BaseModel):
@@ -46,7 +53,7 @@ class Host(Closed):
 
     os: HostOS = Field(description="Operating system of the host machine. Containers share this kernel.")
     wsl2: bool = Field(False, description="Windows hosts: WSL2 is available, so Linux containers can run too.")
-    cpus: int | None = Field(None, ge=1, le=4096, description="Host CPU cores, for capacity planning.")
+    cpus: Whole | None = Field(None, ge=1, le=4096, description="Host CPU cores, for capacity planning.")
     memory_gib: float | None = Field(None, ge=0.5, le=65536, description="Host memory in GiB, for capacity planning.")
     cloud: Cloud = Field("none", description="Where the host lives: on premises (none) or a cloud/vSphere estate.")
 
@@ -93,7 +100,7 @@ class Security(Closed):
 class Scale(Closed):
     """How many instances, how they vary, and how fast each must start."""
 
-    instances: int = Field(3, ge=1, le=1_000_000, description="Concurrent instances expected.")
+    instances: Whole = Field(3, ge=1, le=1_000_000, description="Concurrent instances expected.")
     elasticity: Elasticity = Field("steady", description="How demand varies over time.")
     startup_seconds: float = Field(60, gt=0, le=86400, description="Slowest acceptable start of one instance.")
 

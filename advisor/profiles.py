@@ -31,12 +31,27 @@ def validate_profile(
         raise InvalidInput(errors) from None
 
 
+def _looks_like_json(text: str, source: str) -> bool:
+    return source.endswith(".json") or text.lstrip()[:1] == "{"
+
+
 def parse_profiles(text: str, source: str = "<stdin>") -> list[WorkloadProfile]:
-    """Parse one or more profiles from YAML (several documents allowed) or JSON text."""
-    try:
-        documents, lines = load_all(text)
-    except YAMLSyntaxError as exc:
-        raise InvalidInput([FieldError("", str(exc), file=source, line=exc.line)]) from None
+    """Parse one or more profiles from YAML (several documents allowed) or JSON text.
+
+    JSON (a .json file, or text that starts with "{") is read by the JSON parser, so 1e1 is a number as
+    JSON says, not text as YAML 1.1 would have it.
+    """
+    lines = Lines(text)
+    if _looks_like_json(text, source):
+        try:
+            documents = [json.loads(text)]
+        except json.JSONDecodeError as exc:
+            raise InvalidInput([FieldError("", f"invalid JSON: {exc.msg}", file=source, line=exc.lineno)]) from None
+    else:
+        try:
+            documents, lines = load_all(text)
+        except YAMLSyntaxError as exc:
+            raise InvalidInput([FieldError("", str(exc), file=source, line=exc.line)]) from None
     present = [(index, data) for index, data in enumerate(documents) if data is not None]
     if not present:
         raise InvalidInput([FieldError("", "no profile found (the document is empty)", file=source)])
@@ -55,41 +70,65 @@ def parse_profile_json(body: bytes | str) -> WorkloadProfile:
     """Parse exactly one profile from JSON text (the API's fast path)."""
     try:
         data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([FieldError("", f"invalid JSON: {exc.msg}", line=exc.lineno)]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput([FieldError("", f"invalid JSON: {exc}")]) from None
     return validate_profile(data)
 
 
 def profile_paths(arguments: list[str]) -> list[str]:
-    """Expand arguments into profile files: directories give their YAML/JSON files in name order."""
+    """Expand arguments into profile files: directories give their YAML/JSON files in name order.
+
+    Standard input ('-') is read once however often it is named; a directory without profiles is an error.
+    """
     found: list[str] = []
     for argument in arguments:
         path = Path(argument)
-        if argument == "-" or not path.is_dir():
+        if argument == "-":
+            if argument not in found:
+                found.append(argument)
+        elif path.is_dir():
+            inside = [str(p) for p in sorted(path.iterdir()) if p.is_file() and p.suffix in PROFILE_SUFFIXES]
+            if not inside:
+                message = f"no profiles here (looked for {', '.join('*' + s for s in PROFILE_SUFFIXES)})"
+                raise InvalidInput([FieldError("", message, file=argument)])
+            found.extend(inside)
+        else:
             found.append(argument)
-            continue
-        found.extend(str(p) for p in sorted(path.iterdir()) if p.is_file() and p.suffix in PROFILE_SUFFIXES)
     return found
 
 
-def read_profiles(arguments: list[str], stdin_text: str | None = None) -> list[WorkloadProfile]:
-    """Read every profile named by the arguments ('-' is standard input); report every bad file at once."""
+def read_profiles(arguments: list[str], stdin: bytes | None = None) -> list[WorkloadProfile]:
+    """Read every profile named by the arguments ('-' is standard input); report every bad file at once.
+
+    Profile names must be unique across everything read, since they name the results.
+    """
     profiles: list[WorkloadProfile] = []
     problems: list[FieldError] = []
+    sources: dict[str, str] = {}
     for argument in profile_paths(arguments):
-        if argument == "-":
-            text, source = stdin_text or "", "<stdin>"
-        else:
-            source = argument
-            try:
-                text = Path(argument).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(FieldError("", f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=source))
-                continue
+        source = "<stdin>" if argument == "-" else argument
         try:
-            profiles.extend(parse_profiles(text, source))
+            raw = (stdin or b"") if argument == "-" else Path(argument).read_bytes()
+            text = raw.decode("utf-8")
+        except OSError as exc:
+            problems.append(FieldError("", f"cannot read: {exc.strerror or exc}", file=source))
+            continue
+        except UnicodeDecodeError as exc:
+            problems.append(FieldError("", f"not UTF-8 text (at byte offset {exc.start})", file=source))
+            continue
+        try:
+            parsed = parse_profiles(text, source)
         except InvalidInput as exc:
             problems.extend(exc.errors)
+            continue
+        for profile in parsed:
+            if profile.name in sources:
+                message = f"'{profile.name}' is also the name of a profile in {sources[profile.name]}"
+                problems.append(FieldError("name", message, file=source))
+            sources.setdefault(profile.name, source)
+            profiles.append(profile)
     if problems:
         raise InvalidInput(problems)
     return profiles

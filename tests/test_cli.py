@@ -103,7 +103,7 @@ def test_no_platform_fitting_exits_1(runner, write_rules, profiles):
     )
     result = runner.invoke(cli, ["recommend", "--no-builtin-rules", "--rules", str(folder), str(profiles / "web.yaml")])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: no platform fits this profile")
+    assert result.stderr.startswith("error: web: no platform fits this profile")
 
 
 def test_usage_errors_exit_2(runner):
@@ -211,3 +211,46 @@ def test_explain_lists_every_rule_considered(runner, profiles, ruleset):
     assert section[0].startswith("Rules considered (") and section[0].endswith(" not)")
     assert "  + microservices: workload.architecture is microservices" in section
     assert "  - gui-application: workload.gui is false, not equal to true" in section
+
+
+def test_stdin_named_twice_is_read_once_and_json_is_read_as_json(runner):
+    body = '{"name": "web", "host": {"os": "linux"}, "scale": {"instances": 1e1}}'
+    result = runner.invoke(cli, ["recommend", "--format", "json", "-", "-"], input=body)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["name"] == "web"  # one result, not two
+    assert "many-instances" in [r["rule"] for r in data["rationale"]]  # 1e1 is the number 10 in JSON
+
+
+def test_input_problems_exit_2_with_a_message(runner, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "latin1.yaml").write_bytes(b"name: caf\xe9\nhost: {os: linux}\n")
+    (tmp_path / "bad.json").write_text('{"name": "web",\n "host": }\n')
+    (tmp_path / "a.yaml").write_text(WEB)
+    (tmp_path / "b.yaml").write_text(WEB)
+    cases = {
+        str(tmp_path / "empty"): f"error: {tmp_path / 'empty'}: no profiles here (looked for *.yaml, *.yml, *.json)",
+        str(tmp_path / "latin1.yaml"): f"error: {tmp_path / 'latin1.yaml'}: not UTF-8 text (at byte offset 9)",
+        str(tmp_path / "bad.json"): f"error: {tmp_path / 'bad.json'}:2: invalid JSON: Expecting value",
+    }
+    for argument, message in cases.items():
+        result = runner.invoke(cli, ["recommend", argument])
+        assert (result.exit_code, result.stderr.strip()) == (2, message)
+    twice = runner.invoke(cli, ["recommend", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")])
+    assert twice.exit_code == 2
+    assert twice.stderr.strip() == (
+        f"error: {tmp_path / 'b.yaml'}: name: 'web' is also the name of a profile in {tmp_path / 'a.yaml'}"
+    )
+
+
+def test_an_unwritable_output_is_a_clear_error_not_a_traceback(profiles):
+    with open("/dev/full", "w") as full:  # a stream that cannot be written
+        run = subprocess.run(
+            [sys.executable, "-m", "advisor", "recommend", str(profiles / "web.yaml")],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert run.returncode == 1
+    assert run.stderr == "error: cannot write the output: No space left on device\n"

@@ -79,7 +79,7 @@ def test_when_every_platform_is_forbidden_the_error_names_the_rules(synthetic):
     with pytest.raises(NoPlatformFits) as caught:
         recommend(make_profile(workload={"kernel": "custom"}, hardware={"gpu": True}), synthetic)
     assert str(caught.value) == (
-        "no platform fits this profile: every platform is forbidden "
+        "t: no platform fits this profile: every platform is forbidden "
         "(vm by no-vm; container by all-but-vm; hybrid by all-but-vm)"
     )
 

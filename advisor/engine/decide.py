@@ -15,6 +15,7 @@ from advisor.engine.fields import defaulted_paths, facts_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import Outcome, outcome_of
 from advisor.engine.whatif import flips
+from advisor.errors import NoPlatformFits
 from advisor.models import (
     PLATFORMS,
     Alternative,
@@ -119,7 +120,10 @@ def _component(
 ) -> tuple[ComponentResult, list[CompiledRule]]:
     facts = facts_of(profile)
     matched = [c for c in ruleset.rules if c.check(facts)]
-    outcome = outcome_of(matched)
+    try:
+        outcome = outcome_of(matched)
+    except NoPlatformFits as exc:
+        raise NoPlatformFits(f"{profile.name}: {exc}") from None
     result = ComponentResult(
         name=profile.name,
         platform=outcome.platform,
