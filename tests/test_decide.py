@@ -263,3 +263,26 @@ def test_the_contract_shape_has_no_explanations_unless_asked(ruleset):
     explained = json.loads(as_json([recommend(make_profile(), ruleset, explained=True)]))
     assert "considered" not in plain
     assert list(explained)[-1] == "considered" and list(explained)[:-1] == list(plain)
+
+
+def test_flips_can_replace_one_item_of_a_list(write_rules):
+    text = rules_yaml(
+        one("base", "{host.os: linux}", "    score: {container: 2}\n"),
+        one("windows-only", "{all: [{workload.os: {contains: windows}}, {workload.os: {length_lte: 1}}]}",
+            "    score: {vm: 9}\n"),
+    )  # fmt: skip
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    result = recommend(make_profile(workload={"os": ["linux"]}), rules)
+    vm = next(f for f in result.flips if f.platform == "vm")
+    assert vm.change.model_dump(by_alias=True) == {"field": "workload.os", "from": ["linux"], "to": ["windows"]}
+
+
+def test_flips_report_numbers_as_written(write_rules):
+    text = rules_yaml(
+        one("slow", "{scale.startup_seconds: {gt: 30}}", "    score: {vm: 3}\n"),
+        one("fast", "{scale.startup_seconds: {lte: 10}}", "    score: {container: 5}\n"),
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    result = recommend(make_profile(scale={"startup_seconds": 600}), rules)
+    container = next(f for f in result.flips if f.platform == "container")
+    assert container.change.model_dump(by_alias=True) == {"field": "scale.startup_seconds", "from": 600, "to": 30}

@@ -193,7 +193,7 @@ def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf]) -> tuple[bool, str
         return holds, joined if len(deciding) == 1 else f"({joined})"
     if isinstance(node, NotOf):
         ok, words = _explain(node.not_, facts, leaves)
-        return not ok, f"not {words}" if not ok else f"{words}, which the rule excludes"
+        return not ok, words if not ok else f"{words}, which the rule excludes"
     leaf = next(leaves)
     value = facts[leaf.path]
     operator = OPERATORS[leaf.op]

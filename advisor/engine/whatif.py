@@ -18,7 +18,13 @@ from advisor.models import PLATFORMS, Change, Flip
 
 # Ties go to what a team can change most easily: its own workload before its host.
 FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
-FLIP_ORDER = {path: i for i, path in enumerate(sorted(FIELDS, key=lambda p: FLIP_SECTION_ORDER.index(p.split(".")[0])))}
+# Changing the host's operating system is the biggest change of all, so it is tried last.
+FLIP_ORDER = {
+    path: i
+    for i, path in enumerate(
+        sorted(FIELDS, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0])))
+    )
+}
 
 
 def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[float, Any]]:
@@ -30,35 +36,26 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
             if choice != current:
                 distance = abs(index - spec.choices.index(current)) if path in ORDERED else 1
                 found.append((distance, choice))
-    elif spec.many:
-        pool = list(spec.choices) or [c for c in constants if not isinstance(c, int)] or list(spec.examples)
-        for value in pool:
-            if value not in current:
-                found.append((1, [*current, value]))
+    elif spec.many:  # one edit of the list: add a value, drop one, or put one in place of another
+        pool = list(spec.choices) or list(constants) or list(spec.examples)
+        absent = [value for value in pool if value not in current]
+        found.extend((1, [*current, value]) for value in absent)
         if spec.kind != "enum" and current:
             found.append((1, []))
         elif len(current) > 1:
             found.extend((1, [v for v in current if v != value]) for value in current)
+        found.extend((1, [new if v == old else v for v in current]) for old in current for new in absent)
     elif spec.kind == "number":
         for c in constants:
             for value in (c - 1, c, c + 1):
-                if not _in_bounds(spec, value) or value == current:
-                    continue
-                cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
-                found.append((cost, number(value)))
+                if value != current and spec.check(value) is None:  # only values a profile may hold
+                    cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
+                    found.append((cost, number(value)))
     else:  # free strings: the values rules compare with, or back to unset
         found.extend((1, c) for c in constants if c != current)
         if current is not None and spec.optional:
             found.append((1, None))
     return found
-
-
-def _in_bounds(spec: Any, value: float) -> bool:
-    if spec.minimum is not None and (value < spec.minimum or (spec.exclusive_minimum and value == spec.minimum)):
-        return False
-    if spec.maximum is not None and value > spec.maximum:
-        return False
-    return not spec.integer or float(value).is_integer()
 
 
 def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chosen: str) -> list[Flip]:
@@ -94,6 +91,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
             platform = PLATFORMS[index]
             key = (path.startswith("host."), cost, FLIP_ORDER[path])
             if platform not in best or key < best[platform][0]:
-                best[platform] = (key, Change(field=path, from_=current, to=value))
+                shown = number(current) if isinstance(current, float) else current
+                best[platform] = (key, Change(field=path, from_=shown, to=value))
         trial[path] = current
     return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != chosen]
