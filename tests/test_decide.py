@@ -286,3 +286,27 @@ def test_flips_report_numbers_as_written(write_rules):
     result = recommend(make_profile(scale={"startup_seconds": 600}), rules)
     container = next(f for f in result.flips if f.platform == "container")
     assert container.change.model_dump(by_alias=True) == {"field": "scale.startup_seconds", "from": 600, "to": 30}
+
+
+def test_capacity_says_where_containers_get_their_kernel(ruleset):
+    sizes = {"cpus": 8, "memory_gib": 16}
+    mac = recommend(make_profile(host={"os": "macos", **sizes}), ruleset).capacity.explanation
+    wsl = recommend(make_profile(host={"os": "windows", "wsl2": True, **sizes}), ruleset).capacity.explanation
+    linux = recommend(make_profile(host={"os": "linux", **sizes}), ruleset).capacity.explanation
+    assert "one small Linux VM (Docker Desktop or Podman machine)" in mac
+    assert "the WSL2 utility VM" in wsl
+    assert "Containers share the host kernel" in linux
+    single = recommend(make_profile(host={"os": "linux", "cpus": 1, "memory_gib": 2}, scale={"instances": 1}), ruleset)
+    assert "1 core and 2 GiB" in single.capacity.explanation and "1 instance is expected" in single.capacity.explanation
+
+
+def test_assumptions_name_only_the_defaults_that_decided_a_match(write_rules):
+    text = rules_yaml(
+        one("either", "{any: [{scale.instances: {gte: 10}}, {scale.elasticity: bursty}]}", "    score: {vm: 1}\n"),
+        one("few", "{scale.instances: {lte: 5}}", "    score: {vm: 1}\n"),
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    result = recommend(make_profile(scale={"elasticity": "bursty"}), rules)  # instances left at its default, 3
+    # 'either' matched on elasticity, which was given; instances (3, not at least 10) did not decide it.
+    # 'few' matched because instances is 3: that default is an assumption.
+    assert [(a.field, a.value, a.rules) for a in result.assumptions] == [("scale.instances", 3, ["few"])]

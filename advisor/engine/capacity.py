@@ -17,8 +17,23 @@ FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "other": "
 
 
 def number(value: float) -> float | int:
-    """A whole number as an int, anything else rounded to two places, so output reads 16 rather than 16.0."""
-    return int(value) if float(value).is_integer() else round(value, 2)
+    """A whole number as an int, anything else rounded to three places, so output reads 16 rather than 16.0."""
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+def _count(n: float, noun: str) -> str:
+    """'1 core', '0.5 core', '4 cores'."""
+    return f"{number(n)} {noun}" if 0 < n <= 1 else f"{number(n)} {noun}s"
+
+
+def _kernel_phrase(profile: WorkloadProfile) -> str:
+    """Where containers get their kernel on this host: the host's own, or the Linux VM a desktop tool runs."""
+    host = profile.host
+    if host.os == "macos":
+        return "Containers share the kernel of one small Linux VM (Docker Desktop or Podman machine)"
+    if host.os == "windows" and "linux" in profile.workload.os:
+        return "Linux containers share the kernel of the WSL2 utility VM"
+    return "Containers share the host kernel"
 
 
 def capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
@@ -59,13 +74,13 @@ def capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
         ct_fits, ct_limit = fit(res.cpus, res.memory_gib)
         family = "/".join(FAMILY_NAMES[f] for f in profiles[0].workload.os)
         explanation = (
-            f"On a host with {host.cpus} cores and {number(host.memory_gib)} GiB, each VM holds "
+            f"On a host with {_count(host.cpus, 'core')} and {number(host.memory_gib)} GiB, each VM holds "
             f"{vcpus} vCPU and {number(res.memory_gib + overhead)} GiB ({number(res.memory_gib)} GiB for the "
-            f"application plus {number(overhead)} GiB for its own {family} guest OS), so {vm_fits} VMs fit "
-            f"(limited by {vm_limit}). Containers share the host kernel and take only what the application "
-            f"uses: {ct_fits} fit at {number(res.cpus)} core and {number(res.memory_gib)} GiB each "
+            f"application plus {number(overhead)} GiB for its own {family} guest OS), so {_count(vm_fits, 'VM')} "
+            f"fit (limited by {vm_limit}). {_kernel_phrase(profiles[0])} and take only what the application uses: "
+            f"{ct_fits} fit at {_count(res.cpus, 'core')} and {number(res.memory_gib)} GiB each "
             f"(limited by {ct_limit}), and idle CPU and memory are shared between them. "
-            f"{instances} instances are expected."
+            f"{_count(instances, 'instance')} {'is' if instances == 1 else 'are'} expected."
         )
         vm = VMCapacity(
             vcpus_each=vcpus,
@@ -88,7 +103,7 @@ def capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
         vm_enough = vm_need.cpus <= host.cpus and vm_need.memory_gib <= host.memory_gib
         ct_enough = ct_need.cpus <= host.cpus and ct_need.memory_gib <= host.memory_gib
         explanation = (
-            f"All {instances} instances of the {len(profiles)} components together need "
+            f"All {_count(instances, 'instance')} of the {len(profiles)} components together need "
             f"{number(vm_need.cpus)} vCPUs and {number(vm_need.memory_gib)} GiB as VMs (each VM carries its own "
             f"guest OS) or {number(ct_need.cpus)} cores and {number(ct_need.memory_gib)} GiB as containers, on a "
             f"host with {host.cpus} cores and {number(host.memory_gib)} GiB: "

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.engine.capacity import capacity
-from advisor.engine.evaluate import CompiledRule, Facts, explain
+from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain
 from advisor.engine.fields import defaulted_paths, facts_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import Outcome, outcome_of
@@ -104,7 +104,7 @@ def _technologies(matched: Sequence[CompiledRule], winner: str) -> list[Technolo
 def _assumptions(matched: Sequence[CompiledRule], facts: Facts, defaulted: frozenset[str]) -> list[Assumption]:
     relied: dict[str, list[str]] = {}
     for compiled in matched:
-        for path in sorted(compiled.fields & defaulted):
+        for path in sorted(deciding_fields(compiled, facts) & defaulted):
             relied.setdefault(path, []).append(compiled.rule.id)
     return [Assumption(field=p, value=facts[p], rules=sorted(set(ids))) for p, ids in sorted(relied.items())]
 

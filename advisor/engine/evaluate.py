@@ -183,29 +183,44 @@ def _words(value: Any) -> str:
     return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf]) -> tuple[bool, str]:
+class _Reason(NamedTuple):
+    holds: bool
+    words: str
+    fields: frozenset[str]  # the fields of the leaves that decided the outcome
+
+
+def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf]) -> _Reason:
     if isinstance(node, (AllOf, AnyOf)):
         children = node.all if isinstance(node, AllOf) else node.any
         results = [_explain(child, facts, leaves) for child in children]  # every child, to keep leaves in step
-        holds = all(ok for ok, _ in results) if isinstance(node, AllOf) else any(ok for ok, _ in results)
-        deciding = [words for ok, words in results if ok == holds]  # the children that decided the outcome
-        joined = (" and " if holds else "; ").join(deciding)
-        return holds, joined if len(deciding) == 1 else f"({joined})"
+        holds = all(r.holds for r in results) if isinstance(node, AllOf) else any(r.holds for r in results)
+        deciding = [r for r in results if r.holds == holds]  # the children that decided the outcome
+        joined = (" and " if holds else "; ").join(r.words for r in deciding)
+        words = joined if len(deciding) == 1 else f"({joined})"
+        return _Reason(holds, words, frozenset().union(*(r.fields for r in deciding)))
     if isinstance(node, NotOf):
-        ok, words = _explain(node.not_, facts, leaves)
-        return not ok, words if not ok else f"{words}, which the rule excludes"
+        inner = _explain(node.not_, facts, leaves)
+        words = inner.words if not inner.holds else f"{inner.words}, which the rule excludes"
+        return _Reason(not inner.holds, words, inner.fields)
     leaf = next(leaves)
     value = facts[leaf.path]
     operator = OPERATORS[leaf.op]
     if operator.test(value, leaf.operand):
-        return True, f"{leaf.path} is {_words(value)}"
-    return False, f"{leaf.path} is {_words(value)}, not {operator.wanted.format(_words(leaf.operand))}"
+        return _Reason(True, f"{leaf.path} is {_words(value)}", frozenset({leaf.path}))
+    wanted = operator.wanted.format(_words(leaf.operand))
+    return _Reason(False, f"{leaf.path} is {_words(value)}, not {wanted}", frozenset({leaf.path}))
 
 
 def explain(compiled: CompiledRule, facts: Facts) -> tuple[bool, str]:
     """Whether the rule's condition holds for these facts, and the leaves that decided it, in words."""
-    holds, words = _explain(compiled.rule.when, facts, iter(compiled.leaves))
-    return holds, words[1:-1] if words.startswith("(") and words.endswith(")") else words
+    reason = _explain(compiled.rule.when, facts, iter(compiled.leaves))
+    words = reason.words
+    return reason.holds, words[1:-1] if words.startswith("(") and words.endswith(")") else words
+
+
+def deciding_fields(compiled: CompiledRule, facts: Facts) -> frozenset[str]:
+    """The fields whose values decided whether the rule's condition holds (not every field it mentions)."""
+    return _explain(compiled.rule.when, facts, iter(compiled.leaves)).fields
 
 
 def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:

@@ -21,9 +21,7 @@ FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", 
 # Changing the host's operating system is the biggest change of all, so it is tried last.
 FLIP_ORDER = {
     path: i
-    for i, path in enumerate(
-        sorted(FIELDS, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0])))
-    )
+    for i, path in enumerate(sorted(FIELDS, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0]))))
 }
 
 
