@@ -310,3 +310,17 @@ def test_assumptions_name_only_the_defaults_that_decided_a_match(write_rules):
     # 'either' matched on elasticity, which was given; instances (3, not at least 10) did not decide it.
     # 'few' matched because instances is 3: that default is an assumption.
     assert [(a.field, a.value, a.rules) for a in result.assumptions] == [("scale.instances", 3, ["few"])]
+
+
+def test_a_note_shows_only_for_the_platforms_it_is_written_for(write_rules):
+    text = rules_yaml(
+        one("gui", "{workload.gui: true}", "    score: {vm: 5}\n"),
+        one(
+            "containers-tip",
+            "{host.os: linux}",
+            "    note: Pin your base images.\n    note_for: [container, hybrid]\n",
+        ),
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    assert [n.rule for n in recommend(make_profile(), rules).notes] == ["containers-tip"]
+    assert recommend(make_profile(workload={"gui": True}), rules).notes == []

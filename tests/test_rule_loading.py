@@ -214,3 +214,9 @@ def test_the_same_id_twice_in_one_layer_is_refused(write_rules):
 def test_a_missing_rule_directory_is_an_error(tmp_path):
     with pytest.raises(RuleError, match="not a directory of rule files"):
         load_rules([tmp_path / "nope"], use_env=False)
+
+
+def test_note_for_without_a_note_is_refused(write_rules):
+    folder = write_rules(rule("    when: {host.os: linux}\n    score: {vm: 1}\n    note_for: [vm]\n"))
+    with pytest.raises(RuleError, match=r"org.yaml:2: rule 'r1': note_for: there is no note to show"):
+        load_rules([folder], builtin=False, use_env=False)

@@ -132,7 +132,11 @@ def _component(
         rationale=_rationale(matched, outcome.platform),
         alternatives=_alternatives(matched, outcome),
         technologies=_technologies(matched, outcome.platform),
-        notes=[Note(rule=c.rule.id, note=c.rule.note) for c in matched if c.rule.note],
+        notes=[
+            Note(rule=c.rule.id, note=c.rule.note)
+            for c in matched
+            if c.rule.note and outcome.platform in c.rule.note_for
+        ],
         capacity=capacity([profile]),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
         flips=flips(ruleset, facts, matched, outcome.platform),

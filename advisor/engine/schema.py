@@ -116,6 +116,11 @@ class Rule(Closed):
     forbid: list[Platform] = Field(default_factory=list)
     suggest: list[Suggestion] = Field(default_factory=list)
     note: Text | None = None
+    note_for: list[Platform] = Field(
+        default_factory=lambda: ["vm", "container", "hybrid"],
+        min_length=1,
+        description="The recommended platforms the note is worth reading for (all when omitted).",
+    )
     because: Text
     links: list[HttpUrl] = Field(min_length=1)
     disabled: Literal[False] = False
@@ -124,6 +129,8 @@ class Rule(Closed):
     def _has_an_effect(self) -> Rule:
         if self.score is not None and not (self.score.vm or self.score.container or self.score.hybrid):
             raise ValueError("score: give at least one platform points (or leave score out)")
+        if self.note is None and "note_for" in self.model_fields_set:
+            raise ValueError("note_for: there is no note to show")
         if self.score is None and not self.forbid and not self.suggest and self.note is None:
             raise ValueError("a rule needs at least one effect: score, forbid, suggest or note")
         if len(set(self.forbid)) == 3:
