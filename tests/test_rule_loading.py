@@ -207,7 +207,7 @@ def test_the_same_id_twice_in_one_layer_is_refused(write_rules):
     text = rule("    when: {host.os: linux}\n    score: {vm: 1}\n")
     folder = write_rules(text, name="a.yaml")
     write_rules(text, name="b.yaml")
-    with pytest.raises(RuleError, match=r"b.yaml: rule 'r1': duplicate id: also defined in .*a.yaml"):
+    with pytest.raises(RuleError, match=r"b.yaml:2: rule 'r1': duplicate id: also defined in .*a.yaml:2"):
         load_rules([folder], builtin=False, use_env=False)
 
 
@@ -220,3 +220,38 @@ def test_note_for_without_a_note_is_refused(write_rules):
     folder = write_rules(rule("    when: {host.os: linux}\n    score: {vm: 1}\n    note_for: [vm]\n"))
     with pytest.raises(RuleError, match=r"org.yaml:2: rule 'r1': note_for: there is no note to show"):
         load_rules([folder], builtin=False, use_env=False)
+
+
+def test_schema_problems_do_not_hide_the_other_rules_problems(write_rules):
+    text = (
+        rule("    when: {host.os: linux}\n    scores: {vm: 1}\n")  # a schema problem in r1
+        + "  - id: r2\n    title: t\n    when: {host.oss: linux}\n    score: {vm: 1}\n"
+        + TAIL  # a field typo in r2
+        + "  - id: r2\n    title: t\n    when: {host.os: linux}\n    score: {vm: 1}\n"
+        + TAIL  # r2 again
+    )
+    folder = write_rules(text)
+    with pytest.raises(RuleError) as caught:
+        load_rules([folder], builtin=False, use_env=False)
+    assert [str(p).split("org.yaml:")[1] for p in caught.value.problems] == [
+        "5: rule 'r1': scores: unknown field (did you mean 'score'?)",
+        "10: rule 'r2': when: unknown field 'host.oss' (did you mean 'host.os'?)",
+        "14: rule 'r2': duplicate id: already defined on line 8",
+    ]
+
+
+def test_a_missing_directory_says_where_it_was_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_RULES", f" {tmp_path / 'gone'} ")
+    with pytest.raises(RuleError) as caught:
+        load_rules()
+    assert str(caught.value) == f"{tmp_path / 'gone'}: not a directory of rule files (from ADVISOR_RULES)"
+
+
+def test_disabling_an_unknown_rule_names_the_line(write_rules):
+    folder = write_rules("rules:\n  - id: known\n    disabled: true\n  - id: unknown-rule\n    disabled: true\n")
+    with pytest.raises(RuleError) as caught:
+        load_rules([folder], use_env=False)
+    assert [str(p).split("org.yaml:")[1] for p in caught.value.problems] == [
+        "2: rule 'known': disabled: no earlier rule has this id",
+        "4: rule 'unknown-rule': disabled: no earlier rule has this id",
+    ]

@@ -21,13 +21,14 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from advisor.engine.evaluate import CompiledRule, ConditionProblem, compile_rule
-from advisor.engine.schema import DisabledRule, Rule, RuleFile
+from advisor.engine.schema import DisabledRule, Rule, RuleEntry, RuleFile
 from advisor.errors import RuleError, RuleProblem
 from advisor.validation import describe, display_loc, locate
-from advisor.yamlio import YAMLSyntaxError, load_all
+from advisor.yamlio import Lines, YAMLSyntaxError, load_all
 
 RULE_SUFFIXES = (".yaml", ".yml")
 _RULE_FILE = TypeAdapter(RuleFile)
+_RULE_ENTRY = TypeAdapter(RuleEntry)
 _RULE_LIST = TypeAdapter(list[Rule])
 
 
@@ -44,8 +45,8 @@ def builtin_rules_version() -> str:
 
 
 def env_rule_dirs() -> list[str]:
-    """Directories named by ADVISOR_RULES (an os.pathsep-separated list); empty entries are ignored."""
-    return [entry for entry in os.environ.get("ADVISOR_RULES", "").split(os.pathsep) if entry.strip()]
+    """Directories named by ADVISOR_RULES (an os.pathsep-separated list); blanks around entries are ignored."""
+    return [entry.strip() for entry in os.environ.get("ADVISOR_RULES", "").split(os.pathsep) if entry.strip()]
 
 
 @dataclass
@@ -88,10 +89,14 @@ class RuleSet:
         return {"version": self.version, "digest": self.digest, "rules": len(self.rules)}
 
 
-def rule_files(directory: Path) -> list[Path]:
-    """The rule files directly inside a directory, in name order (tests/ is not rules)."""
+def rule_files(directory: Path, origin: str = "") -> list[Path]:
+    """The rule files directly inside a directory, in name order (tests/ is not rules).
+
+    `origin` says where the directory was named (such as "from ADVISOR_RULES"), for the error message.
+    """
     if not directory.is_dir():
-        raise RuleError([RuleProblem(str(directory), None, None, "not a directory of rule files")])
+        where = f" ({origin})" if origin else ""
+        raise RuleError([RuleProblem(str(directory), None, None, f"not a directory of rule files{where}")])
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in RULE_SUFFIXES)
 
 
@@ -114,10 +119,12 @@ def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(kept)
 
 
-def _problems_from_validation(exc: ValidationError, data: Any, lines: Any, file: str) -> list[RuleProblem]:
+def _problems_from_validation(
+    exc: ValidationError, data: Any, lines: Lines, file: str, prefix: tuple[Any, ...] = ()
+) -> list[RuleProblem]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = _without_tags(tuple(error["loc"]))
+        loc = _without_tags(prefix + tuple(error["loc"]))
         rule_id = None
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             raw = data.get("rules", [])[loc[1]] if isinstance(data, dict) else None
@@ -131,13 +138,48 @@ def _problems_from_validation(exc: ValidationError, data: Any, lines: Any, file:
     return problems
 
 
-def load_file(path: Path) -> list[tuple[Rule | DisabledRule, CompiledRule | None]]:
+@dataclass
+class Entry:
+    """One rule as read from a file: the rule, its compiled form (None when it disables), and where it is."""
+
+    rule: Rule | DisabledRule
+    compiled: CompiledRule | None
+    file: str
+    index: int
+    lines: Lines
+
+    @property
+    def line(self) -> int | None:
+        """The line of the rule's id (found only when an error needs it)."""
+        return self.lines.at(0, ("rules", self.index, "id"))
+
+
+def _validate_each(data: dict[str, Any], lines: Lines, name: str, exc: ValidationError) -> tuple[list, list]:
+    """After the whole file failed validation: validate rule by rule, so every problem is reported."""
+    problems = [
+        problem
+        for problem in _problems_from_validation(exc, data, lines, name)
+        if problem.rule_id is None and not str(problem.msg).startswith("rules[")
+    ]
+    parsed = []
+    raw_rules = data.get("rules")
+    for index, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+        try:
+            parsed.append((index, _RULE_ENTRY.validate_python(raw)))
+        except ValidationError as rule_exc:
+            problems += _problems_from_validation(rule_exc, data, lines, name, prefix=("rules", index))
+    return parsed, problems
+
+
+def load_file(path: Path) -> list[Entry]:
     """Read and check one rule file; raise RuleError listing every problem in it."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError([RuleProblem(name, None, None, f"cannot read: {exc}")]) from None
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise RuleError([RuleProblem(name, None, None, f"cannot read: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise RuleError([RuleProblem(name, None, None, f"not UTF-8 text (at byte offset {exc.start})")]) from None
     try:
         documents, lines = load_all(text)
     except YAMLSyntaxError as exc:
@@ -145,54 +187,53 @@ def load_file(path: Path) -> list[tuple[Rule | DisabledRule, CompiledRule | None
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise RuleError([RuleProblem(name, 1, None, "a rule file is one YAML mapping with a 'rules' list")])
     data = documents[0]
-    try:
-        parsed = _RULE_FILE.validate_python(data)
-    except ValidationError as exc:
-        raise RuleError(_problems_from_validation(exc, data, lines, name)) from None
-    loaded: list[tuple[Rule | DisabledRule, CompiledRule | None]] = []
     problems: list[RuleProblem] = []
-    seen: dict[str, int] = {}  # rule id -> index of its first definition
-    for index, rule in enumerate(parsed.rules):
+    try:
+        parsed = list(enumerate(_RULE_FILE.validate_python(data).rules))
+    except ValidationError as exc:
+        parsed, problems = _validate_each(data, lines, name, exc)
+    loaded: list[Entry] = []
+    seen: dict[str, Entry] = {}
+    for index, rule in parsed:
+        entry = Entry(rule, None, name, index, lines)
         if rule.id in seen:
-            _, first = locate(data, ("rules", seen[rule.id], "id"), lines)
-            _, line = locate(data, ("rules", index, "id"), lines)
-            problems.append(RuleProblem(name, line, rule.id, f"duplicate id: already defined on line {first}"))
+            message = f"duplicate id: already defined on line {seen[rule.id].line}"
+            problems.append(RuleProblem(name, entry.line, rule.id, message))
             continue
-        seen[rule.id] = index
-        if isinstance(rule, DisabledRule):
-            loaded.append((rule, None))
-            continue
-        try:
-            loaded.append((rule, compile_rule(rule)))
-        except ConditionProblem as problem:
-            _, line = locate(data, ("rules", index, *problem.loc), lines)
-            problems.append(RuleProblem(name, line, rule.id, f"{display_loc(problem.loc[:-1])}: {problem.msg}"))
+        seen[rule.id] = entry
+        if isinstance(rule, Rule):
+            try:
+                entry.compiled = compile_rule(rule)
+            except ConditionProblem as problem:
+                _, line = locate(data, ("rules", index, *problem.loc), lines)
+                problems.append(RuleProblem(name, line, rule.id, f"{display_loc(problem.loc[:-1])}: {problem.msg}"))
+                continue
+        loaded.append(entry)
     if problems:
-        raise RuleError(problems)
+        raise RuleError(sorted(problems, key=lambda p: p.line or 0))
     return loaded
 
 
-def _layer(directory: Path) -> tuple[dict[str, tuple[Rule | DisabledRule, CompiledRule | None]], dict[str, str]]:
-    found: dict[str, tuple[Rule | DisabledRule, CompiledRule | None]] = {}
-    origin: dict[str, str] = {}
+def _layer(directory: Path, origin: str) -> dict[str, Entry]:
+    """The rules of one directory, by id; an id may appear once in a layer."""
+    found: dict[str, Entry] = {}
     problems: list[RuleProblem] = []
-    for path in rule_files(directory):
+    for path in rule_files(directory, origin):
         try:
             entries = load_file(path)
         except RuleError as exc:
             problems.extend(exc.problems)
             continue
-        for rule, compiled in entries:
-            if rule.id in found:
-                problems.append(
-                    RuleProblem(str(path), None, rule.id, f"duplicate id: also defined in {origin[rule.id]}")
-                )
+        for entry in entries:
+            if entry.rule.id in found:
+                first = found[entry.rule.id]
+                message = f"duplicate id: also defined in {first.file}:{first.line}"
+                problems.append(RuleProblem(entry.file, entry.line, entry.rule.id, message))
                 continue
-            found[rule.id] = (rule, compiled)
-            origin[rule.id] = str(path)
+            found[entry.rule.id] = entry
     if problems:
         raise RuleError(problems)
-    return found, origin
+    return found
 
 
 def digest_of(rules: Iterable[Rule]) -> str:
@@ -215,43 +256,43 @@ def load_rules(extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, u
 
 
 def _load_rules(extra_dirs: Sequence[str | Path], *, builtin: bool, use_env: bool) -> RuleSet:
-    layers: list[Path] = [builtin_rules_dir()] if builtin else []
-    layers += [Path(d) for d in (env_rule_dirs() if use_env else [])]
-    layers += [Path(d) for d in extra_dirs]
+    layers: list[tuple[Path, str]] = [(builtin_rules_dir(), "the shipped rules")] if builtin else []
+    layers += [(Path(d), "from ADVISOR_RULES") for d in (env_rule_dirs() if use_env else [])]
+    layers += [(Path(d), "") for d in extra_dirs]
     active: dict[str, CompiledRule] = {}
     origin: dict[str, str] = {}
     replaced: list[str] = []
     disabled: list[str] = []
     problems: list[RuleProblem] = []
-    for directory in layers:
+    for directory, named in layers:
         try:
-            layer, layer_origin = _layer(directory)
+            layer = _layer(directory, named)
         except RuleError as exc:
             problems.extend(exc.problems)
             continue
-        for rule_id, (_, compiled) in layer.items():
-            if compiled is None:
+        for rule_id, entry in layer.items():
+            if entry.compiled is None:
                 if active.pop(rule_id, None) is None and rule_id not in disabled:
-                    problems.append(
-                        RuleProblem(layer_origin[rule_id], None, rule_id, "disabled: no earlier rule has this id")
-                    )
+                    message = "disabled: no earlier rule has this id"
+                    problems.append(RuleProblem(entry.file, entry.line, rule_id, message))
                 disabled.append(rule_id)
                 continue
             if rule_id in active:
                 replaced.append(rule_id)
-            active[rule_id] = compiled
-            origin[rule_id] = layer_origin[rule_id]
+            active[rule_id] = entry.compiled
+            origin[rule_id] = entry.file
     if problems:
         raise RuleError(problems)
     if not active:
-        raise RuleError([RuleProblem(", ".join(map(str, layers)) or "(no rule directories)", None, None, "no rules")])
+        where = ", ".join(str(directory) for directory, _ in layers) or "(no rule directories)"
+        raise RuleError([RuleProblem(where, None, None, "no rules")])
     rules = sorted(active.values(), key=lambda c: c.rule.id)
     version = builtin_rules_version() + ("+local" if len(layers) > 1 else "") if builtin else "local"
     return RuleSet(
         rules=rules,
         version=version,
         digest=digest_of(c.rule for c in rules),
-        sources=[str(d) for d in layers],
+        sources=[str(directory) for directory, _ in layers],
         replaced=sorted(set(replaced)),
         disabled=sorted(set(disabled)),
         files={rule_id: origin[rule_id] for rule_id in sorted(active)},
