@@ -17,17 +17,20 @@ PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def validate_profile(
-    data: Any, *, lines: Lines | None = None, file: str | None = None, document: int = 0
+    data: Any, *, lines: Lines | None = None, file: str | None = None, document: int = 0, base: tuple[Any, ...] = ()
 ) -> WorkloadProfile:
-    """Validate already-parsed data as a profile, or raise InvalidInput naming each bad field."""
+    """Validate already-parsed data as a profile, or raise InvalidInput naming each bad field.
+
+    `base` is where the profile sits inside its document (a rule test's `cases[3].profile`), for lines.
+    """
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "nothing"
-        line = lines.at(document, ()) if lines is not None else None
+        line = lines.at(document, base) if lines is not None else None
         raise InvalidInput([FieldError("", f"a profile is a mapping of fields, got {kind}", file=file, line=line)])
     try:
         return WorkloadProfile.model_validate(data)
     except ValidationError as exc:
-        errors = field_errors(exc, WorkloadProfile, data=data, lines=lines, file=file, document=document)
+        errors = field_errors(exc, WorkloadProfile, data=data, lines=lines, file=file, document=document, base=base)
         raise InvalidInput(errors) from None
 
 

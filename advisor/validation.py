@@ -166,7 +166,7 @@ def display_loc(loc: tuple[Any, ...]) -> str:
 
 
 def locate(
-    data: Any, loc: tuple[Any, ...], lines: Lines | None = None, document: int = 0
+    data: Any, loc: tuple[Any, ...], lines: Lines | None = None, document: int = 0, base: tuple[Any, ...] = ()
 ) -> tuple[tuple[Any, ...], int | None]:
     """Follow pydantic's `loc` into the data: the steps really in the data, and the deepest line known.
 
@@ -184,7 +184,7 @@ def locate(
             current = current[step]
         elif index == len(loc) - 1:
             kept.append(step)
-    line = lines.at(document, tuple(kept)) if lines is not None else None
+    line = lines.at(document, (*base, *kept)) if lines is not None else None
     return tuple(kept), line
 
 
@@ -196,6 +196,7 @@ def field_errors(
     lines: Lines | None = None,
     file: str | None = None,
     document: int = 0,
+    base: tuple[Any, ...] = (),
 ) -> list[FieldError]:
     """Convert a ValidationError into FieldErrors; given the raw data (and its Lines), name lines too."""
     found = []
@@ -203,6 +204,6 @@ def field_errors(
         loc = tuple(error["loc"])
         line = None
         if data is not None:
-            loc, line = locate(data, loc, lines, document)
+            loc, line = locate(data, loc, lines, document, base)
         found.append(FieldError(loc=display_loc(loc), msg=describe(error, model), file=file, line=line))
     return found

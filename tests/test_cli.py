@@ -254,3 +254,23 @@ def test_an_unwritable_output_is_a_clear_error_not_a_traceback(profiles):
         )
     assert run.returncode == 1
     assert run.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_rules_test_refuses_bad_case_files_with_their_lines(runner, write_rules):
+    folder = write_rules(
+        "rules:\n  - id: gui\n    title: t\n    when: {workload.gui: true}\n    score: {vm: 5}\n"
+        "    because: b\n    links: [https://example.org]\n"
+    )
+    tests = folder / "tests"
+    tests.mkdir()
+    (tests / "a.yaml").write_text("cases:\n  - name: x\n    profile:\n      host: linux\n    fires: [gui]\n")
+    (tests / "b.yaml").write_text("")
+    (tests / "c.yaml").write_text("cases:\n  - name: y\n    profile:\n      workload: {gui: 'yes'}\n")
+    (tests / "d.yaml").mkdir()  # a folder with a rule-file name is not a test file
+    result = runner.invoke(cli, ["rules", "test", str(folder)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {tests / 'a.yaml'}:4: cases[0].profile.host: should be a mapping of fields, got the text 'linux'",
+        f"{tests / 'b.yaml'}:1: a test file is one YAML mapping with a 'cases' list",
+        f"{tests / 'c.yaml'}:4: cases[0].profile.workload.gui: should be true or false, got the text 'yes'",
+    ]

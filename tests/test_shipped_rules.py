@@ -20,9 +20,9 @@ PRIMARY_SOURCES = (
 )  # fmt: skip
 
 
-@pytest.mark.parametrize(("file", "line", "case"), CASES, ids=[f"{c.name}" for _, _, c in CASES])
-def test_rule_case(file, line, case):
-    result = run_case(RULES, file, line, case)
+@pytest.mark.parametrize("loaded", CASES, ids=[loaded.case.name for loaded in CASES])
+def test_rule_case(loaded):
+    result = run_case(RULES, loaded)
     assert result.passed, "\n".join(result.failures)
 
 

@@ -17,7 +17,7 @@ from advisor.engine.fields import facts_of
 from advisor.engine.loader import RULE_SUFFIXES, RuleSet
 from advisor.engine.scoring import outcome_of
 from advisor.errors import InvalidInput, NoPlatformFits, RuleError, RuleProblem
-from advisor.models import Platform
+from advisor.models import Platform, WorkloadProfile
 from advisor.profiles import validate_profile
 from advisor.validation import describe, display_loc, locate
 from advisor.yamlio import YAMLSyntaxError, load_all
@@ -71,48 +71,84 @@ class RuleTestReport:
         return all(c.passed for c in self.cases) and not self.untested
 
 
-def load_cases(tests_dir: Path) -> list[tuple[str, int | None, Case]]:
-    """Read every case file in `tests_dir`; raise RuleError naming file and line for a bad one."""
+@dataclass
+class LoadedCase:
+    """A case as read from its file, with its partial profile completed and validated."""
+
+    file: str
+    line: int | None
+    case: Case
+    profile: WorkloadProfile
+
+
+def _complete(partial: dict[str, Any]) -> dict[str, Any]:
+    """Fill what a case may leave out: `name` (rule-test) and `host.os` (linux)."""
+    data = {"name": "rule-test", **partial}
+    host = data.get("host", {})
+    if isinstance(host, dict):
+        data["host"] = {"os": "linux", **host}
+    return data
+
+
+def _read_case_file(path: Path) -> tuple[list[LoadedCase], list[RuleProblem]]:
+    name = str(path)
+    try:
+        documents, lines = load_all(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        return [], [RuleProblem(name, None, None, f"cannot read: {exc.strerror or exc}")]
+    except UnicodeDecodeError as exc:
+        return [], [RuleProblem(name, None, None, f"not UTF-8 text (at byte offset {exc.start})")]
+    except YAMLSyntaxError as exc:
+        return [], [RuleProblem(name, exc.line, None, str(exc))]
+    if len(documents) != 1:
+        return [], [RuleProblem(name, 1, None, "a test file is one YAML mapping with a 'cases' list")]
+    try:
+        parsed = CaseFile.model_validate(documents[0])
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            loc, line = locate(documents[0], tuple(error["loc"]), lines)
+            where = f"{display_loc(loc)}: " if loc else ""
+            problems.append(RuleProblem(name, line, None, f"{where}{describe(error, CaseFile)}"))
+        return [], problems
+    loaded, problems = [], []
+    for index, case in enumerate(parsed.cases):
+        base = ("cases", index, "profile")
+        try:
+            profile = validate_profile(_complete(case.profile), lines=lines, file=name, base=base)
+        except InvalidInput as exc:
+            problems += [
+                RuleProblem(name, e.line, None, f"{display_loc(base[:2])}.profile.{e.loc}: {e.msg}") for e in exc.errors
+            ]
+            continue
+        loaded.append(LoadedCase(name, lines.at(0, ("cases", index)), case, profile))
+    return loaded, problems
+
+
+def load_cases(tests_dir: Path) -> list[LoadedCase]:
+    """Read every case file in `tests_dir`; raise RuleError naming file and line for anything wrong."""
     if not tests_dir.is_dir():
         raise RuleError([RuleProblem(str(tests_dir), None, None, "no tests/ folder beside these rules")])
-    found: list[tuple[str, int | None, Case]] = []
+    found: list[LoadedCase] = []
     problems: list[RuleProblem] = []
-    for path in sorted(p for p in tests_dir.iterdir() if p.suffix in RULE_SUFFIXES):
-        name = str(path)
-        try:
-            documents, lines = load_all(path.read_text(encoding="utf-8"))
-            parsed = CaseFile.model_validate(documents[0] if documents else None)
-        except YAMLSyntaxError as exc:
-            problems.append(RuleProblem(name, exc.line, None, str(exc)))
-            continue
-        except ValidationError as exc:
-            for error in exc.errors(include_url=False):
-                loc, line = locate(documents[0], tuple(error["loc"]), lines)
-                problems.append(RuleProblem(name, line, None, f"{display_loc(loc)}: {describe(error, CaseFile)}"))
-            continue
-        for index, case in enumerate(parsed.cases):
-            _, line = locate(documents[0], ("cases", index), lines)
-            found.append((name, line, case))
+    for path in sorted(p for p in tests_dir.iterdir() if p.is_file() and p.suffix in RULE_SUFFIXES):
+        cases, file_problems = _read_case_file(path)
+        found += cases
+        problems += file_problems
     if problems:
         raise RuleError(problems)
     return found
 
 
-def run_case(ruleset: RuleSet, file: str, line: int | None, case: Case) -> CaseResult:
+def run_case(ruleset: RuleSet, loaded: LoadedCase) -> CaseResult:
     """Evaluate one case against the rule set and compare with what it expects."""
-    result = CaseResult(file, line, case.name)
-    data = {"name": "rule-test", **case.profile}
-    data["host"] = {"os": "linux", **(data.get("host") or {})}
-    try:
-        profile = validate_profile(data)
-    except InvalidInput as exc:
-        result.failures.append(f"profile: {exc}")
-        return result
+    case = loaded.case
+    result = CaseResult(loaded.file, loaded.line, case.name)
     known = {c.rule.id for c in ruleset.rules}
     for rule_id in [*case.fires, *case.not_fires]:
         if rule_id not in known:
             result.failures.append(f"unknown rule '{rule_id}'")
-    facts = facts_of(profile)
+    facts = facts_of(loaded.profile)
     matched = [c for c in ruleset.rules if c.check(facts)]
     fired = {c.rule.id for c in matched}
     result.failures += [f"expected '{r}' to fire, it did not" for r in case.fires if r in known and r not in fired]
@@ -130,11 +166,11 @@ def run_case(ruleset: RuleSet, file: str, line: int | None, case: Case) -> CaseR
 def run_rule_tests(ruleset: RuleSet, rules_dir: Path) -> RuleTestReport:
     """Run the cases in `rules_dir/tests` and check every rule of `rules_dir` is tested both ways."""
     cases = load_cases(rules_dir / "tests")
-    results = [run_case(ruleset, file, line, case) for file, line, case in cases]
+    results = [run_case(ruleset, loaded) for loaded in cases]
     here = rules_dir.resolve()
     own = {rule_id for rule_id, file in ruleset.files.items() if Path(file).resolve().parent == here}
-    fires = {r for _, _, case in cases for r in case.fires}
-    not_fires = {r for _, _, case in cases for r in case.not_fires}
+    fires = {r for loaded in cases for r in loaded.case.fires}
+    not_fires = {r for loaded in cases for r in loaded.case.not_fires}
     untested = []
     for rule_id in sorted(own):
         missing = [kind for kind, seen in (("fires", fires), ("does not fire", not_fires)) if rule_id not in seen]
