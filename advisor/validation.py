@@ -161,7 +161,8 @@ def display_loc(loc: tuple[Any, ...]) -> str:
         if isinstance(step, int):
             out += f"[{step}]"
         else:
-            out = f"{out}.{step}" if out else str(step)
+            name = str(step) if len(str(step)) <= 60 else str(step)[:57] + "..."
+            out = f"{out}.{name}" if out else name
     return out
 
 
