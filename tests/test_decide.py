@@ -324,3 +324,15 @@ def test_a_note_shows_only_for_the_platforms_it_is_written_for(write_rules):
     rules = load_rules([write_rules(text)], builtin=False, use_env=False)
     assert [n.rule for n in recommend(make_profile(), rules).notes] == ["containers-tip"]
     assert recommend(make_profile(workload={"gui": True}), rules).notes == []
+
+
+def test_capacity_says_when_the_instances_do_not_fit_and_leaves_out_ruled_out_containers(ruleset):
+    small = make_profile(host={"os": "linux", "cpus": 4, "memory_gib": 8}, scale={"instances": 10})
+    assert recommend(small, ruleset).capacity.explanation.endswith(
+        "10 instances are expected. Neither VMs nor containers fit all 10 on this host."
+    )
+    tighter_vms = make_profile(host={"os": "linux", "cpus": 16, "memory_gib": 8}, scale={"instances": 6})
+    assert recommend(tighter_vms, ruleset).capacity.explanation.endswith("VMs do not fit all 6 on this host.")
+    windows = make_profile(host={"os": "linux", "cpus": 8, "memory_gib": 16}, workload={"os": ["windows"]})
+    text = recommend(windows, ruleset).capacity.explanation
+    assert "Containers are ruled out here" in text and "fit at" not in text

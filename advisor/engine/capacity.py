@@ -36,8 +36,20 @@ def _kernel_phrase(profile: WorkloadProfile) -> str:
     return "Containers share the host kernel"
 
 
-def capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
-    """How many instances fit as VMs and as containers; several profiles are components sharing one host."""
+def _verdict(vm_short: bool, containers_short: bool, instances: int) -> str:
+    """A closing sentence when the expected instances do not all fit."""
+    if vm_short and containers_short:
+        return f" Neither VMs nor containers fit all {instances} on this host."
+    if vm_short:
+        return f" VMs do not fit all {instances} on this host."
+    return f" Containers do not fit all {instances} on this host." if containers_short else ""
+
+
+def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = frozenset()) -> Capacity | None:
+    """How many instances fit as VMs and as containers; several profiles are components sharing one host.
+
+    `ruled_out` names platforms a rule forbids, so the text does not offer containers that cannot run.
+    """
     host = profiles[0].host
     if host.cpus is None or host.memory_gib is None:
         return None
@@ -73,14 +85,20 @@ def capacity(profiles: Sequence[WorkloadProfile]) -> Capacity | None:
         vm_fits, vm_limit = fit(vcpus, res.memory_gib + overhead)
         ct_fits, ct_limit = fit(res.cpus, res.memory_gib)
         family = "/".join(FAMILY_NAMES[f] for f in profiles[0].workload.os)
+        containers = (
+            f"{_kernel_phrase(profiles[0])} and take only what the application uses: {ct_fits} "
+            f"{'fits' if ct_fits == 1 else 'fit'} at {_count(res.cpus, 'core')} and {number(res.memory_gib)} GiB "
+            f"each (limited by {ct_limit}), and idle CPU and memory are shared between them."
+        )
+        if "container" in ruled_out:
+            containers = "Containers are ruled out here, so their count is left out."
         explanation = (
             f"On a host with {_count(host.cpus, 'core')} and {number(host.memory_gib)} GiB, each VM holds "
             f"{vcpus} vCPU and {number(res.memory_gib + overhead)} GiB ({number(res.memory_gib)} GiB for the "
             f"application plus {number(overhead)} GiB for its own {family} guest OS), so {_count(vm_fits, 'VM')} "
-            f"fit (limited by {vm_limit}). {_kernel_phrase(profiles[0])} and take only what the application uses: "
-            f"{ct_fits} fit at {_count(res.cpus, 'core')} and {number(res.memory_gib)} GiB each "
-            f"(limited by {ct_limit}), and idle CPU and memory are shared between them. "
+            f"{'fits' if vm_fits == 1 else 'fit'} (limited by {vm_limit}). {containers} "
             f"{_count(instances, 'instance')} {'is' if instances == 1 else 'are'} expected."
+            f"{_verdict(vm_fits < instances, 'container' not in ruled_out and ct_fits < instances, instances)}"
         )
         vm = VMCapacity(
             vcpus_each=vcpus,

@@ -137,7 +137,7 @@ def _component(
             for c in matched
             if c.rule.note and outcome.platform in c.rule.note_for
         ],
-        capacity=capacity([profile]),
+        capacity=capacity([profile], frozenset(p for p in PLATFORMS if outcome.forbidden[p])),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
         flips=flips(ruleset, facts, matched, outcome.platform),
         considered=_considered(ruleset.rules, facts) if explained else None,

@@ -195,8 +195,9 @@ def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf]) -> _Reason:
         results = [_explain(child, facts, leaves) for child in children]  # every child, to keep leaves in step
         holds = all(r.holds for r in results) if isinstance(node, AllOf) else any(r.holds for r in results)
         deciding = [r for r in results if r.holds == holds]  # the children that decided the outcome
-        joined = (" and " if holds else "; ").join(r.words for r in deciding)
-        words = joined if len(deciding) == 1 else f"({joined})"
+        phrases = list(dict.fromkeys(r.words for r in deciding))  # two tests of one field read alike
+        joined = (" and " if holds else "; ").join(phrases)
+        words = joined if len(phrases) == 1 else f"({joined})"
         return _Reason(holds, words, frozenset().union(*(r.fields for r in deciding)))
     if isinstance(node, NotOf):
         inner = _explain(node.not_, facts, leaves)

@@ -18,7 +18,9 @@ from advisor.models import PLATFORMS, Change, Flip
 
 # Ties go to what a team can change most easily: its own workload before its host.
 FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
-# Changing the host's operating system is the biggest change of all, so it is tried last.
+# Moving the host to another OS or cloud, or the software to another OS, is the biggest change of all and
+# comes last; switching on WSL2 does not.
+HARD_TO_CHANGE = frozenset({"host.os", "host.cloud", "workload.os"})
 FLIP_ORDER = {
     path: i
     for i, path in enumerate(sorted(FIELDS, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0]))))
@@ -64,7 +66,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
     points, bans = tally(matched)
     was_matched = {id(c) for c in matched}
     trial = dict(facts)
-    # Ranked by: host fields last (the host is usually a given), then the size of the step, then field order.
+    # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
     best: dict[str, tuple[tuple[bool, float, int], Change]] = {}
     for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
         reading = ruleset.readers[path]
@@ -87,7 +89,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
             if index is None or PLATFORMS[index] == chosen:  # no change, or nothing left at all
                 continue
             platform = PLATFORMS[index]
-            key = (path.startswith("host."), cost, FLIP_ORDER[path])
+            key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
             if platform not in best or key < best[platform][0]:
                 shown = number(current) if isinstance(current, float) else current
                 best[platform] = (key, Change(field=path, from_=shown, to=value))
