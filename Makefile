@@ -35,4 +35,4 @@ lock:
 	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file constraints.txt pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .coverage .artifacts build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage .artifacts build *.egg-info

@@ -274,3 +274,24 @@ def test_rules_test_refuses_bad_case_files_with_their_lines(runner, write_rules)
         f"{tests / 'b.yaml'}:1: a test file is one YAML mapping with a 'cases' list",
         f"{tests / 'c.yaml'}:4: cases[0].profile.workload.gui: should be true or false, got the text 'yes'",
     ]
+
+
+def test_rules_test_explains_unknown_and_disabled_rule_ids(runner, write_rules):
+    folder = write_rules(
+        "rules:\n  - {id: small-instances, disabled: true}\n"
+        "  - id: gui\n    title: t\n    when: {workload.gui: true}\n    score: {vm: 5}\n"
+        "    because: b\n    links: [https://example.org]\n"
+    )
+    (folder / "tests").mkdir()
+    (folder / "tests" / "org.yaml").write_text(
+        "cases:\n  - name: typo and disabled\n    profile: {workload: {gui: true}}\n"
+        "    fires: [gui-aplication]\n    not_fires: [small-instances, gui]\n"
+    )
+    lines = runner.invoke(cli, ["rules", "test", str(folder)]).stdout.splitlines()
+    assert lines[:3] == [
+        f"FAIL {folder / 'tests' / 'org.yaml'}:2: typo and disabled: unknown rule 'gui-aplication' "
+        "(did you mean 'gui-application'?)",
+        f"FAIL {folder / 'tests' / 'org.yaml'}:2: typo and disabled: rule 'small-instances' is disabled in this "
+        "rule set, so it can never fire; leave it out of the case",
+        f"FAIL {folder / 'tests' / 'org.yaml'}:2: typo and disabled: expected 'gui' not to fire, it did",
+    ]

@@ -7,6 +7,7 @@ needs at least one case where it fires and one where it does not; a rule without
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -146,8 +147,13 @@ def run_case(ruleset: RuleSet, loaded: LoadedCase) -> CaseResult:
     result = CaseResult(loaded.file, loaded.line, case.name)
     known = {c.rule.id for c in ruleset.rules}
     for rule_id in [*case.fires, *case.not_fires]:
-        if rule_id not in known:
-            result.failures.append(f"unknown rule '{rule_id}'")
+        if rule_id in ruleset.disabled:
+            result.failures.append(
+                f"rule '{rule_id}' is disabled in this rule set, so it can never fire; leave it out of the case"
+            )
+        elif rule_id not in known:
+            close = difflib.get_close_matches(rule_id, sorted(known), n=1)
+            result.failures.append(f"unknown rule '{rule_id}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     facts = facts_of(loaded.profile)
     matched = [c for c in ruleset.rules if c.check(facts)]
     fired = {c.rule.id for c in matched}
