@@ -185,15 +185,10 @@ def _system(
             f"The components need different platforms ({summary}). One estate that runs VMs and containers "
             "side by side, or containers inside VMs, is a hybrid: each component gets its own best platform."
         )
+    # The system's one reason is what its components need; each component carries its own rationale.
     rationale = [
         Reason(rule=SYSTEM_RULE, title="What the components need", because=because, effect=Effect(), links=SYSTEM_LINKS)
     ]
-    seen = {SYSTEM_RULE}
-    for result in results:
-        for reason in result.rationale:
-            if reason.rule not in seen:
-                seen.add(reason.rule)
-                rationale.append(reason)
     alternatives = []
     for other in PLATFORMS:
         if other == platform:
