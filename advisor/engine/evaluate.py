@@ -189,10 +189,10 @@ class _Reason(NamedTuple):
     fields: frozenset[str]  # the fields of the leaves that decided the outcome
 
 
-def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf]) -> _Reason:
+def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf], worded: bool = True) -> _Reason:
     if isinstance(node, (AllOf, AnyOf)):
         children = node.all if isinstance(node, AllOf) else node.any
-        results = [_explain(child, facts, leaves) for child in children]  # every child, to keep leaves in step
+        results = [_explain(child, facts, leaves, worded) for child in children]  # all, to keep leaves in step
         holds = all(r.holds for r in results) if isinstance(node, AllOf) else any(r.holds for r in results)
         deciding = [r for r in results if r.holds == holds]  # the children that decided the outcome
         phrases = list(dict.fromkeys(r.words for r in deciding))  # two tests of one field read alike
@@ -200,12 +200,14 @@ def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf]) -> _Reason:
         words = joined if len(phrases) == 1 else f"({joined})"
         return _Reason(holds, words, frozenset().union(*(r.fields for r in deciding)))
     if isinstance(node, NotOf):
-        inner = _explain(node.not_, facts, leaves)
+        inner = _explain(node.not_, facts, leaves, worded)
         words = inner.words if not inner.holds else f"{inner.words}, which the rule excludes"
         return _Reason(not inner.holds, words, inner.fields)
     leaf = next(leaves)
     value = facts[leaf.path]
     operator = OPERATORS[leaf.op]
+    if not worded:
+        return _Reason(operator.test(value, leaf.operand), "", frozenset({leaf.path}))
     if operator.test(value, leaf.operand):
         return _Reason(True, f"{leaf.path} is {_words(value)}", frozenset({leaf.path}))
     wanted = operator.wanted.format(_words(leaf.operand))
@@ -221,7 +223,7 @@ def explain(compiled: CompiledRule, facts: Facts) -> tuple[bool, str]:
 
 def deciding_fields(compiled: CompiledRule, facts: Facts) -> frozenset[str]:
     """The fields whose values decided whether the rule's condition holds (not every field it mentions)."""
-    return _explain(compiled.rule.when, facts, iter(compiled.leaves)).fields
+    return _explain(compiled.rule.when, facts, iter(compiled.leaves), worded=False).fields
 
 
 def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:
