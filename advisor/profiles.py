@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from advisor.errors import FieldError, InvalidInput
 from advisor.models import WorkloadProfile
 from advisor.validation import field_errors
-from advisor.yamlio import Lines, YAMLSyntaxError, load_all
+from advisor.yamlio import Lines, Unreadable, YAMLSyntaxError, decode_text, load_all, read_text
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -113,13 +113,9 @@ def read_profiles(arguments: list[str], stdin: bytes | None = None) -> list[Work
     for argument in profile_paths(arguments):
         source = "<stdin>" if argument == "-" else argument
         try:
-            raw = (stdin or b"") if argument == "-" else Path(argument).read_bytes()
-            text = raw.decode("utf-8")
-        except OSError as exc:
-            problems.append(FieldError("", f"cannot read: {exc.strerror or exc}", file=source))
-            continue
-        except UnicodeDecodeError as exc:
-            problems.append(FieldError("", f"not UTF-8 text (at byte offset {exc.start})", file=source))
+            text = decode_text(stdin or b"") if argument == "-" else read_text(Path(argument))
+        except Unreadable as exc:
+            problems.append(FieldError("", str(exc), file=source))
             continue
         try:
             parsed = parse_profiles(text, source)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import FieldError
-from advisor.yamlio import Lines
+
+if TYPE_CHECKING:  # yamlio uses this module's wording; only the type is needed here
+    from advisor.yamlio import Lines
 
 _PATTERN_MEANINGS = {
     r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$": (

@@ -13,6 +13,7 @@ positions, the first time it is asked, so files that load cleanly never pay for 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,6 +28,8 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from advisor.validation import shown
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -40,6 +43,27 @@ class YAMLSyntaxError(ValueError):
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)
         self.line = line
+
+
+class Unreadable(ValueError):
+    """Input that cannot be read as UTF-8 text; the message says why, in a few words."""
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 bytes as text, or Unreadable naming where the first bad byte is."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"not UTF-8 text (at byte offset {exc.start})") from None
+
+
+def read_text(path: Path) -> str:
+    """A file's UTF-8 text, or Unreadable saying why it cannot be had (missing, a folder, bad bytes)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
+    return decode_text(raw)
 
 
 class _Unusual(Exception):
@@ -70,8 +94,7 @@ _LIST = object()  # marks a list on the stack, where a mapping holds its pending
 
 
 def _key_error(key: Any, line: int | None) -> YAMLSyntaxError:
-    shown = "null" if key is None else str(key).lower() if isinstance(key, bool) else repr(key)
-    return YAMLSyntaxError(f"invalid YAML: mapping keys must be text, got {shown}", line)
+    return YAMLSyntaxError(f"invalid YAML: mapping keys must be text, got {shown(key)}", line)
 
 
 def _depth_error(line: int | None) -> YAMLSyntaxError:
@@ -184,7 +207,7 @@ def _checked_nodes(text: str) -> list[yaml.Node]:
             nodes.append(loader.get_node())
     finally:
         loader.dispose()
-    sizes: dict[int, int] = {}
+    sizes: dict[int, int] = {}  # distinct node -> how many nodes it stands for, aliases expanded
 
     def size(node: yaml.Node) -> int:
         if id(node) not in sizes:
@@ -219,26 +242,10 @@ def _checked_nodes(text: str) -> list[yaml.Node]:
 
     for node in nodes:
         check(node, set())
-        distinct = len({id(n) for n in _walk_nodes(node)})
-        if size(node) - distinct > MAX_ALIASED_VALUES:
+        sizes.clear()
+        if size(node) - len(sizes) > MAX_ALIASED_VALUES:  # expanded nodes beyond the distinct ones
             raise _alias_error(node.start_mark.line + 1)
     return nodes
-
-
-def _walk_nodes(node: yaml.Node) -> list[yaml.Node]:
-    """Every distinct node of a document, once each."""
-    found: dict[int, yaml.Node] = {}
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        if id(current) in found:
-            continue
-        found[id(current)] = current
-        if isinstance(current, MappingNode):
-            pending.extend(n for pair in current.value for n in pair)
-        elif isinstance(current, SequenceNode):
-            pending.extend(current.value)
-    return list(found.values())
 
 
 def _careful(text: str) -> list[Any]:

@@ -24,7 +24,7 @@ from advisor.engine.evaluate import CompiledRule, ConditionProblem, compile_rule
 from advisor.engine.schema import DisabledRule, Rule, RuleEntry, RuleFile
 from advisor.errors import RuleError, RuleProblem
 from advisor.validation import describe, display_loc, locate
-from advisor.yamlio import Lines, YAMLSyntaxError, load_all
+from advisor.yamlio import Lines, Unreadable, YAMLSyntaxError, load_all, read_text
 
 RULE_SUFFIXES = (".yaml", ".yml")
 _RULE_FILE = TypeAdapter(RuleFile)
@@ -120,13 +120,13 @@ def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _problems_from_validation(
-    exc: ValidationError, data: Any, lines: Lines, file: str, prefix: tuple[Any, ...] = ()
+    errors: list[Any], data: Any, lines: Lines, file: str, prefix: tuple[Any, ...] = ()
 ) -> list[RuleProblem]:
     problems = []
-    for error in exc.errors(include_url=False):
+    for error in errors:
         loc = _without_tags(prefix + tuple(error["loc"]))
         rule_id = None
-        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        if _in_a_rule(loc):
             raw = data.get("rules", [])[loc[1]] if isinstance(data, dict) else None
             rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         kept, line = locate(data, loc, lines)
@@ -154,20 +154,22 @@ class Entry:
         return self.lines.at(0, ("rules", self.index, "id"))
 
 
+def _in_a_rule(loc: tuple[Any, ...]) -> bool:
+    return len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int)
+
+
 def _validate_each(data: dict[str, Any], lines: Lines, name: str, exc: ValidationError) -> tuple[list, list]:
     """After the whole file failed validation: validate rule by rule, so every problem is reported."""
-    problems = [
-        problem
-        for problem in _problems_from_validation(exc, data, lines, name)
-        if problem.rule_id is None and not str(problem.msg).startswith("rules[")
-    ]
+    about_the_file = [e for e in exc.errors(include_url=False) if not _in_a_rule(tuple(e["loc"]))]
+    problems = _problems_from_validation(about_the_file, data, lines, name)
     parsed = []
     raw_rules = data.get("rules")
     for index, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
         try:
             parsed.append((index, _RULE_ENTRY.validate_python(raw)))
         except ValidationError as rule_exc:
-            problems += _problems_from_validation(rule_exc, data, lines, name, prefix=("rules", index))
+            errors = rule_exc.errors(include_url=False)
+            problems += _problems_from_validation(errors, data, lines, name, prefix=("rules", index))
     return parsed, problems
 
 
@@ -175,13 +177,9 @@ def load_file(path: Path) -> list[Entry]:
     """Read and check one rule file; raise RuleError listing every problem in it."""
     name = str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise RuleError([RuleProblem(name, None, None, f"cannot read: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise RuleError([RuleProblem(name, None, None, f"not UTF-8 text (at byte offset {exc.start})")]) from None
-    try:
-        documents, lines = load_all(text)
+        documents, lines = load_all(read_text(path))
+    except Unreadable as exc:
+        raise RuleError([RuleProblem(name, None, None, str(exc))]) from None
     except YAMLSyntaxError as exc:
         raise RuleError([RuleProblem(name, exc.line, None, str(exc))]) from None
     if len(documents) != 1 or not isinstance(documents[0], dict):

@@ -21,7 +21,7 @@ from advisor.errors import InvalidInput, NoPlatformFits, RuleError, RuleProblem
 from advisor.models import Platform, WorkloadProfile
 from advisor.profiles import validate_profile
 from advisor.validation import describe, display_loc, locate
-from advisor.yamlio import YAMLSyntaxError, load_all
+from advisor.yamlio import Unreadable, YAMLSyntaxError, load_all, read_text
 
 
 class Case(BaseModel):
@@ -94,11 +94,9 @@ def _complete(partial: dict[str, Any]) -> dict[str, Any]:
 def _read_case_file(path: Path) -> tuple[list[LoadedCase], list[RuleProblem]]:
     name = str(path)
     try:
-        documents, lines = load_all(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        return [], [RuleProblem(name, None, None, f"cannot read: {exc.strerror or exc}")]
-    except UnicodeDecodeError as exc:
-        return [], [RuleProblem(name, None, None, f"not UTF-8 text (at byte offset {exc.start})")]
+        documents, lines = load_all(read_text(path))
+    except Unreadable as exc:
+        return [], [RuleProblem(name, None, None, str(exc))]
     except YAMLSyntaxError as exc:
         return [], [RuleProblem(name, exc.line, None, str(exc))]
     if len(documents) != 1:
