@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.engine.capacity import capacity
-from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain
+from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain, matching
 from advisor.engine.fields import defaulted_paths, facts_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import Outcome, outcome_of
@@ -38,8 +38,7 @@ def _score(compiled: CompiledRule, platform: str) -> int:
 
 
 def _effect(compiled: CompiledRule) -> Effect:
-    score = compiled.rule.score
-    points = {p: getattr(score, p) for p in PLATFORMS if score is not None and getattr(score, p)}
+    points = {p: points for p, points in zip(PLATFORMS, compiled.points, strict=True) if points}
     return Effect(score=points, forbid=list(compiled.rule.forbid))
 
 
@@ -115,16 +114,14 @@ def _considered(rules: Sequence[CompiledRule], facts: Facts) -> list[Considered]
     return sorted(found, key=lambda c: (not c.matched, c.rule))
 
 
-def _component(
-    profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False
-) -> tuple[ComponentResult, list[CompiledRule]]:
+def _component(profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False) -> ComponentResult:
     facts = facts_of(profile)
-    matched = [c for c in ruleset.rules if c.check(facts)]
+    matched = matching(ruleset.rules, facts)
     try:
         outcome = outcome_of(matched)
     except NoPlatformFits as exc:
         raise NoPlatformFits(f"{profile.name}: {exc}") from None
-    result = ComponentResult(
+    return ComponentResult(
         name=profile.name,
         platform=outcome.platform,
         confidence=outcome.confidence,
@@ -142,7 +139,6 @@ def _component(
         flips=flips(ruleset, facts, matched, outcome.platform),
         considered=_considered(ruleset.rules, facts) if explained else None,
     )
-    return result, matched
 
 
 def recommend(profile: WorkloadProfile, ruleset: RuleSet, *, explained: bool = False) -> Recommendation:
@@ -152,10 +148,10 @@ def recommend(profile: WorkloadProfile, ruleset: RuleSet, *, explained: bool = F
     """
     info = RulesetInfo(**ruleset.summary())
     if not profile.components:
-        single, _ = _component(profile, ruleset, explained)
+        single = _component(profile, ruleset, explained)
         return Recommendation(**single.__dict__, components=[], ruleset=info)
     parts = [profile.component_profile(c) for c in profile.components]
-    results = [_component(part, ruleset, explained)[0] for part in parts]
+    results = [_component(part, ruleset, explained) for part in parts]
     system = _system(profile, parts, results, info)
     # Rules are weighed per component; the system itself considers none of its own.
     return system.model_copy(update={"considered": []}) if explained else system

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from advisor.engine.evaluate import matching
 from advisor.engine.fields import facts_of
 from advisor.engine.loader import RULE_SUFFIXES, RuleSet
 from advisor.engine.scoring import outcome_of
@@ -153,7 +154,7 @@ def run_case(ruleset: RuleSet, loaded: LoadedCase) -> CaseResult:
             close = difflib.get_close_matches(rule_id, sorted(known), n=1)
             result.failures.append(f"unknown rule '{rule_id}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     facts = facts_of(loaded.profile)
-    matched = [c for c in ruleset.rules if c.check(facts)]
+    matched = matching(ruleset.rules, facts)
     fired = {c.rule.id for c in matched}
     result.failures += [f"expected '{r}' to fire, it did not" for r in case.fires if r in known and r not in fired]
     result.failures += [f"expected '{r}' not to fire, it did" for r in case.not_fires if r in fired]
