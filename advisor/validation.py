@@ -54,6 +54,17 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return [] if current is None else [info.alias or name for name, info in current.model_fields.items()]
 
 
+def plain(value: Any) -> str:
+    """A value in running text, unquoted: linux, true, 16, unset, [linux, windows] (sets sorted)."""
+    if isinstance(value, (frozenset, set)):
+        value = sorted(value, key=repr)
+    if isinstance(value, list):
+        return "[" + ", ".join(plain(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def shown(value: Any, limit: int = 60) -> str:
     """A value as the user wrote it in YAML terms (null, true, 'text', [a, b]), cut short if long."""
     if value is None:

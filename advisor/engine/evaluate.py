@@ -19,7 +19,7 @@ from advisor.engine.fields import FIELDS, FieldSpec
 from advisor.engine.operators import OPERATORS, operators_for
 from advisor.engine.schema import AllOf, AnyOf, NotOf, Rule
 from advisor.models import PLATFORMS
-from advisor.validation import shown
+from advisor.validation import plain, shown
 
 Facts = dict[str, Any]
 Check = Callable[[Facts], bool]
@@ -175,14 +175,6 @@ def compile_rule(rule: Rule) -> CompiledRule:
     return CompiledRule(rule, check, leaves, points, bans)  # type: ignore[arg-type]
 
 
-def _words(value: Any) -> str:
-    if isinstance(value, (list, frozenset, set)):
-        return "[" + ", ".join(_words(v) for v in sorted(value, key=repr)) + "]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
 class _Reason(NamedTuple):
     holds: bool
     words: str
@@ -209,9 +201,9 @@ def _explain(node: Any, facts: Facts, leaves: Iterator[Leaf], worded: bool = Tru
     if not worded:
         return _Reason(operator.test(value, leaf.operand), "", frozenset({leaf.path}))
     if operator.test(value, leaf.operand):
-        return _Reason(True, f"{leaf.path} is {_words(value)}", frozenset({leaf.path}))
-    wanted = operator.wanted.format(_words(leaf.operand))
-    return _Reason(False, f"{leaf.path} is {_words(value)}, not {wanted}", frozenset({leaf.path}))
+        return _Reason(True, f"{leaf.path} is {plain(value)}", frozenset({leaf.path}))
+    wanted = operator.wanted.format(plain(leaf.operand))
+    return _Reason(False, f"{leaf.path} is {plain(value)}, not {wanted}", frozenset({leaf.path}))
 
 
 def explain(compiled: CompiledRule, facts: Facts) -> tuple[bool, str]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import click
 
 from advisor.models import PLATFORMS, ComponentResult, Effect, Recommendation
+from advisor.validation import plain
 
 WIDTH = 100
 WHY_NOT_SHOWN = 3  # the strongest reasons against each alternative; the rest are in json/yaml/markdown
@@ -31,14 +32,6 @@ def _effect(effect: Effect) -> str:
     parts = [f"{p} {points:+d}" for p, points in effect.score.items()]
     parts += [f"forbids {p}" for p in effect.forbid]
     return ", ".join(parts)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return "unset" if value is None else str(value)
 
 
 def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "") -> list[str]:
@@ -79,13 +72,13 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
         lines += ["", f"{indent}{s('Capacity', bold=True)}", *_wrap(result.capacity.explanation, indent + "  ")]
     if result.assumptions:
         lines += ["", f"{indent}{s('Assumed defaults', bold=True)} (set them if they are wrong)"]
-        lines += [f"{indent}  {a.field} = {_show(a.value)}  (used by {', '.join(a.rules)})" for a in result.assumptions]
+        lines += [f"{indent}  {a.field} = {plain(a.value)}  (used by {', '.join(a.rules)})" for a in result.assumptions]
     if result.flips:
         lines += ["", f"{indent}{s('What would change the answer', bold=True)}"]
         for flip in result.flips:
             change = flip.change
             what = (
-                f"{change.field}: {_show(change.from_)} -> {_show(change.to)}"
+                f"{change.field}: {plain(change.from_)} -> {plain(change.to)}"
                 if change is not None
                 else "no change of one field"
             )
