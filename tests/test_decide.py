@@ -336,3 +336,15 @@ def test_capacity_says_when_the_instances_do_not_fit_and_leaves_out_ruled_out_co
     windows = make_profile(host={"os": "linux", "cpus": 8, "memory_gib": 16}, workload={"os": ["windows"]})
     text = recommend(windows, ruleset).capacity.explanation
     assert "Containers are ruled out here" in text and "fit at" not in text
+
+
+def test_flips_never_suggest_a_profile_the_model_refuses(write_rules):
+    text = rules_yaml(
+        one("base", "{host.os: linux}", "    score: {container: 2}\n"),
+        one("mac", "{host.os: macos}", "    score: {vm: 9}\n"),
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    on_azure = recommend(make_profile(host={"os": "linux", "cloud": "azure"}), rules)
+    assert [(f.platform, f.change) for f in on_azure.flips if f.platform == "vm"] == [("vm", None)]  # no macOS on Azure
+    on_premises = recommend(make_profile(host={"os": "linux"}), rules)
+    assert next(f for f in on_premises.flips if f.platform == "vm").change.to == "macos"

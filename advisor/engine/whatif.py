@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from advisor.engine.capacity import number
 from advisor.engine.evaluate import CompiledRule, Facts
 from advisor.engine.fields import FIELDS, ORDERED
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import tally, winning_index
-from advisor.models import PLATFORMS, Change, Flip
+from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
 
 # Ties go to what a team can change most easily: its own workload before its host.
 FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
@@ -58,6 +60,29 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
     return found
 
 
+# Sections whose fields constrain each other (a macOS host offers no Azure cloud): a changed value there is
+# checked with the whole section, so no flip suggests a profile the model would refuse.
+_CROSS_CHECKED = {
+    name: info.annotation
+    for name, info in WorkloadProfile.model_fields.items()
+    if isinstance(info.annotation, type)
+    and issubclass(info.annotation, BaseModel)
+    and info.annotation.__pydantic_decorators__.model_validators
+}
+
+
+def _allowed(trial: Facts, path: str) -> bool:
+    section = path.split(".")[0]
+    model = _CROSS_CHECKED.get(section)
+    if model is None:
+        return True
+    try:
+        model.model_validate({name: trial[f"{section}.{name}"] for name in model.model_fields})
+    except ValidationError:
+        return False
+    return True
+
+
 def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chosen: str) -> list[Flip]:
     """For each other platform, the smallest one-field change that makes it win, or None.
 
@@ -90,7 +115,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
                 continue
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
-            if platform not in best or key < best[platform][0]:
+            if (platform not in best or key < best[platform][0]) and _allowed(trial, path):
                 shown = number(current) if isinstance(current, float) else current
                 best[platform] = (key, Change(field=path, from_=shown, to=value))
         trial[path] = current
