@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -58,7 +59,7 @@ def _base_type(annotation: Any) -> tuple[Any, bool, bool]:
         args = typing.get_args(annotation)
         if origin is typing.Annotated:
             annotation = args[0]
-        elif origin in (typing.Union, __import__("types").UnionType):
+        elif origin in (typing.Union, types.UnionType):
             rest = [a for a in args if a is not type(None)]
             optional = optional or len(rest) < len(args)
             annotation = rest[0]
