@@ -5,10 +5,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Debian packages the tests drive for real: libvirt's validators and drivers (and QEMU, OVMF, swtpm for the
+# embedded QEMU driver), virt-install, osinfo-db, wrk for the HTTP benchmark, and libvirt's headers for
+# libvirt-python. Installed with apt-get when running as root; otherwise they must already be there.
+SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
+	libvirt-daemon-driver-qemu qemu-system-x86 ovmf swtpm swtpm-tools
+SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 swtpm pkg-config
 
 .PHONY: run test bench lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing system packages (missing:$$missing)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+		else \
+			echo "missing system tools:$$missing; install: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; exit 1; \
+		fi; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
