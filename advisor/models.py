@@ -36,6 +36,11 @@ Whole = Annotated[int, BeforeValidator(_whole_number)]
 Name = Annotated[str, StringConstraints(pattern=DNS_LABEL)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$")]
 Port = Annotated[Whole, Field(ge=1, le=65535)]
+# These reach generated files (Dockerfile, domain XML), so each is held to a grammar that cannot carry a
+# newline, a quote that ends an instruction, or markup.
+Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
+CommandArg = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
+UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$")]
 
 
 class Closed(BaseModel):
@@ -82,6 +87,27 @@ class Workload(Closed):
     legacy: bool = Field(False, description="Legacy software that is hard to change or repackage.")
     runtime: Runtime = Field("python", description="Language runtime, used for the starter Dockerfile.")
     ports: list[Port] = Field(default_factory=lambda: [8000], max_length=64, description="Ports it listens on.")
+    packages: list[Package] = Field(
+        default_factory=list,
+        max_length=64,
+        description="System packages the container image needs (Debian names, optionally pinned: curl=7.88.1-10).",
+        json_schema_extra={"examples": [["curl"], ["libpq5", "tzdata"]]},
+    )
+    command: list[CommandArg] | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        description="The command that starts it, one argument per item; a usual one for the runtime if left out.",
+        json_schema_extra={"examples": [["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]]},
+    )
+    health_path: UrlPath | None = Field(
+        None,
+        description="HTTP path that answers when it is healthy, for the container's HEALTHCHECK.",
+        json_schema_extra={"examples": ["/healthz"]},
+    )
+    virtio_drivers: bool = Field(
+        False, description="Windows guests: virtio drivers are installed, so the VM can use virtio disk and network."
+    )
 
 
 class Security(Closed):

@@ -33,7 +33,8 @@ def _value(spec):
     else:
         element = st.sampled_from(list(spec.examples) or ["ubuntu24.04", "win2k22", "debian12"])
     if spec.many:
-        return st.lists(element, min_size=1 if spec.kind == "enum" else 0, max_size=3, unique=True)
+        lists = st.lists(element, min_size=1 if spec.kind == "enum" or spec.optional else 0, max_size=3, unique=True)
+        return st.none() | lists if spec.optional else lists
     return st.none() | element if spec.optional else element
 
 

@@ -94,7 +94,9 @@ def _spec(path: str, info: Any) -> FieldSpec:
         elif isinstance(meta, annotated_types.Le):
             bounds["maximum"] = meta.le
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    examples = tuple(e for example in extra.get("examples", []) for e in example)
+    # Examples are whole field values: lists for list fields (flattened to elements), plain values otherwise.
+    given = extra.get("examples", [])
+    examples = tuple(e for example in given for e in example) if many else tuple(given)
     if typing.get_origin(element) is Literal:
         return FieldSpec(path, "enum", many, typing.get_args(element), optional, examples=examples, element=adapter)
     if element is bool:
