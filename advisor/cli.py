@@ -24,6 +24,7 @@ from advisor.engine.schema import RuleFile
 from advisor.errors import EXIT_FAILURE, AdvisorError
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output import FORMATTERS
+from advisor.output.data import rule_data
 from advisor.profiles import read_profiles
 
 
@@ -98,21 +99,13 @@ def rules_list(fmt: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) ->
     """List the rules in force."""
     ruleset = _load(rule_dirs, no_builtin_rules)
     if fmt == "json":
-        data = {**ruleset.summary(), "items": [_rule_data(ruleset, c.rule.id) for c in ruleset.rules]}
+        data = {**ruleset.summary(), "items": [rule_data(ruleset, c.rule.id) for c in ruleset.rules]}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     width = max(len(c.rule.id) for c in ruleset.rules)
     for compiled in ruleset.rules:
         click.echo(f"{compiled.rule.id:<{width}}  {compiled.rule.title}")
     click.echo(f"\n{len(ruleset.rules)} rules, version {ruleset.version}, {ruleset.digest}")
-
-
-def _rule_data(ruleset: RuleSet, rule_id: str) -> dict[str, Any]:
-    compiled = ruleset.get(rule_id)
-    assert compiled is not None
-    data = compiled.rule.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
-    data["links"] = [str(link) for link in compiled.rule.links]
-    return {"id": rule_id, **data, "file": ruleset.files[rule_id]}
 
 
 @rules.command("show")
@@ -124,7 +117,7 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
     ruleset = _load(rule_dirs, no_builtin_rules)
     if ruleset.get(rule_id) is None:
         raise click.BadParameter(f"no rule with id '{rule_id}' (see `advisor rules list`)", param_hint="RULE_ID")
-    click.echo(yaml.safe_dump(_rule_data(ruleset, rule_id), sort_keys=False, allow_unicode=True, width=100), nl=False)
+    click.echo(yaml.safe_dump(rule_data(ruleset, rule_id), sort_keys=False, allow_unicode=True, width=100), nl=False)
 
 
 @rules.command("validate")

@@ -56,6 +56,16 @@ class Closed(BaseModel):
 class Host(Closed):
     """The machine the workload will run on."""
 
+    # The schema says what the validator below says, so a client validating against it is not surprised.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["os", "cloud"],
+                "properties": {"os": {"const": "macos"}, "cloud": {"enum": ["azure", "gcp"]}},
+            }
+        }
+    )
+
     os: HostOS = Field(description="Operating system of the host machine. Containers share this kernel.")
     wsl2: bool = Field(False, description="Windows hosts: WSL2 is available, so Linux containers can run too.")
     cpus: Whole | None = Field(None, ge=1, le=4096, description="Host CPU cores, for capacity planning.")

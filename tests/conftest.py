@@ -1,12 +1,21 @@
-"""Shared fixtures: the shipped rule set, a CLI runner, and helpers to write rule files and profiles."""
+"""Shared fixtures: the shipped rule set, a CLI runner, rule files and profiles, and a live gunicorn."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from advisor.engine.loader import RuleSet, load_rules
@@ -50,3 +59,55 @@ def make_profile(**sections: Any) -> WorkloadProfile:
     data: dict[str, Any] = {"name": "t", "host": {"os": "linux"}}
     data.update(sections)
     return WorkloadProfile.model_validate(data)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[str]:
+    """Run the real service under gunicorn on a free loopback port with the shipped settings; yield its URL.
+
+    `env` adds environment variables (ADVISOR_RULES, ADVISOR_RELOAD_SECONDS...). The server's stderr
+    (gunicorn's messages and the app's JSON log lines) is kept and shown if it fails to start.
+    """
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in ("ADVISOR_RULES", "PROMETHEUS_MULTIPROC_DIR")}
+    environment.update(ADVISOR_PORT=str(port), ADVISOR_WORKERS=str(workers), **(env or {}))
+    log = tempfile.NamedTemporaryFile("w+", prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"gunicorn did not start:\n{log.read()}")
+            try:
+                if requests.get(url + "/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+        os.unlink(log.name)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """The base URL of a real gunicorn serving the app with the shipped rules, on loopback."""
+    with serving() as url:
+        yield url

@@ -1,0 +1,130 @@
+"""The HTTP service: `create_app()` builds the Flask app that gunicorn serves.
+
+Settings come from the environment (documented in the README) or, for tests, from `test_config`:
+RULE_DIRS (extra rule directories on top of the shipped rules and ADVISOR_RULES), BUILTIN_RULES,
+MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
+0 turns polling off), LOG_STREAM (where JSON log lines go; stderr by default).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib.resources import files
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
+from advisor.web.api import NotReady, api, json_response
+from advisor.web.observe import Metrics, configure_logging, instrument
+from advisor.web.problems import problem
+from advisor.web.rulestore import RuleStore
+
+log = logging.getLogger("advisor.http")
+
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+DEFAULT_RELOAD_SECONDS = 2.0
+
+
+def _settings_from_environment() -> dict[str, Any]:
+    return {
+        "MAX_BODY_BYTES": int(os.environ.get("ADVISOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+        "RELOAD_SECONDS": float(os.environ.get("ADVISOR_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS)),
+    }
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the service: load the rules, register the routes, start watching the rule directories."""
+    app = Flask(__name__)
+    app.config.update(RULE_DIRS=[], BUILTIN_RULES=True, LOG_STREAM=None, **_settings_from_environment())
+    app.config.update(test_config or {})
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    configure_logging(app.config["LOG_STREAM"])
+
+    metrics = Metrics()
+    store = RuleStore(app.config["RULE_DIRS"], builtin=app.config["BUILTIN_RULES"])
+    store.on_change = metrics.ruleset_changed
+    store.on_refused = metrics.reload_refused
+    store.refresh()  # a first load that fails leaves the service alive but not ready, still polling
+    store.poll(app.config["RELOAD_SECONDS"])
+    app.extensions["advisor.rules"] = store
+    app.extensions["advisor.metrics"] = metrics
+
+    instrument(app, metrics)
+    app.register_blueprint(api)
+    _operations(app, store, metrics)
+    _errors(app)
+    return app
+
+
+def _operations(app: Flask, store: RuleStore, metrics: Metrics) -> None:
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """The process is alive."""
+        return json_response({"status": "ok"})
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        """Rules are loaded: which set is live, and the last refused change if any."""
+        body: dict[str, Any] = {"status": "ready" if store.ruleset else "not ready"}
+        if store.ruleset is not None:
+            body["ruleset"] = store.ruleset.summary()
+        if store.failure is not None:
+            body["last_refused_change"] = {"problems": store.failure.problems}
+        return json_response(body, 200 if store.ruleset else 503)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        """Prometheus metrics in the text exposition format."""
+        return metrics.exposition()
+
+    @app.get("/openapi.yaml")
+    def openapi() -> Response:
+        """The HTTP contract."""
+        return Response(contract_text(), mimetype="application/yaml")
+
+
+def contract_text() -> str:
+    """The text of openapi.yaml, shipped inside the package."""
+    return files("advisor.web").joinpath("openapi.yaml").read_text(encoding="utf-8")
+
+
+def _errors(app: Flask) -> None:
+    @app.errorhandler(InvalidInput)
+    def invalid(exc: InvalidInput) -> Response:
+        count = len(exc.errors)
+        return problem(400, f"invalid input: {count} problem{'s' if count != 1 else ''}, each named in errors", exc.errors)
+
+    @app.errorhandler(NoPlatformFits)
+    def unservable(exc: NoPlatformFits) -> Response:
+        return problem(422, str(exc))
+
+    @app.errorhandler(NotReady)
+    def not_ready(exc: NotReady) -> Response:
+        return problem(503, "no rule set is loaded yet; GET /readyz says why")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        detail = {
+            404: "no such route; GET /openapi.yaml describes every route",
+            413: f"the body is larger than the limit of {app.config['MAX_BODY_BYTES']} bytes",
+        }.get(status, exc.description or "")
+        response = problem(status, detail)
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(AdvisorError)
+    def advisor_error(exc: AdvisorError) -> Response:
+        log.error("request failed", exc_info=exc)
+        return problem(exc.http_status, str(exc))
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception) -> Response:
+        # The traceback goes to the log, tied to the request id; the client sees only the id.
+        log.error("unhandled error", exc_info=exc)
+        return problem(500, "the server failed to answer; quote the request id when you report it")

@@ -1,0 +1,105 @@
+"""The JSON API (/v1): recommendations, the rules in force, and the profile's schema.
+
+A thin door onto the same functions the CLI calls: parse the profile, recommend, serialise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, json, request
+
+from advisor.engine.decide import recommend
+from advisor.engine.loader import RuleSet
+from advisor.errors import FieldError, InvalidInput
+from advisor.models import Recommendation, WorkloadProfile
+from advisor.output.data import rule_data, to_data
+from advisor.profiles import parse_profile_json, parse_profiles
+from advisor.web.problems import problem
+from advisor.yamlio import Unreadable, decode_text
+
+api = Blueprint("api", __name__, url_prefix="/v1")
+
+JSON_TYPES = frozenset({"application/json"})
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class NotReady(Exception):
+    """No rule set has loaded yet (the first load failed): the service cannot answer."""
+
+
+def live_rules() -> RuleSet:
+    """The rule set in force now, or NotReady."""
+    ruleset = current_app.extensions["advisor.rules"].ruleset
+    if ruleset is None:
+        raise NotReady
+    return ruleset
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in _BOOLEANS:
+        raise InvalidInput([FieldError(name, f"the query parameter is true or false, got {raw!r}")])
+    return _BOOLEANS[raw.lower()]
+
+
+def read_profile() -> WorkloadProfile | Response:
+    """The profile in the request body (JSON, or YAML by Content-Type), or a 415 problem."""
+    mimetype = request.mimetype
+    if mimetype not in JSON_TYPES | YAML_TYPES:
+        given = f"'{mimetype}'" if mimetype else "no Content-Type"
+        return problem(415, f"send the profile as application/json or application/yaml, not {given}")
+    body = request.get_data(cache=False)
+    if mimetype in JSON_TYPES:
+        return parse_profile_json(body)
+    try:
+        text = decode_text(body)
+    except Unreadable as exc:
+        raise InvalidInput([FieldError("", str(exc))]) from None
+    profiles = parse_profiles(text, source="<request body>")
+    if len(profiles) > 1:
+        raise InvalidInput([FieldError("", f"send one profile per request, got {len(profiles)} YAML documents")])
+    return profiles[0]
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """Compact JSON, UTF-8, keys in the order given."""
+    return Response(json.dumps(data, ensure_ascii=False, sort_keys=False), status=status, mimetype="application/json")
+
+
+@api.post("/recommendations")
+def recommendations() -> Response:
+    """Recommend a platform for the profile in the body."""
+    explain = _flag("explain", True)
+    considered = _flag("considered", False)
+    profile = read_profile()
+    if isinstance(profile, Response):
+        return profile
+    result: Recommendation = recommend(profile, live_rules(), explained=considered)
+    current_app.extensions["advisor.metrics"].recommendations.labels(result.platform).inc()
+    return json_response(to_data(result, brief=not explain))
+
+
+@api.get("/rules")
+def rules() -> Response:
+    """Every rule in force, with the set's version and digest."""
+    ruleset = live_rules()
+    return json_response({**ruleset.summary(), "items": [rule_data(ruleset, c.rule.id) for c in ruleset.rules]})
+
+
+@api.get("/rules/<rule_id>")
+def rule(rule_id: str) -> Response:
+    """One rule in force."""
+    ruleset = live_rules()
+    if ruleset.get(rule_id) is None:
+        return problem(404, f"no rule with id '{rule_id}' is in force (GET /v1/rules lists them)")
+    return json_response(rule_data(ruleset, rule_id))
+
+
+@api.get("/schema/profile")
+def profile_schema() -> Response:
+    """The profile's JSON Schema, exported from the model."""
+    return json_response(WorkloadProfile.model_json_schema())

@@ -1,0 +1,143 @@
+"""What operators see: a request id on every response, one JSON log line per request, Prometheus metrics.
+
+Under gunicorn each worker is its own process; when PROMETHEUS_MULTIPROC_DIR is set (deploy/gunicorn.conf.py
+sets it), every worker writes its figures there and /metrics adds them up, whichever worker answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from typing import IO, Any
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+from advisor.engine.loader import RuleSet
+
+REQUEST_ID = "X-Request-ID"
+# A client's own request id is echoed if it is a plain token; anything else could forge log lines.
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# The standard attributes of a LogRecord; anything else on a record came in through `extra=` and is logged.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JSONFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and every field passed with `extra=`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        line: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update((k, v) for k, v in vars(record).items() if k not in _STANDARD)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def configure_logging(stream: IO[str] | None = None, level: str = "INFO") -> None:
+    """Send advisor's logs to `stream` (stderr by default) as JSON lines, replacing earlier handlers."""
+    logger = logging.getLogger("advisor")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JSONFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+class Metrics:
+    """The service's Prometheus metrics, in a registry of its own so several apps can live in one process."""
+
+    def __init__(self) -> None:
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        # In multiprocess mode values go to files, not to a registry; /metrics collects them from there.
+        own = None if self.multiprocess else CollectorRegistry()
+        self._registry = own
+        self.requests = Counter(
+            "advisor_http_requests", "HTTP requests answered.", ["method", "route", "status"], registry=own
+        )
+        self.latency = Histogram(
+            "advisor_http_request_duration_seconds",
+            "Time to answer an HTTP request.",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=own,
+        )
+        self.recommendations = Counter(
+            "advisor_recommendations", "Recommendations given, by platform.", ["platform"], registry=own
+        )
+        self.ruleset = Gauge(
+            "advisor_ruleset_info",
+            "The rule set in force: 1 for the live version and digest.",
+            ["version", "digest"],
+            registry=own,
+            multiprocess_mode="max",
+        )
+        self.rules = Gauge("advisor_ruleset_rules", "Rules in the live set.", registry=own, multiprocess_mode="max")
+        self.reloads = Counter("advisor_rule_reloads", "Rule set changes, by result.", ["result"], registry=own)
+
+    def ruleset_changed(self, previous: RuleSet | None, current: RuleSet) -> None:
+        """Point the ruleset gauges at the new set."""
+        if previous is not None:
+            self.ruleset.labels(previous.version, previous.digest).set(0)
+            self.reloads.labels("loaded").inc()
+        self.ruleset.labels(current.version, current.digest).set(1)
+        self.rules.set(len(current.rules))
+
+    def reload_refused(self) -> None:
+        """Count a rule change that was refused."""
+        self.reloads.labels("refused").inc()
+
+    def exposition(self) -> Response:
+        """The Prometheus text exposition of every metric (of every worker, in multiprocess mode)."""
+        registry = self._registry
+        if registry is None:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def instrument(app: Flask, metrics: Metrics) -> None:
+    """Give every request an id, and log and measure every response."""
+    access = logging.getLogger("advisor.http")
+
+    @app.before_request
+    def start() -> None:
+        given = request.headers.get(REQUEST_ID, "")
+        g.request_id = given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex  # set even if a before_request hook failed
+        response.headers[REQUEST_ID] = request_id
+        duration = time.perf_counter() - g.get("started", time.perf_counter())
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        status = str(response.status_code)
+        metrics.requests.labels(request.method, route, status).inc()
+        metrics.latency.labels(request.method, route, status).observe(duration)
+        access.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "route": route,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(duration * 1000, 3),
+            },
+        )
+        return response

@@ -1,0 +1,118 @@
+"""The rule set a server answers with, and how it changes without downtime.
+
+Each worker polls its rule directories; a changed directory is loaded in full and swapped in only if every
+rule in it loads. An invalid change is logged and refused, and the last good set keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.engine.loader import RULE_SUFFIXES, RuleSet, builtin_rules_dir, env_rule_dirs, load_rules
+from advisor.errors import RuleError
+
+log = logging.getLogger("advisor.rules")
+
+Fingerprint = tuple[tuple[str, int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """The last rule change that was refused, and why."""
+
+    at: float
+    problems: list[str]
+
+
+def fingerprint(directories: Sequence[Path]) -> Fingerprint:
+    """What the rule files look like on disk now: path, size, mtime and inode of each (following symlinks).
+
+    Kubernetes updates a mounted ConfigMap by swapping a symlink, which changes the inode the file name
+    resolves to, so that is seen as a change too.
+    """
+    seen = []
+    for directory in directories:
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            seen.append((str(directory), -1, -1, -1))
+            continue
+        for name in names:
+            if not name.endswith(RULE_SUFFIXES):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            seen.append((path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return tuple(seen)
+
+
+class RuleStore:
+    """Holds the live rule set; `refresh()` loads a changed set, a poller calls it every few seconds."""
+
+    def __init__(self, extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, use_env: bool = True) -> None:
+        self.extra_dirs = [Path(d) for d in extra_dirs]
+        self.builtin = builtin
+        self.use_env = use_env
+        self.ruleset: RuleSet | None = None
+        self.loaded_at: float | None = None
+        self.failure: LoadFailure | None = None
+        self.on_change: Callable[[RuleSet | None, RuleSet], None] | None = None
+        self.on_refused: Callable[[], None] | None = None
+        self._seen: Fingerprint | None = None
+        self._lock = threading.Lock()
+        self._poller: threading.Thread | None = None
+
+    def directories(self) -> list[Path]:
+        """Every directory rules are read from, in layer order."""
+        found = [builtin_rules_dir()] if self.builtin else []
+        found += [Path(d) for d in env_rule_dirs()] if self.use_env else []
+        return found + self.extra_dirs
+
+    def refresh(self) -> bool:
+        """Load the rules if the files changed since the last look; True when a new set went live."""
+        with self._lock:
+            now = fingerprint(self.directories())
+            if now == self._seen:
+                return False
+            self._seen = now
+            try:
+                ruleset = load_rules(self.extra_dirs, builtin=self.builtin, use_env=self.use_env)
+            except RuleError as exc:
+                self.failure = LoadFailure(time.time(), [str(p) for p in exc.problems])
+                live = f"; still serving {self.ruleset.digest}" if self.ruleset else "; no rules are loaded"
+                log.error("rule change refused%s", live, extra={"problems": self.failure.problems})
+                if self.on_refused:
+                    self.on_refused()
+                return False
+            previous, self.ruleset = self.ruleset, ruleset
+            self.loaded_at, self.failure = time.time(), None
+            if previous is None or previous.digest != ruleset.digest:
+                log.info("rules loaded", extra={"version": ruleset.version, "digest": ruleset.digest})
+                if self.on_change:
+                    self.on_change(previous, ruleset)
+            return True
+
+    def poll(self, every_seconds: float) -> None:
+        """Start a daemon thread that refreshes every `every_seconds` (once per process)."""
+        if self._poller is not None or every_seconds <= 0:
+            return
+
+        def run() -> None:
+            while True:
+                time.sleep(every_seconds)
+                try:
+                    self.refresh()
+                except Exception:  # a poller that dies silently would freeze the rules; log and go on
+                    log.exception("rule poll failed")
+
+        self._poller = threading.Thread(target=run, name="advisor-rule-poller", daemon=True)
+        self._poller.start()
