@@ -96,7 +96,8 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(InvalidInput)
     def invalid(exc: InvalidInput) -> Response:
         count = len(exc.errors)
-        return problem(400, f"invalid input: {count} problem{'s' if count != 1 else ''}, each named in errors", exc.errors)
+        problems = "1 problem" if count == 1 else f"{count} problems"
+        return problem(400, f"invalid input: {problems}, each named in errors", exc.errors)
 
     @app.errorhandler(NoPlatformFits)
     def unservable(exc: NoPlatformFits) -> Response:
