@@ -13,7 +13,7 @@ import os
 from importlib.resources import files
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
@@ -92,6 +92,10 @@ def contract_text() -> str:
     return files("advisor.web").joinpath("openapi.yaml").read_text(encoding="utf-8")
 
 
+def _where() -> dict[str, Any]:
+    return {"request_id": g.get("request_id"), "method": request.method, "path": request.path}
+
+
 def _errors(app: Flask) -> None:
     @app.errorhandler(InvalidInput)
     def invalid(exc: InvalidInput) -> Response:
@@ -121,11 +125,11 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(AdvisorError)
     def advisor_error(exc: AdvisorError) -> Response:
-        log.error("request failed", exc_info=exc)
+        log.error("request failed", exc_info=exc, extra=_where())
         return problem(exc.http_status, str(exc))
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception) -> Response:
         # The traceback goes to the log, tied to the request id; the client sees only the id.
-        log.error("unhandled error", exc_info=exc)
+        log.error("unhandled error", exc_info=exc, extra=_where())
         return problem(500, "the server failed to answer; quote the request id when you report it")

@@ -52,7 +52,7 @@ def read_profile() -> WorkloadProfile | Response:
     if mimetype not in JSON_TYPES | YAML_TYPES:
         given = f"'{mimetype}'" if mimetype else "no Content-Type"
         return problem(415, f"send the profile as application/json or application/yaml, not {given}")
-    body = request.get_data(cache=False)
+    body = request.get_data()
     if mimetype in JSON_TYPES:
         return parse_profile_json(body)
     try:
