@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import annotated_types
+
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -35,7 +37,9 @@ def _whole_number(value: object) -> object:
 Whole = Annotated[int, BeforeValidator(_whole_number)]
 Name = Annotated[str, StringConstraints(pattern=DNS_LABEL)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$")]
-Port = Annotated[Whole, Field(ge=1, le=65535)]
+# The bounds come before the validator so that the JSON Schema shows them as minimum and maximum.
+Port = Annotated[int, annotated_types.Interval(ge=1, le=65535), BeforeValidator(_whole_number)]
+HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValidator(_whole_number)]
 # These reach generated files (Dockerfile, domain XML), so each is held to a grammar that cannot carry a
 # newline, a quote that ends an instruction, or markup.
 Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
@@ -68,7 +72,7 @@ class Host(Closed):
 
     os: HostOS = Field(description="Operating system of the host machine. Containers share this kernel.")
     wsl2: bool = Field(False, description="Windows hosts: WSL2 is available, so Linux containers can run too.")
-    cpus: Whole | None = Field(None, ge=1, le=4096, description="Host CPU cores, for capacity planning.")
+    cpus: HostCores | None = Field(None, description="Host CPU cores, for capacity planning.")
     memory_gib: float | None = Field(None, ge=0.5, le=65536, description="Host memory in GiB, for capacity planning.")
     cloud: Cloud = Field("none", description="Where the host lives: on premises (none) or a cloud/vSphere estate.")
 

@@ -11,6 +11,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +69,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its base URL and the file its output (gunicorn's and the app's log lines) goes to."""
+
+    url: str
+    log: Path
+
+    def log_lines(self) -> list[str]:
+        """Everything the server has written so far, line by line."""
+        return self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
 @contextmanager
-def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[str]:
-    """Run the real service under gunicorn on a free loopback port with the shipped settings; yield its URL.
+def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[Server]:
+    """Run the real service under gunicorn on a free loopback port with the shipped settings.
 
     `env` adds environment variables (ADVISOR_RULES, ADVISOR_RELOAD_SECONDS...). The server's stderr
     (gunicorn's messages and the app's JSON log lines) is kept and shown if it fails to start.
@@ -98,7 +111,7 @@ def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[
                     break
             except requests.ConnectionError:
                 time.sleep(0.05)
-        yield url
+        yield Server(url, Path(log.name))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -109,5 +122,5 @@ def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """The base URL of a real gunicorn serving the app with the shipped rules, on loopback."""
-    with serving() as url:
-        yield url
+    with serving() as server:
+        yield server.url

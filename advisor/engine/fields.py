@@ -51,14 +51,15 @@ class FieldSpec:
         return f"a list of {base}" if self.many else base
 
 
-def _base_type(annotation: Any) -> tuple[Any, bool, bool]:
-    """Strip Optional, list and Annotated: (element type, is a list, may be None)."""
+def _base_type(annotation: Any) -> tuple[Any, bool, bool, tuple[Any, ...]]:
+    """Strip Optional, list and Annotated: (element type, is a list, may be None, the Annotated metadata)."""
     optional = many = False
+    metadata: tuple[Any, ...] = ()
     while True:
         origin = typing.get_origin(annotation)
         args = typing.get_args(annotation)
         if origin is typing.Annotated:
-            annotation = args[0]
+            annotation, metadata = args[0], (*metadata, *annotation.__metadata__)
         elif origin in (typing.Union, types.UnionType):
             rest = [a for a in args if a is not type(None)]
             optional = optional or len(rest) < len(args)
@@ -66,7 +67,7 @@ def _base_type(annotation: Any) -> tuple[Any, bool, bool]:
         elif origin is list:
             many, annotation = True, args[0]
         else:
-            return annotation, many, optional
+            return annotation, many, optional, metadata
 
 
 _STRICT = ConfigDict(strict=True, allow_inf_nan=False)
@@ -75,19 +76,23 @@ _STRICT = ConfigDict(strict=True, allow_inf_nan=False)
 def _element_adapter(info: Any, many: bool) -> TypeAdapter[Any]:
     """A validator for one value of the field: its own constraints, or its list items' constraints."""
     annotation = info.annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # X | None -> X
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
     if many:
-        annotation = typing.get_args(annotation)[0]  # list[X] -> X; no list field of the profile is optional
+        annotation = typing.get_args(annotation)[0]  # list[X] -> X
     elif info.metadata:
         annotation = Annotated[(annotation, *info.metadata)]
     return TypeAdapter(annotation, config=_STRICT)
 
 
 def _spec(path: str, info: Any) -> FieldSpec:
-    element, many, optional = _base_type(info.annotation)
+    element, many, optional, inner = _base_type(info.annotation)
     adapter = _element_adapter(info, many)
     bounds: dict[str, Any] = {}
-    for meta in info.metadata:
-        if isinstance(meta, annotated_types.Ge):
+    for meta in (*inner, *info.metadata):
+        if isinstance(meta, annotated_types.Interval):
+            bounds.update(minimum=meta.ge, maximum=meta.le)
+        elif isinstance(meta, annotated_types.Ge):
             bounds["minimum"] = meta.ge
         elif isinstance(meta, annotated_types.Gt):
             bounds["minimum"], bounds["exclusive_minimum"] = meta.gt, True
