@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 # embedded QEMU driver), virt-install, osinfo-db, wrk for the HTTP benchmark, and libvirt's headers for
 # libvirt-python. Installed with apt-get when running as root; otherwise they must already be there.
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
-	libvirt-daemon-driver-qemu qemu-system-x86 ovmf swtpm swtpm-tools
-SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 swtpm pkg-config
+	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
+SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config
 
 .PHONY: run test bench lint lock clean
 

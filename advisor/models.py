@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import annotated_types
-
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"

@@ -1,0 +1,425 @@
+"""Domain XML: per-OS facts match osinfo-db, devices follow virt-install, and libvirt itself accepts every variant."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from pathlib import Path
+
+import libvirt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from advisor.errors import InvalidInput
+from advisor.generators.libvirt import LIBOSINFO_NS, disk_command, domain_xml, guest_oses
+from advisor.models import WorkloadProfile
+from advisor.profiles import validate_profile
+from tests.conftest import make_profile
+
+OSINFO_DIR = Path("/usr/share/osinfo/os")
+DOMAIN_RNG = Path("/usr/share/libvirt/schemas/domain.rng")
+GIB = 1024**3
+MIB = 1024**2
+
+GUESTS = guest_oses()
+REQUIRED_IDS = ["ubuntu22.04", "ubuntu24.04", "debian12", "rhel9.0", "fedora40", "linux2022"]
+REQUIRED_IDS += ["win10", "win11", "win2k19", "win2k22", "win2k25", "freebsd14.0"]
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} is not installed: run `make test`, which installs the Debian packages the tests drive"
+    return path
+
+
+def guest_profile(os_id: str, *, gui: bool = False, virtio: bool = False, host: str = "linux", **sections):
+    family = GUESTS[os_id].family
+    workload = {"os": [family], "os_id": os_id, "gui": gui, "virtio_drivers": virtio, **sections.pop("workload", {})}
+    return make_profile(host={"os": host}, workload=workload, **sections)
+
+
+def parse(profile: WorkloadProfile) -> etree._Element:
+    return etree.fromstring(domain_xml(profile).content.encode())
+
+
+def attr(root: etree._Element, path: str, name: str) -> str | None:
+    found = root.find(path)
+    return None if found is None else found.get(name)
+
+
+# --- The shipped facts are osinfo-db's ---
+
+
+def _os_elements() -> dict[str, etree._Element]:
+    assert OSINFO_DIR.is_dir(), f"{OSINFO_DIR} is missing: install osinfo-db (make test does)"
+    by_id: dict[str, etree._Element] = {}
+    by_uri: dict[str, etree._Element] = {}
+    for path in sorted(OSINFO_DIR.glob("**/*.xml")):
+        for os_element in etree.parse(str(path)).getroot().iterfind("os"):
+            by_uri[os_element.get("id")] = os_element
+            for short_id in os_element.iterfind("short-id"):
+                by_id[short_id.text] = os_element
+    return by_id, by_uri
+
+
+def _resources(os_element, by_uri, kind: str) -> dict[str, int]:
+    """What virt-install reads for an x86_64 guest: per key, arch x86_64 first, then all; inherit=true followed."""
+    found: dict[str, int] = {}
+    for arch in ("x86_64", "all"):
+        block = os_element.find(f"resources[@arch='{arch}']")
+        if block is None:
+            continue
+        if block.get("inherit") == "true":
+            parent = by_uri[os_element.find("derives-from").get("id")]
+            inherited = _resources(parent, by_uri, kind)
+            found = {**inherited, **found}
+            continue
+        for key in ("n-cpus", "ram", "storage"):
+            value = block.findtext(f"{kind}/{key}")
+            if value is not None:
+                found.setdefault(key.replace("-", "_"), int(value))
+    return found
+
+
+def test_the_required_guest_oses_are_shipped():
+    assert set(REQUIRED_IDS) <= set(GUESTS)
+    assert all(guest.source for guest in GUESTS.values())
+
+
+def test_shipped_facts_match_the_installed_osinfo_db():
+    by_id, by_uri = _os_elements()
+    checked = []
+    for short_id, guest in GUESTS.items():
+        if short_id not in by_id:
+            # Only entries taken from elsewhere may be missing from the installed db, and they say so.
+            assert not guest.source.startswith("osinfo-db 20221130"), short_id
+            continue
+        os_element = by_id[short_id]
+        assert guest.uri == os_element.get("id"), short_id
+        assert guest.minimum == _resources(os_element, by_uri, "minimum"), short_id
+        assert guest.recommended == _resources(os_element, by_uri, "recommended"), short_id
+        bios = os_element.find("firmware[@arch='x86_64'][@type='bios']")
+        efi_only = bios is not None and bios.get("supported") == "false"
+        assert (guest.firmware == "efi") == efi_only, short_id
+        checked.append(short_id)
+    assert set(checked) >= {"ubuntu22.04", "rhel9.0", "linux2022", "win10", "win11", "win2k19", "win2k22"}
+
+
+DRY_RUN = ["--connect", "test:///default", "--print-xml", "--dry-run", "--import"]
+
+
+@pytest.mark.parametrize("os_id", ["linux2022", "ubuntu22.04", "rhel9.0"])
+def test_default_size_is_what_virt_install_picks(os_id, tmp_path):
+    # virt-install on the test driver can only make i686 guests, so this covers OSes whose x86_64 and
+    # all-architecture resources agree.
+    run = subprocess.run(
+        [tool("virt-install"), *DRY_RUN, "--osinfo", os_id, "--disk", "none", "--name", "t"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    theirs = etree.fromstring(run.stdout.encode())
+    ours = parse(guest_profile(os_id))
+    assert int(ours.findtext("memory")) * 1024 == int(theirs.findtext("memory"))  # theirs is in KiB
+    assert ours.findtext("vcpu") == theirs.findtext("vcpu")
+
+
+# --- Every variant is valid libvirt XML that libvirt defines and starts ---
+
+MATRIX = [
+    (os_id, gui, virtio, host)
+    for os_id, gui, virtio, host in itertools.product(
+        GUESTS, (False, True), (False, True), ("linux", "windows", "macos")
+    )
+    if not virtio or GUESTS[os_id].family == "windows"
+]
+
+
+def test_every_variant_validates_and_runs_on_the_test_driver(tmp_path):
+    schema = etree.RelaxNG(file=str(DOMAIN_RNG))
+    libvirt.registerErrorHandler(lambda *_: None, None)
+    conn = libvirt.open("test:///default")
+    first_of_os: dict[str, Path] = {}
+    try:
+        for index, (os_id, gui, virtio, host) in enumerate(MATRIX):
+            profile = guest_profile(os_id, gui=gui, virtio=virtio, host=host).model_copy(update={"name": f"g{index}"})
+            content = domain_xml(profile).content
+            assert schema.validate(etree.fromstring(content.encode())), (os_id, gui, virtio, host, schema.error_log)
+            domain = conn.defineXML(content)
+            domain.create()
+            assert domain.isActive(), (os_id, gui, virtio, host)
+            first_of_os.setdefault(os_id, tmp_path / f"{os_id}.xml").write_text(content, encoding="utf-8")
+    finally:
+        conn.close()
+    validate = tool("virt-xml-validate")
+    for path in first_of_os.values():
+        run = subprocess.run([validate, str(path), "domain"], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+    assert len(first_of_os) == len(GUESTS)
+
+
+def test_output_is_deterministic():
+    profile = guest_profile("win11", gui=True)
+    again = WorkloadProfile.model_validate(profile.model_dump(exclude_unset=True))
+    assert domain_xml(profile) == domain_xml(again)
+    assert domain_xml(profile).content.startswith('<domain type="kvm">\n  <name>t</name>\n')
+
+
+def test_artifact_is_named_for_the_profile():
+    artifact = domain_xml(guest_profile("debian12"))
+    assert (artifact.filename, artifact.media_type) == ("t.xml", "application/xml")
+
+
+# --- Devices follow virt-install's choices ---
+
+
+@pytest.mark.parametrize("os_id", ["ubuntu24.04", "debian12", "rhel9.0", "fedora40", "linux2022", "freebsd14.0"])
+def test_linux_and_bsd_guests_get_virtio_devices(os_id):
+    root = parse(guest_profile(os_id))
+    assert root.get("type") == "kvm"
+    assert attr(root, "os/type", "machine") == "q35"
+    assert attr(root, "cpu", "mode") == "host-passthrough"
+    assert attr(root, "devices/disk/target", "bus") == "virtio"
+    assert attr(root, "devices/interface/model", "type") == "virtio"
+    assert attr(root, "devices/rng", "model") == "virtio"
+    assert attr(root, "devices/memballoon", "model") == "virtio"
+    assert attr(root, "clock", "offset") == "utc"
+    assert root.find("features/hyperv") is None
+
+
+@pytest.mark.parametrize("os_id", ["win10", "win11", "win2k19", "win2k22", "win2k25"])
+def test_windows_guests_get_hyperv_enlightenments_and_local_time(os_id):
+    root = parse(guest_profile(os_id))
+    assert attr(root, "clock", "offset") == "localtime"
+    assert [child.tag for child in root.find("features/hyperv")] == ["relaxed", "vapic", "spinlocks"]
+    assert attr(root, "clock/timer[@name='hypervclock']", "present") == "yes"
+
+
+@pytest.mark.parametrize(
+    ("virtio", "disk_bus", "nic", "balloon"),
+    [(False, "sata", "e1000e", "none"), (True, "virtio", "virtio", "virtio")],
+    ids=["no-virtio-drivers", "virtio-drivers"],
+)
+def test_windows_devices_depend_on_virtio_drivers(virtio, disk_bus, nic, balloon):
+    root = parse(guest_profile("win2k22", virtio=virtio))
+    assert attr(root, "devices/disk/target", "bus") == disk_bus
+    assert attr(root, "devices/interface/model", "type") == nic
+    assert attr(root, "devices/memballoon", "model") == balloon
+    assert (root.find("devices/rng") is not None) is virtio
+
+
+def test_windows_11_gets_secure_boot_uefi_and_a_tpm():
+    root = parse(guest_profile("win11"))
+    assert attr(root, "os", "firmware") == "efi"
+    assert attr(root, "os/firmware/feature[@name='secure-boot']", "enabled") == "yes"
+    assert attr(root, "devices/tpm", "model") == "tpm-crb"
+    assert (attr(root, "devices/tpm/backend", "type"), attr(root, "devices/tpm/backend", "version")) == (
+        "emulator",
+        "2.0",
+    )
+    for os_id in ("win10", "win2k22", "ubuntu24.04"):
+        other = parse(guest_profile(os_id))
+        assert other.find("devices/tpm") is None and attr(other, "os", "firmware") is None
+
+
+@pytest.mark.parametrize("os_id", ["ubuntu24.04", "win11", "generic"])
+def test_guest_agent_and_serial_console_always_graphics_only_for_gui(os_id):
+    for gui in (False, True):
+        root = parse(guest_profile(os_id, gui=gui))
+        assert attr(root, "devices/channel[@type='unix']/target", "name") == "org.qemu.guest_agent.0"
+        assert root.find("devices/serial") is not None and root.find("devices/console") is not None
+        assert (root.find("devices/graphics") is not None) is gui
+        assert (root.find("devices/video") is not None) is gui
+
+
+@pytest.mark.parametrize("os_id", sorted(GUESTS))
+def test_metadata_names_the_osinfo_os(os_id):
+    found = parse(guest_profile(os_id)).find(f"metadata/{{{LIBOSINFO_NS}}}libosinfo/{{{LIBOSINFO_NS}}}os")
+    assert (found.get("id") if found is not None else None) == GUESTS[os_id].uri
+
+
+@pytest.mark.parametrize(
+    ("family", "os_id"),
+    [("linux", "linux2022"), ("windows", "win2k22"), ("bsd", "freebsd14.0"), ("other", "generic")],
+    ids=["linux", "windows", "bsd", "other"],
+)
+def test_a_family_alone_picks_its_usual_os_and_says_so(family, os_id):
+    artifact = domain_xml(make_profile(workload={"os": [family]}))
+    assert etree.fromstring(artifact.content.encode()).findtext("vcpu")
+    assert any(f"({os_id}) stands in for workload.os {family}" in note for note in artifact.notes)
+
+
+# --- Size: what resources sets, the OS's recommendation for the rest ---
+
+
+def test_unset_resources_take_the_oses_recommended_values():
+    # Windows 11 has only minimums in osinfo-db (2 vCPUs, 4 GiB, 64 GiB), so virt-install doubles them.
+    root = parse(guest_profile("win11"))
+    assert (root.findtext("vcpu"), root.findtext("memory"), attr(root, "memory", "unit")) == ("4", "8192", "MiB")
+    assert disk_command(guest_profile("win11"))[-1] == "128G"
+    # Debian 12 recommends 2 GiB and 20 GiB, and names no vCPU count: twice its minimum of 1.
+    root = parse(guest_profile("debian12"))
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("2", "2048")
+
+
+def test_set_resources_are_rounded_up_and_unset_ones_still_default():
+    root = parse(guest_profile("debian12", resources={"cpus": 2.5}))
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("3", "2048")
+    root = parse(guest_profile("debian12", resources={"memory_gib": 0.0015, "disk_gib": 7.2}))
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("2", "2")
+    assert disk_command(guest_profile("debian12", resources={"disk_gib": 7.2}))[-1] == "8G"
+
+
+def test_resources_below_the_minimum_are_kept_with_a_warning():
+    artifact = domain_xml(guest_profile("win11", resources={"cpus": 1, "memory_gib": 2, "disk_gib": 30}))
+    root = etree.fromstring(artifact.content.encode())
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("1", "2048")
+    warnings = [note for note in artifact.notes if note.startswith("Warning")]
+    assert len(warnings) == 3
+    assert "resources.memory_gib 2 is below Microsoft Windows 11's minimum of 4 GiB" in warnings[1]
+    quiet = domain_xml(guest_profile("win11", resources={"cpus": 2, "memory_gib": 4, "disk_gib": 64}))
+    assert not [note for note in quiet.notes if note.startswith("Warning")]
+
+
+def test_a_generic_guest_uses_the_profile_defaults():
+    root = parse(guest_profile("generic"))
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("1", "1024")
+    assert attr(root, "devices/disk/target", "bus") == "sata"
+
+
+def test_disk_command_makes_the_disk_the_xml_points_at():
+    profile = guest_profile("ubuntu24.04", resources={"disk_gib": 40})
+    command = disk_command(profile)
+    assert command[:4] == ["qemu-img", "create", "-f", "qcow2"]
+    assert command[4] == attr(parse(profile), "devices/disk/source", "file") == "/var/lib/libvirt/images/t.qcow2"
+    assert command[5] == "40G"
+
+
+def test_disk_command_creates_a_disk_of_that_size(tmp_path):
+    command = disk_command(guest_profile("debian12", resources={"disk_gib": 3}))
+    command[0], command[4] = tool("qemu-img"), str(tmp_path / "t.qcow2")
+    subprocess.run(command, check=True, capture_output=True)
+    info = subprocess.run([command[0], "info", "--output=json", command[4]], capture_output=True, text=True)
+    assert '"virtual-size": 3221225472' in info.stdout
+
+
+# --- Host notes ---
+
+
+@pytest.mark.parametrize(
+    ("host", "words"),
+    [
+        ("linux", ["qemu-img", "virsh define t.xml"]),
+        ("windows", ["Linux KVM host", "Hyper-V"]),
+        ("macos", ["Linux KVM host", "UTM", "HVF", "Parallels", "VMware Fusion"]),
+    ],
+    ids=["linux", "windows", "macos"],
+)
+def test_notes_say_what_to_use_on_the_host(host, words):
+    notes = " ".join(domain_xml(guest_profile("ubuntu24.04", host=host)).notes)
+    assert all(word in notes for word in words)
+
+
+# --- Bad input ---
+
+
+@pytest.mark.parametrize(
+    ("workload", "message"),
+    [
+        ({"os": ["windows"], "os_id": "win11x"}, "unknown guest OS 'win11x'; known ids: debian12, fedora40"),
+        ({"os": ["linux"], "os_id": "ubuntu99.04"}, "known ids:"),
+        ({"os": ["linux"], "os_id": "win11"}, "win11 is a windows OS but workload.os is [linux]"),
+        ({"os": ["windows"], "os_id": "debian12"}, "debian12 is a linux OS but workload.os is [windows]"),
+    ],
+    ids=["typo", "unknown-release", "windows-id-linux-family", "linux-id-windows-family"],
+)
+def test_a_bad_os_id_names_the_field(workload, message):
+    profile = make_profile(workload=workload)
+    for generate in (domain_xml, disk_command):
+        with pytest.raises(InvalidInput) as caught:
+            generate(profile)
+        assert [error.loc for error in caught.value.errors] == ["workload.os_id"]
+        assert message in caught.value.errors[0].msg
+
+
+def test_a_name_that_skipped_validation_is_still_refused():
+    profile = make_profile().model_copy(update={"name": "x</name><evil/>"})
+    with pytest.raises(InvalidInput) as caught:
+        domain_xml(profile)
+    assert caught.value.errors[0].loc == "name"
+
+
+def test_a_component_gets_its_own_domain():
+    profile = make_profile(
+        workload={"os": ["linux"], "os_id": "debian12"},
+        components=[{"name": "db", "workload": {"os": ["windows"], "os_id": "win2k22"}}],
+    )
+    component = profile.component_profile(profile.components[0])
+    root = parse(component)
+    assert (root.findtext("name"), attr(root, "clock", "offset")) == ("db", "localtime")
+
+
+# --- No input adds an element ---
+
+
+def _tags(profile: WorkloadProfile) -> list[str]:
+    return [element.tag for element in parse(profile).iter()]
+
+
+BASELINES = {
+    (os_id, gui): _tags(guest_profile(os_id, gui=gui)) for os_id in ("ubuntu24.04", "win11") for gui in (False, True)
+}
+TEXT = st.text(max_size=80) | st.sampled_from(["</name><evil/>", "a&b", "]]>", "x\x00y", "ubuntu24.04", "web-1"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    field=st.sampled_from(["name", "os_id", "packages", "command", "health_path", "compliance", "devices"]),
+    value=TEXT,
+    os_id=st.sampled_from(["ubuntu24.04", "win11"]),
+    gui=st.booleans(),
+)
+def test_no_string_adds_an_element(field, value, os_id, gui):
+    family = GUESTS[os_id].family
+    data = {"name": "t", "host": {"os": "linux"}, "workload": {"os": [family], "os_id": os_id, "gui": gui}}
+    where = {
+        "name": (data, "name", value),
+        "os_id": (data["workload"], "os_id", value),
+        "packages": (data["workload"], "packages", [value]),
+        "command": (data["workload"], "command", [value]),
+        "health_path": (data["workload"], "health_path", value),
+        "compliance": (data.setdefault("security", {}), "compliance", [value]),
+        "devices": (data.setdefault("hardware", {}), "devices", [value]),
+    }
+    section, key, item = where[field]
+    section[key] = item
+    try:
+        profile = validate_profile(data)
+        tags = _tags(profile)
+    except InvalidInput as error:
+        assert all(field in e.loc for e in error.errors), error
+        return
+    expected_os = profile.workload.os_id
+    assert expected_os in ("ubuntu24.04", "win11"), expected_os
+    assert tags == BASELINES[(expected_os, gui)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=TEXT)
+def test_an_unvalidated_name_never_adds_an_element(name):
+    profile = make_profile().model_copy(update={"name": name})
+    try:
+        tags = _tags(profile)
+    except InvalidInput as error:
+        assert [e.loc for e in error.errors] == ["name"]
+        return
+    assert tags == _tags(make_profile())
+
+
+def test_several_families_get_a_domain_for_one_and_a_note():
+    artifact = domain_xml(make_profile(workload={"os": ["linux", "windows"], "os_id": "win2k25"}))
+    assert "workload.os lists linux, windows: this domain is for windows only." in artifact.notes
+    assert etree.fromstring(artifact.content.encode()).find("features/hyperv") is not None

@@ -1,0 +1,125 @@
+"""The service under a real gunicorn: rule changes without downtime, shared metrics, JSON log lines."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from conftest import serving
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())
+
+ORG_RULE = """\
+rules:
+  - id: org-prefers-vms
+    title: Our estate prefers VMs
+    when: {{host.os: linux}}
+    score: {{vm: {points}}}
+    because: The platform team runs VMs today; containers need a case.
+    links: [https://example.org/platform-policy]
+"""
+
+
+def answers(url: str, times: int = 8) -> list[dict]:
+    """Several answers in a row, so that each of the workers is likely to have answered one."""
+    return [requests.get(url + "/readyz", timeout=5).json() for _ in range(times)]
+
+
+def wait_for(condition, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def org_rules(tmp_path):
+    folder = tmp_path / "org-rules"
+    folder.mkdir()
+    (folder / "org.yaml").write_text(ORG_RULE.format(points=1))
+    return folder
+
+
+def test_a_rule_change_goes_live_and_an_invalid_one_is_refused(org_rules):
+    env = {"ADVISOR_RULES": str(org_rules), "ADVISOR_RELOAD_SECONDS": "0.2"}
+    with serving(env, workers=2) as server:
+        first = requests.get(server.url + "/readyz", timeout=5).json()["ruleset"]
+        assert first["version"].endswith("+local") and first["rules"] == 53
+
+        (org_rules / "org.yaml").write_text(ORG_RULE.format(points=30))
+        changed = wait_for(lambda: all(a["ruleset"]["digest"] != first["digest"] for a in answers(server.url)))
+        assert changed, "the changed rule was not picked up by every worker"
+        second = requests.get(server.url + "/readyz", timeout=5).json()["ruleset"]
+        profile = requests.post(server.url + "/v1/recommendations", json=CHECKOUT, timeout=5).json()
+        assert profile["ruleset"]["digest"] == second["digest"]
+        assert any(r["rule"] == "org-prefers-vms" for a in profile["alternatives"] for r in a["why_not"]) or (
+            profile["platform"] == "vm"
+        )
+
+        (org_rules / "org.yaml").write_text(ORG_RULE.format(points=30).replace("score:", "scroe:"))
+        refused = wait_for(lambda: all("last_refused_change" in a for a in answers(server.url)))
+        assert refused, "the invalid change was not seen by every worker"
+        for answer in answers(server.url):
+            assert answer["status"] == "ready" and answer["ruleset"] == second
+            assert "scroe" in " ".join(answer["last_refused_change"]["problems"])
+        kept = requests.post(server.url + "/v1/recommendations", json=CHECKOUT, timeout=5)
+        assert kept.status_code == 200 and kept.json()["ruleset"]["digest"] == second["digest"]
+
+        metrics = requests.get(server.url + "/metrics", timeout=5).text
+        assert f'advisor_ruleset_info{{digest="{second["digest"]}",version="{second["version"]}"}} 1.0' in metrics
+        assert f'advisor_ruleset_info{{digest="{first["digest"]}",version="{first["version"]}"}} 0.0' in metrics
+        assert 'advisor_rule_reloads_total{result="refused"}' in metrics
+
+        logged = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+        refusals = [line for line in logged if line["message"].startswith("rule change refused")]
+        assert refusals and all(line["level"] == "error" for line in refusals)
+        assert any("scroe" in problem for line in refusals for problem in line["problems"])
+
+
+def test_an_invalid_first_load_is_alive_but_not_ready_until_fixed(org_rules):
+    (org_rules / "org.yaml").write_text("rules: [{id: broken}]\n")
+    env = {"ADVISOR_RULES": str(org_rules), "ADVISOR_RELOAD_SECONDS": "0.2"}
+    with serving(env, workers=1) as server:
+        assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+        ready = requests.get(server.url + "/readyz", timeout=5)
+        assert ready.status_code == 503 and "broken" in " ".join(ready.json()["last_refused_change"]["problems"])
+        refused = requests.post(server.url + "/v1/recommendations", json=CHECKOUT, timeout=5)
+        assert refused.status_code == 503 and refused.headers["Content-Type"] == "application/problem+json"
+
+        (org_rules / "org.yaml").write_text(ORG_RULE.format(points=1))
+        assert wait_for(lambda: requests.get(server.url + "/readyz", timeout=5).status_code == 200)
+        assert requests.post(server.url + "/v1/recommendations", json=CHECKOUT, timeout=5).status_code == 200
+
+
+def test_metrics_add_up_over_workers_and_every_request_is_logged(live_server):
+    before = _count(requests.get(live_server + "/metrics", timeout=5).text)
+    ids = [f"sum-{i}" for i in range(12)]
+    for request_id in ids:
+        requests.post(live_server + "/v1/recommendations", json=CHECKOUT, headers={"X-Request-ID": request_id})
+    after = _count(requests.get(live_server + "/metrics", timeout=5).text)
+    assert after - before == len(ids)
+
+
+def test_request_log_lines_are_json_with_id_route_status_and_duration(org_rules):
+    with serving({"ADVISOR_RULES": str(org_rules)}, workers=2) as server:
+        requests.post(server.url + "/v1/recommendations", json=CHECKOUT, headers={"X-Request-ID": "line-1"})
+        requests.get(server.url + "/v1/rules/nope", headers={"X-Request-ID": "line-2"})
+        time.sleep(0.2)
+        logged = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+        by_id = {line.get("request_id"): line for line in logged if line["message"] == "request"}
+        assert by_id["line-1"]["route"] == "/v1/recommendations" and by_id["line-1"]["status"] == 200
+        assert by_id["line-2"]["route"] == "/v1/rules/<rule_id>" and by_id["line-2"]["status"] == 404
+        assert all(isinstance(by_id[i]["duration_ms"], float) for i in ("line-1", "line-2"))
+
+
+def _count(metrics: str) -> float:
+    prefix = 'advisor_http_requests_total{method="POST",route="/v1/recommendations",status="200"} '
+    return sum(float(line[len(prefix) :]) for line in metrics.splitlines() if line.startswith(prefix))
