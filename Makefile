@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst
 	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
 SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config
 
-.PHONY: run test bench lint lock clean
+.PHONY: run test bench bench-http lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -29,8 +29,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# The service on http://127.0.0.1:8000 with the shipped rules; ADVISOR_* variables (see README) change it.
 run: $(STAMP)
-	$(BIN)/advisor recommend examples/
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: $(STAMP)
 	$(BIN)/ruff check advisor tests bench
@@ -40,6 +41,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
+
+bench-http: $(STAMP)
+	$(BIN)/python bench/bench_http.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix advisor tests bench

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = OpenAPI.from_file_path(
     str(ROOT / "openapi.yaml"),
     config=Config(
-        extra_media_type_deserializers={"application/problem+json": json.loads, "application/yaml": bytes.decode}
+        extra_media_type_deserializers={"application/problem+json": json.loads, "application/yaml": yaml.safe_load}
     ),
 )
 CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())
@@ -283,3 +283,25 @@ def test_a_real_500_shows_no_stack_trace_but_logs_one(app, log_lines):
     logged = [json.loads(line) for line in log_lines.getvalue().splitlines()]
     failure = next(line for line in logged if line["message"] == "unhandled error")
     assert failure["request_id"] == "boom-1" and "secret internal detail" in failure["exception"]
+
+
+def test_answers_are_kept_per_rule_set_and_options_and_the_oldest_is_forgotten():
+    from advisor.web.api import AnswerCache
+
+    cache = AnswerCache(2)
+    cache.put(("d1", "a"), (b"1", "vm"))
+    cache.put(("d1", "b"), (b"2", "vm"))
+    assert cache.get(("d1", "a")) == (b"1", "vm")  # now the most recently used
+    cache.put(("d1", "c"), (b"3", "vm"))
+    assert cache.get(("d1", "b")) is None and cache.get(("d1", "a")) is not None
+    assert cache.get(("d2", "a")) is None
+    off = AnswerCache(0)
+    off.put(("d1", "a"), (b"1", "vm"))
+    assert off.get(("d1", "a")) is None
+
+
+def test_a_repeated_profile_gets_the_same_bytes_and_counts_again(api):
+    first, second = post_json(api, CHECKOUT), post_json(api, CHECKOUT)
+    assert first.data == second.data
+    text = api.get("/metrics").get_data(as_text=True)
+    assert 'advisor_recommendations_total{platform="container"} 2.0' in text

@@ -3,7 +3,8 @@
 Settings come from the environment (documented in the README) or, for tests, from `test_config`:
 RULE_DIRS (extra rule directories on top of the shipped rules and ADVISOR_RULES), BUILTIN_RULES,
 MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
-0 turns polling off), LOG_STREAM (where JSON log lines go; stderr by default).
+0 turns polling off), CACHE_ENTRIES (ADVISOR_CACHE_ENTRIES, answers each worker keeps, default 1024; 0 keeps
+none), LOG_STREAM (where JSON log lines go; stderr by default).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
-from advisor.web.api import NotReady, api, json_response
+from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
 from advisor.web.rulestore import RuleStore
@@ -26,12 +27,14 @@ log = logging.getLogger("advisor.http")
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 DEFAULT_RELOAD_SECONDS = 2.0
+DEFAULT_CACHE_ENTRIES = 1024
 
 
 def _settings_from_environment() -> dict[str, Any]:
     return {
         "MAX_BODY_BYTES": int(os.environ.get("ADVISOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
         "RELOAD_SECONDS": float(os.environ.get("ADVISOR_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS)),
+        "CACHE_ENTRIES": int(os.environ.get("ADVISOR_CACHE_ENTRIES", DEFAULT_CACHE_ENTRIES)),
     }
 
 
@@ -52,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store.poll(app.config["RELOAD_SECONDS"])
     app.extensions["advisor.rules"] = store
     app.extensions["advisor.metrics"] = metrics
+    app.extensions["advisor.answers"] = AnswerCache(app.config["CACHE_ENTRIES"])
 
     instrument(app, metrics)
     app.register_blueprint(api)

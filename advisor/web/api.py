@@ -5,6 +5,8 @@ A thin door onto the same functions the CLI calls: parse the profile, recommend,
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, json, request
@@ -70,17 +72,55 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False, sort_keys=False), status=status, mimetype="application/json")
 
 
+class AnswerCache:
+    """The last answers given, by everything they depend on: the rule set, the options and the body's bytes.
+
+    The same profile under the same rules always gets the same answer, and teams send the same profiles
+    again and again (CI checks, shared links), so a worker keeps a bounded number of recent answers.
+    """
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._answers: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[bytes, str] | None:
+        """The answer kept under `key` (the most recent use keeps it longest), or None."""
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple[Any, ...], answer: tuple[bytes, str]) -> None:
+        """Keep an answer, forgetting the least recently used one when full."""
+        if self.entries <= 0:
+            return
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self.entries:
+                self._answers.popitem(last=False)
+
+
 @api.post("/recommendations")
 def recommendations() -> Response:
     """Recommend a platform for the profile in the body."""
     explain = _flag("explain", True)
     considered = _flag("considered", False)
-    profile = read_profile()
-    if isinstance(profile, Response):
-        return profile
-    result: Recommendation = recommend(profile, live_rules(), explained=considered)
-    current_app.extensions["advisor.metrics"].recommendations.labels(result.platform).inc()
-    return json_response(to_data(result, brief=not explain))
+    ruleset = live_rules()
+    cache: AnswerCache = current_app.extensions["advisor.answers"]
+    key = (ruleset.digest, ruleset.version, request.mimetype, explain, considered, request.get_data())
+    answer = cache.get(key)
+    if answer is None:
+        profile = read_profile()
+        if isinstance(profile, Response):
+            return profile
+        result: Recommendation = recommend(profile, ruleset, explained=considered)
+        body = json.dumps(to_data(result, brief=not explain), ensure_ascii=False).encode()
+        answer = (body, result.platform)
+        cache.put(key, answer)
+    current_app.extensions["advisor.metrics"].recommendations.labels(answer[1]).inc()
+    return Response(answer[0], mimetype="application/json")
 
 
 @api.get("/rules")
