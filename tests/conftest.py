@@ -107,9 +107,9 @@ def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[
                 log.seek(0)
                 pytest.fail(f"gunicorn did not start:\n{log.read()}")
             try:
-                if requests.get(url + "/healthz", timeout=1).ok:
+                if requests.get(url + "/healthz", timeout=2).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a worker still booting
                 time.sleep(0.05)
         yield Server(url, Path(log.name))
     finally:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-
 from conftest import serving
 
 ROOT = Path(__file__).resolve().parent.parent
