@@ -131,3 +131,21 @@ def read_profiles(arguments: list[str], stdin: bytes | None = None) -> list[Work
     if problems:
         raise InvalidInput(problems)
     return profiles
+
+
+def component_part(profile: WorkloadProfile, component: str | None, *, loc: str = "component") -> WorkloadProfile:
+    """The profile to write one artifact for: the whole profile, or its component named `component`.
+
+    A profile with components needs one named; `loc` is what the caller calls that choice (an option, a
+    query parameter), for the error.
+    """
+    names = [c.name for c in profile.components]
+    if not names:
+        if component is not None:
+            raise InvalidInput([FieldError(loc, f"{profile.name} has no components")])
+        return profile
+    chosen = next((c for c in profile.components if c.name == component), None)
+    if chosen is None:
+        problem = f"no component '{component}' in {profile.name}" if component else f"{profile.name} has components"
+        raise InvalidInput([FieldError(loc, f"{problem}; choose one of {', '.join(names)}")])
+    return profile.component_profile(chosen)

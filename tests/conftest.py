@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import socket
 import subprocess
@@ -17,10 +19,14 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 from click.testing import CliRunner
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 
 from advisor.engine.loader import RuleSet, load_rules
 from advisor.models import WorkloadProfile
+from advisor.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,3 +130,61 @@ def live_server() -> Iterator[str]:
     """The base URL of a real gunicorn serving the app with the shipped rules, on loopback."""
     with serving() as server:
         yield server.url
+
+
+# --- The app in-process, every answer checked against openapi.yaml ---
+
+CONTRACT = OpenAPI.from_file_path(
+    str(ROOT / "openapi.yaml"),
+    config=Config(
+        extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "application/yaml": yaml.safe_load,
+            # Files are checked as text here; their content is checked by the tests that parse them.
+            "application/xml": bytes.decode,
+            "application/zip": lambda data: data.decode("latin-1"),
+        }
+    ),
+)
+CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())  # a profile, as data
+
+
+class AnsweredRequest(WerkzeugOpenAPIRequest):
+    """The request a response answered; its body was read by the app, and checking a response needs none."""
+
+    @property
+    def body(self) -> bytes:
+        return b""
+
+
+class ContractClient:
+    """A test client whose every response must match the contract (status, media type, headers, body)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def open(self, *args, **kwargs):
+        response = self.client.open(*args, **kwargs)
+        CONTRACT.validate_response(AnsweredRequest(response.request), WerkzeugOpenAPIResponse(response))
+        return response
+
+    def get(self, path, **kwargs):
+        return self.open(path, method="GET", **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.open(path, method="POST", **kwargs)
+
+
+@pytest.fixture
+def log_lines():
+    return io.StringIO()
+
+
+@pytest.fixture
+def app(log_lines):
+    return create_app({"RELOAD_SECONDS": 0, "LOG_STREAM": log_lines})
+
+
+@pytest.fixture
+def api(app):
+    return ContractClient(app.test_client())

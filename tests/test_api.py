@@ -2,67 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
-import yaml
-from openapi_core import Config, OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from conftest import CHECKOUT, ContractClient
 
 from advisor.cli import cli
 from advisor.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = OpenAPI.from_file_path(
-    str(ROOT / "openapi.yaml"),
-    config=Config(
-        extra_media_type_deserializers={"application/problem+json": json.loads, "application/yaml": yaml.safe_load}
-    ),
-)
-CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())
-
-
-class AnsweredRequest(WerkzeugOpenAPIRequest):
-    """The request a response answered; its body was read by the app, and checking a response needs none."""
-
-    @property
-    def body(self) -> bytes:
-        return b""
-
-
-class ContractClient:
-    """A test client whose every response must match the contract (status, media type, headers, body)."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def open(self, *args, **kwargs):
-        response = self.client.open(*args, **kwargs)
-        CONTRACT.validate_response(AnsweredRequest(response.request), WerkzeugOpenAPIResponse(response))
-        return response
-
-    def get(self, path, **kwargs):
-        return self.open(path, method="GET", **kwargs)
-
-    def post(self, path, **kwargs):
-        return self.open(path, method="POST", **kwargs)
-
-
-@pytest.fixture
-def log_lines():
-    return io.StringIO()
-
-
-@pytest.fixture
-def app(log_lines):
-    return create_app({"RELOAD_SECONDS": 0, "LOG_STREAM": log_lines})
-
-
-@pytest.fixture
-def api(app):
-    return ContractClient(app.test_client())
 
 
 def post_json(api, data, path="/v1/recommendations", **kwargs):

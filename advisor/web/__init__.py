@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
 from advisor.web.api import AnswerCache, NotReady, api, json_response
+from advisor.web.artifacts import artifacts
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
 from advisor.web.rulestore import RuleStore
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     instrument(app, metrics)
     app.register_blueprint(api)
+    app.register_blueprint(artifacts)
     _operations(app, store, metrics)
     _errors(app)
     return app
