@@ -167,6 +167,164 @@ def schema(what: str) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+CHECK_FORMATS = ("text", "json", "junit", "sarif", "github")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Every difference from the recommendation is an error.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
+@click.option("--exit-zero", is_flag=True, help="Report findings but exit 0 (for SARIF upload steps).")
+@click.option("--server", metavar="URL", help="Evaluate with a running advisor service's rules instead of local ones.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="--server: seconds.")
+@_rule_options
+@_reports_errors
+def check(
+    paths: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    fail_on: str,
+    exit_zero: bool,
+    server: str | None,
+    timeout: float,
+    rule_dirs: tuple[Path, ...],
+    no_builtin_rules: bool,
+) -> None:
+    """Check decision records (files or folders; by default *.decision.yaml and docs/adr) against the rules.
+
+    Exit codes: 0 no errors, 1 errors found, 2 the check could not run.
+    """
+    # Imported here so the other commands do not pay for the check's modules at start-up.
+    from advisor.check import LocalEvaluator, RemoteEvaluator
+    from advisor.check import check as check_records
+    from advisor.check_formats import FORMATTERS as CHECK_FORMATTERS
+    from advisor.decisions import find_records
+
+    if server and (rule_dirs or no_builtin_rules):
+        raise click.UsageError("--server checks with the service's rules; drop --rules and --no-builtin-rules")
+    if server and not server.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{server!r} is not an http:// or https:// address", param_hint="--server")
+    records = find_records(list(paths))
+    evaluator = RemoteEvaluator(server, timeout) if server else LocalEvaluator(_load(rule_dirs, no_builtin_rules))
+    report = check_records(records, evaluator, strict=strict, fail_on=fail_on)
+    click.echo(CHECK_FORMATTERS[fmt](report), nl=False)
+    if report.failed and not exit_zero:
+        sys.exit(EXIT_FAILURE)
+
+
+@cli.group()
+def adr() -> None:
+    """Write architecture decision records."""
+
+
+@adr.command("new")
+@click.argument("profile")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the record here, not to stdout.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--status", type=click.Choice(["proposed", "accepted"]), default="proposed", show_default=True)
+@_rule_options
+@_reports_errors
+def adr_new(
+    profile: str, out: Path | None, force: bool, status: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
+) -> None:
+    """Write a MADR decision record for PROFILE's recommendation (a file, or - for stdin)."""
+    import datetime
+
+    from advisor.errors import FieldError, InvalidInput
+    from advisor.generators.adr import adr_record
+
+    parsed = read_profiles([profile], sys.stdin.buffer.read() if profile == "-" else None)
+    if len(parsed) != 1:
+        raise InvalidInput([FieldError("", f"holds {len(parsed)} profiles; a record decides for one", file=profile)])
+    if out is not None and out.exists() and not force:
+        raise InvalidInput([FieldError("", "already exists; use --force to overwrite it", file=str(out))])
+    result = recommend_profile(parsed[0], _load(rule_dirs, no_builtin_rules))
+    record = adr_record(parsed[0], result, date=datetime.date.today(), status=status)
+    if out is None:
+        click.echo(record.content, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(record.content, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)
+
+
+@cli.group()
+def emit() -> None:
+    """Write starter artifacts: a Dockerfile, a libvirt domain XML, or everything the recommendation calls for."""
+
+
+def _one_profile(argument: str) -> WorkloadProfile:
+    from advisor.errors import FieldError, InvalidInput
+
+    parsed = read_profiles([argument], sys.stdin.buffer.read() if argument == "-" else None)
+    if len(parsed) != 1:
+        names = ", ".join(p.name for p in parsed)
+        message = f"holds {len(parsed)} profiles ({names}); emit writes files for one"
+        raise InvalidInput([FieldError("", message, file=argument)])
+    return parsed[0]
+
+
+def _part(profile: WorkloadProfile, component: str | None) -> WorkloadProfile:
+    """The profile to write one file for: the whole profile, or the component --component names."""
+    from advisor.profiles import component_part
+
+    return component_part(profile, component, loc="--component")
+
+
+_component_option = click.option("--component", metavar="NAME", help="Which component, for a profile with components.")
+
+
+@emit.command("dockerfile")
+@click.argument("profile")
+@_component_option
+@_reports_errors
+def emit_dockerfile(profile: str, component: str | None) -> None:
+    """Print a starter Dockerfile for PROFILE (a file, or - for stdin); notes go to stderr."""
+    from advisor.generators.dockerfile import dockerfile
+
+    artifact = dockerfile(_part(_one_profile(profile), component))
+    click.echo(artifact.content, nl=False)
+    for note in artifact.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@emit.command("libvirt")
+@click.argument("profile")
+@_component_option
+@_reports_errors
+def emit_libvirt(profile: str, component: str | None) -> None:
+    """Print a libvirt domain XML for PROFILE; the qemu-img command for its disk and notes go to stderr."""
+    import shlex
+
+    from advisor.generators.libvirt import disk_command, domain_xml
+
+    part = _part(_one_profile(profile), component)
+    artifact = domain_xml(part)
+    click.echo(artifact.content, nl=False)
+    click.echo(f"disk: {shlex.join(disk_command(part))}", err=True)
+    for note in artifact.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@emit.command("all")
+@click.argument("profile")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder.")
+@click.option("--force", is_flag=True, help="Replace files that already exist (otherwise nothing is written).")
+@_rule_options
+@_reports_errors
+def emit_all(profile: str, out_dir: Path, force: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
+    """Write the files PROFILE's recommendation calls for into --out, with a README.md of next commands."""
+    from advisor.generators.bundle import bundle, write_bundle
+
+    parsed = _one_profile(profile)
+    result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
+    written = write_bundle(bundle(parsed, result), out_dir, force=force)
+    click.echo(f"{parsed.name}: {result.platform}; wrote {len(written)} files (next steps in README.md):")
+    for path in written:
+        click.echo(f"  {path}")
+
+
 def main() -> None:
     """Entry point of the `advisor` console script."""
     try:

@@ -75,3 +75,15 @@ class NoPlatformFits(AdvisorError):
 
     exit_code = EXIT_FAILURE
     http_status = 422
+
+
+class WouldOverwrite(AdvisorError):
+    """Writing would replace files that already exist; nothing a user wrote is overwritten unless asked (--force)."""
+
+    exit_code = EXIT_FAILURE
+    http_status = 409
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        them = "it" if len(paths) == 1 else "them"
+        super().__init__(f"would overwrite {', '.join(paths)}; nothing was written (--force replaces {them})")
