@@ -37,6 +37,7 @@ test: $(STAMP)
 	$(BIN)/ruff check advisor tests bench
 	$(BIN)/ruff format --check advisor tests bench
 	$(BIN)/advisor rules test
+	$(BIN)/advisor check examples/decisions/
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
 
 bench: $(STAMP)

@@ -1,0 +1,378 @@
+"""Decision records + the rules in force -> findings: does each decision still hold?
+
+Each accepted or proposed record is recomputed: a decided platform a rule forbids is an error; one that
+differs from the recommendation is an error when the recommendation has high confidence and a warning
+otherwise. Every finding names one rule, so a rule can be waived, and reported, on its own. The
+recommendations come from an Evaluator: this process's rules, or a running advisor service.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import ValidationError
+
+from advisor.decisions import LoadedRecord, outside
+from advisor.engine.decide import recommend
+from advisor.engine.loader import RuleSet
+from advisor.errors import EXIT_INVALID_INPUT, AdvisorError, FieldError, InvalidInput, NoPlatformFits
+from advisor.models import Recommendation, WorkloadProfile
+
+Level = Literal["error", "warning", "note"]
+LEVELS: tuple[str, ...] = ("error", "warning", "note")
+
+
+class CheckCouldNotRun(AdvisorError):
+    """The check itself could not run (the service is unreachable or is not an advisor): exit code 2."""
+
+    exit_code = EXIT_INVALID_INPUT
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a finding's rule is: the metadata SARIF and the other formats show beside findings."""
+
+    id: str
+    title: str
+    because: str
+    links: tuple[str, ...] = ()
+    forbid: tuple[str, ...] = ()
+
+
+# Findings that come from the check itself rather than from a rule; "/" keeps them apart from rule ids.
+INVALID = "advisor/invalid-record"
+EXPIRED = "advisor/expired-waiver"
+DIFFERS = "advisor/differs"
+NO_FIT = "advisor/no-platform-fits"
+OUTSIDE = "advisor/profile-outside"
+CHECK_RULES = {
+    INVALID: RuleInfo(
+        INVALID,
+        "The decision record is invalid",
+        "A record that cannot be read or does not fit the record format cannot be checked at all.",
+        ("https://adr.github.io/madr/",),
+    ),
+    EXPIRED: RuleInfo(
+        EXPIRED,
+        "A waiver has expired",
+        "A waiver sets a rule aside until a date; after it the decision must follow the rule or be waived anew.",
+    ),
+    DIFFERS: RuleInfo(
+        DIFFERS,
+        "The decision differs from the recommendation",
+        "The rules in force recommend another platform, by score alone: no single rule counts against this one.",
+    ),
+    NO_FIT: RuleInfo(
+        NO_FIT,
+        "No platform fits the profile",
+        "Rules forbid every platform for this profile, so no decision can follow them.",
+    ),
+    OUTSIDE: RuleInfo(
+        OUTSIDE,
+        "The profile is read from outside the checked folder",
+        "profile_ref leads out of the folder being checked, so a check elsewhere may read another file.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A waiver that set a finding aside: why, and until when."""
+
+    reason: str
+    expires: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one record, tied to one rule, at a line of the record."""
+
+    file: str
+    line: int | None
+    level: Level
+    rule: str
+    message: str
+    suppressed: Suppression | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        """The canonical order: file, line, rule, then the message."""
+        return (self.file, self.line or 0, self.rule, self.message)
+
+
+@dataclass
+class RecordResult:
+    """One record's outcome: what was decided, what the rules recommend now, and the findings."""
+
+    file: str
+    title: str | None = None
+    decided: str | None = None
+    recommended: str | None = None
+    confidence: str | None = None
+    skipped: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def outcome(self, fail_on: str = "error") -> str:
+        """passed, failed (a finding at a failing level), warned or skipped."""
+        if self.skipped:
+            return "skipped"
+        active = [f for f in self.findings if f.suppressed is None]
+        failing = LEVELS[: LEVELS.index(fail_on) + 1]
+        if any(f.level in failing for f in active):
+            return "failed"
+        return "warned" if any(f.level == "warning" for f in active) else "passed"
+
+
+@dataclass
+class Report:
+    """Every record's result, the rules the findings name, and the rule set they were judged by."""
+
+    records: list[RecordResult]
+    rules: dict[str, RuleInfo]
+    ruleset: dict[str, Any]
+    fail_on: str = "error"
+
+    @property
+    def findings(self) -> list[Finding]:
+        """All findings, suppressed ones too, in canonical order."""
+        return sorted((f for r in self.records for f in r.findings), key=Finding.key)
+
+    def counts(self) -> dict[str, int]:
+        """How many records, and how many findings of each level (suppressed apart)."""
+        active = [f for f in self.findings if f.suppressed is None]
+        counts = {"records": len(self.records)}
+        for outcome in ("passed", "warned", "failed", "skipped"):
+            counts[outcome] = sum(r.outcome(self.fail_on) == outcome for r in self.records)
+        for level in LEVELS:
+            counts[f"{level}s"] = sum(f.level == level for f in active)
+        counts["suppressed"] = sum(f.suppressed is not None for f in self.findings)
+        return counts
+
+    @property
+    def failed(self) -> bool:
+        """Whether any unsuppressed finding is at a level that fails the check."""
+        return any(r.outcome(self.fail_on) == "failed" for r in self.records)
+
+
+class Evaluator(Protocol):
+    """Where recommendations come from: the rules of this process, or an advisor service."""
+
+    def ruleset(self) -> dict[str, Any]:
+        """{version, digest, rules} of the rule set in force."""
+
+    def rules(self) -> dict[str, RuleInfo]:
+        """Every rule in force, by id."""
+
+    def recommend(self, profile: WorkloadProfile) -> Recommendation:
+        """The recommendation for one profile; NoPlatformFits when every platform is forbidden."""
+
+
+class LocalEvaluator:
+    """Recommendations from a rule set loaded in this process."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self._ruleset = ruleset
+
+    def ruleset(self) -> dict[str, Any]:
+        """{version, digest, rules} of the loaded set."""
+        return self._ruleset.summary()
+
+    def rules(self) -> dict[str, RuleInfo]:
+        """The loaded rules' metadata."""
+        return {
+            c.rule.id: RuleInfo(c.rule.id, c.rule.title, c.rule.because, tuple(map(str, c.rule.links)), c.rule.forbid)
+            for c in self._ruleset.rules
+        }
+
+    def recommend(self, profile: WorkloadProfile) -> Recommendation:
+        """The engine's recommendation."""
+        return recommend(profile, self._ruleset)
+
+
+class RemoteEvaluator:
+    """Recommendations from a running advisor service, so an organisation can keep one central rule set.
+
+    The service answers POST /v1/recommendations with exactly the local JSON, and GET /v1/rules with the
+    rules' metadata; anything else means it is not an advisor service, and the check cannot run.
+    """
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        import requests  # only a check against a service pays for importing requests
+
+        self._requests = requests
+        self._url = url.rstrip("/")
+        self._timeout = timeout
+        self._session = requests.Session()
+        self._index: dict[str, Any] | None = None
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._session.request(method, self._url + path, timeout=self._timeout, **kwargs)
+        except self._requests.Timeout:
+            raise CheckCouldNotRun(
+                f"the advisor service at {self._url} did not answer within {self._timeout:g} s"
+            ) from None
+        except self._requests.RequestException as exc:
+            reason = type(exc).__name__ if isinstance(exc, self._requests.ConnectionError) else str(exc)
+            raise CheckCouldNotRun(f"cannot reach the advisor service at {self._url} ({reason})") from None
+
+    def _not_advisor(self, what: str, response: Any) -> CheckCouldNotRun:
+        kind = response.headers.get("Content-Type", "no Content-Type")
+        return CheckCouldNotRun(
+            f"{self._url} did not answer like an advisor service ({what}: HTTP {response.status_code}, {kind})"
+        )
+
+    def _rules_index(self) -> dict[str, Any]:
+        if self._index is None:
+            response = self._call("GET", "/v1/rules")
+            try:
+                data = response.json() if response.status_code == 200 else None
+                assert isinstance(data, dict) and isinstance(data["items"], list)
+                self._index = {key: data[key] for key in ("version", "digest", "rules")} | {"items": data["items"]}
+            except (ValueError, KeyError, TypeError, AssertionError):
+                raise self._not_advisor("GET /v1/rules", response) from None
+        return self._index
+
+    def ruleset(self) -> dict[str, Any]:
+        """{version, digest, rules} of the service's rule set."""
+        return {key: self._rules_index()[key] for key in ("version", "digest", "rules")}
+
+    def rules(self) -> dict[str, RuleInfo]:
+        """The service's rules' metadata."""
+        response_rules = {}
+        for item in self._rules_index()["items"]:
+            try:
+                rule_id = item["id"]
+                response_rules[rule_id] = RuleInfo(
+                    rule_id, item["title"], item["because"], tuple(item.get("links", ())), tuple(item.get("forbid", ()))
+                )
+            except (KeyError, TypeError):
+                raise CheckCouldNotRun(
+                    f"{self._url} lists a rule without id, title or because: {item!r:.200}"
+                ) from None
+        return response_rules
+
+    def recommend(self, profile: WorkloadProfile) -> Recommendation:
+        """The service's recommendation; its 422 is NoPlatformFits and its 400 InvalidInput, as locally."""
+        # Only the fields the record gave are sent, so the service sees the same defaults (and assumptions).
+        body = profile.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        response = self._call("POST", "/v1/recommendations", json=body)
+        try:
+            data = response.json()
+        except ValueError:
+            raise self._not_advisor("POST /v1/recommendations", response) from None
+        if response.status_code in (400, 422) and isinstance(data, dict) and "detail" in data:
+            if response.status_code == 422:
+                raise NoPlatformFits(str(data["detail"]))
+            errors = data.get("errors") or [{"loc": "", "msg": data["detail"]}]
+            raise InvalidInput([FieldError(str(e.get("loc", "")), str(e.get("msg", ""))) for e in errors])
+        try:
+            assert response.status_code == 200
+            return Recommendation.model_validate(data)
+        except (AssertionError, ValidationError):
+            raise self._not_advisor("POST /v1/recommendations", response) from None
+
+
+def _differences(result: Recommendation, decided: str, rules: dict[str, RuleInfo], strict: bool) -> list[Finding]:
+    """The findings of a decided platform against a recommendation, one per rule behind each (file unset)."""
+    if result.platform == decided:
+        return []
+    found = []
+    # A system is judged component by component: each one that runs best elsewhere says why.
+    for part in result.components or [result]:
+        if part.platform == decided:
+            continue
+        prefix = f"component {part.name}: " if result.components else ""
+        alternative = next(a for a in part.alternatives if a.platform == decided)
+        level: Level = "error" if strict or part.confidence == "high" else "warning"
+        advice = f"advisor recommends {part.platform} ({part.confidence} confidence)"
+        against = list(alternative.why_not)
+        for why in against:
+            info = rules.get(why.rule)
+            title = info.title if info else why.because
+            if alternative.forbidden and info and decided in info.forbid:
+                message = f"{prefix}decided {decided}, which rule '{why.rule}' forbids: {title}"
+                found.append(Finding("", None, "error", why.rule, message))
+            else:
+                message = (
+                    f"{prefix}decided {decided}, but {advice}; rule '{why.rule}' counts against {decided}: {title}"
+                )
+                found.append(Finding("", None, level, why.rule, message))
+        if not against:
+            scores = ", ".join(f"{p} {s}" for p, s in part.scores.items())
+            message = f"{prefix}decided {decided}, but {advice} on points alone (scores: {scores})"
+            found.append(Finding("", None, level, DIFFERS, message))
+    return found
+
+
+def _check_record(
+    loaded: LoadedRecord,
+    evaluator: Evaluator,
+    rules: dict[str, RuleInfo],
+    strict: bool,
+    today: datetime.date,
+    root: Path,
+) -> RecordResult:
+    result = RecordResult(file=loaded.file, skipped=loaded.skipped)
+    result.findings = [
+        Finding(loaded.file, e.line, "error", INVALID, f"{e.loc}: {e.msg}" if e.loc else e.msg) for e in loaded.problems
+    ]
+    record = loaded.record
+    if record is None or loaded.profile is None or result.findings or result.skipped:
+        return result
+    result.title, result.decided = record.title, record.decision.platform
+    found: list[Finding] = []
+    waivers = {}
+    for index, waiver in enumerate(record.waivers):
+        if waiver.expires < today:
+            message = (
+                f"waivers[{index}]: the waiver of '{waiver.rule}' expired on {waiver.expires}: "
+                "follow the rule, or waive it anew with a reason and a new date"
+            )
+            found.append(Finding(loaded.file, loaded.line("waivers", index), "error", EXPIRED, message))
+        else:
+            waivers[waiver.rule] = waiver
+    if loaded.profile_file and outside(loaded.profile_file, root):
+        message = (
+            f"profile_ref: the profile is read from {Path(loaded.profile_file).resolve()}, outside {root.resolve()}"
+        )
+        found.append(Finding(loaded.file, loaded.line("profile_ref"), "note", OUTSIDE, message))
+    profile_line = loaded.line("profile") or loaded.line("profile_ref")
+    try:
+        recommendation = evaluator.recommend(loaded.profile)
+    except NoPlatformFits as exc:
+        found.append(Finding(loaded.file, profile_line, "error", NO_FIT, str(exc)))
+    except InvalidInput as exc:  # only a service with another profile model refuses what was valid here
+        message = "the service refused the profile: " + "; ".join(str(e) for e in exc.errors)
+        found.append(Finding(loaded.file, profile_line, "error", INVALID, message))
+    else:
+        result.recommended, result.confidence = recommendation.platform, recommendation.confidence
+        line = loaded.line("decision", "platform")
+        for finding in _differences(recommendation, record.decision.platform, rules, strict):
+            waiver = waivers.get(finding.rule)
+            suppressed = Suppression(waiver.reason, str(waiver.expires)) if waiver else None
+            found.append(Finding(loaded.file, line, finding.level, finding.rule, finding.message, suppressed))
+    result.findings = sorted(found, key=Finding.key)
+    return result
+
+
+def check(
+    records: Iterable[LoadedRecord],
+    evaluator: Evaluator,
+    *,
+    strict: bool = False,
+    fail_on: str = "error",
+    today: datetime.date | None = None,
+    root: Path = Path(),
+) -> Report:
+    """Check every record against the evaluator's rules; `root` is the folder being checked."""
+    rules = evaluator.rules()
+    day = today or datetime.date.today()
+    results = [_check_record(r, evaluator, rules, strict, day, root) for r in records]
+    named = sorted({f.rule for r in results for f in r.findings})
+    known = {**rules, **CHECK_RULES}
+    metadata = {rule: known.get(rule) or RuleInfo(rule, rule, "") for rule in named}
+    return Report(sorted(results, key=lambda r: r.file), metadata, evaluator.ruleset(), fail_on)
