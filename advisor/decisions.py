@@ -132,9 +132,6 @@ def load_record(path: str, *, named: bool = True, cache: dict[Path, Any] | None 
     except YAMLSyntaxError as exc:
         loaded.problems.append(FieldError("", str(exc), file=path, line=exc.line))
         return loaded
-    except ValueError as exc:  # a scalar that looks like a date but is not one (2025-13-01)
-        loaded.problems.append(FieldError("", f"invalid YAML: {exc}", file=path))
-        return loaded
     documents = [d for d in documents if d is not None]
     if is_markdown(path) and not (
         len(documents) == 1 and isinstance(documents[0], dict) and _RECORD_KEYS & set(documents[0])
@@ -209,8 +206,6 @@ def _read_referenced(target: Path) -> WorkloadProfile | str:
         return str(exc)
     except InvalidInput as exc:
         return "; ".join(str(e) for e in exc.errors)
-    except ValueError as exc:  # a date-like scalar that is no date
-        return f"invalid YAML: {exc}"
     if len(profiles) != 1:
         return f"holds {len(profiles)} profiles; a record refers to one"
     return profiles[0]

@@ -81,7 +81,10 @@ def _scalar(event: ScalarEvent) -> Any:
         if pattern.match(value):
             if tag in _UNUSUAL_TAGS:
                 raise _Unusual
-            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
+            try:
+                return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
+            except ValueError as exc:  # 2025-13-01 looks like a date but is none
+                raise _not_a_value(value, exc, event.start_mark.line + 1) from None
     return value
 
 
@@ -91,6 +94,10 @@ MAX_ALIASED_VALUES = 100_000
 # Nothing we read nests deeply; a limit keeps hostile input away from recursion anywhere downstream.
 MAX_DEPTH = 100
 _LIST = object()  # marks a list on the stack, where a mapping holds its pending key
+
+
+def _not_a_value(value: str, exc: ValueError, line: int | None) -> YAMLSyntaxError:
+    return YAMLSyntaxError(f"invalid YAML: {value!r} looks like a date or number but is not one ({exc}); quote it", line)
 
 
 def _key_error(key: Any, line: int | None) -> YAMLSyntaxError:
@@ -253,7 +260,12 @@ def _careful(text: str) -> list[Any]:
     documents = []
     for node in _checked_nodes(text):
         constructor = yaml.constructor.SafeConstructor()
-        documents.append(constructor.construct_document(node))
+        try:
+            documents.append(constructor.construct_document(node))
+        except YAMLSyntaxError:
+            raise
+        except ValueError as exc:  # an impossible date, explicitly tagged (!!timestamp 2025-13-01)
+            raise YAMLSyntaxError(f"invalid YAML: {exc}", node.start_mark.line + 1) from None
     return documents
 
 

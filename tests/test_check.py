@@ -108,7 +108,7 @@ INVALID = {
     "bad-status": (2, "status: 'approved' is not one of proposed, accepted, superseded, deprecated"),
     "both-profiles": (5, "not both"),
     "empty": (None, "the record is empty"),
-    "impossible-date": (None, "invalid YAML: month must be in 1..12"),
+    "impossible-date": (3, "invalid YAML: '2025-13-01' looks like a date or number but is not one"),
     "missing-ref": (5, "profile_ref: '../profiles/no-such-profile.yaml' (resolved to "),
     "no-profile": (1, "profile: is required"),
     "syntax": (4, "invalid YAML"),

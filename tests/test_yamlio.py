@@ -91,3 +91,14 @@ def test_lines_are_found_by_path_in_each_document():
     assert lines.at(1, ("list", 0)) == 7
     assert lines.at(1, ("list", 5, "missing")) == 6  # the deepest part that exists
     assert lines.at(0, ()) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("a: 1\nb: 2025-13-01\n", 2), ("a: !!timestamp 2025-13-01\n", 1), ("a: !!int 12x\n", 1)],
+    ids=["impossible-date", "tagged-impossible-date", "tagged-bad-int"],
+)
+def test_a_value_that_cannot_be_what_it_looks_like_is_a_syntax_error(text, line):
+    with pytest.raises(YAMLSyntaxError) as caught:
+        load_all(text)
+    assert caught.value.line == line and str(caught.value).startswith("invalid YAML")
