@@ -21,7 +21,7 @@ from advisor.engine.decide import recommend as recommend_profile
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
 from advisor.engine.schema import RuleFile
-from advisor.errors import EXIT_FAILURE, AdvisorError
+from advisor.errors import EXIT_FAILURE, AdvisorError, FieldError, InvalidInput, WouldOverwrite
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output import FORMATTERS
 from advisor.output.data import rule_data
@@ -167,6 +167,15 @@ def schema(what: str) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _one_profile(argument: str, purpose: str = "emit writes files for one") -> WorkloadProfile:
+    """The one profile in a file (or - for stdin); several are refused, naming them and why one is needed."""
+    parsed = read_profiles([argument], sys.stdin.buffer.read() if argument == "-" else None)
+    if len(parsed) != 1:
+        names = ", ".join(p.name for p in parsed)
+        raise InvalidInput([FieldError("", f"holds {len(parsed)} profiles ({names}); {purpose}", file=argument)])
+    return parsed[0]
+
+
 CHECK_FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
@@ -231,38 +240,24 @@ def adr_new(
     """Write a MADR decision record for PROFILE's recommendation (a file, or - for stdin)."""
     import datetime
 
-    from advisor.errors import FieldError, InvalidInput
     from advisor.generators.adr import adr_record
+    from advisor.generators.bundle import write_bundle
 
-    parsed = read_profiles([profile], sys.stdin.buffer.read() if profile == "-" else None)
-    if len(parsed) != 1:
-        raise InvalidInput([FieldError("", f"holds {len(parsed)} profiles; a record decides for one", file=profile)])
-    if out is not None and out.exists() and not force:
-        raise InvalidInput([FieldError("", "already exists; use --force to overwrite it", file=str(out))])
-    result = recommend_profile(parsed[0], _load(rule_dirs, no_builtin_rules))
-    record = adr_record(parsed[0], result, date=datetime.date.today(), status=status)
+    parsed = _one_profile(profile, "a record decides for one")
+    if out is not None and out.exists() and not force:  # refuse before the work, not only before the write
+        raise WouldOverwrite([str(out)])
+    result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
+    record = adr_record(parsed, result, date=datetime.date.today(), status=status)
     if out is None:
         click.echo(record.content, nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(record.content, encoding="utf-8")
+    write_bundle({out.name: record.content}, out.parent, force=force)
     click.echo(f"wrote {out}", err=True)
 
 
 @cli.group()
 def emit() -> None:
     """Write starter artifacts: a Dockerfile, a libvirt domain XML, or everything the recommendation calls for."""
-
-
-def _one_profile(argument: str) -> WorkloadProfile:
-    from advisor.errors import FieldError, InvalidInput
-
-    parsed = read_profiles([argument], sys.stdin.buffer.read() if argument == "-" else None)
-    if len(parsed) != 1:
-        names = ", ".join(p.name for p in parsed)
-        message = f"holds {len(parsed)} profiles ({names}); emit writes files for one"
-        raise InvalidInput([FieldError("", message, file=argument)])
-    return parsed[0]
 
 
 def _part(profile: WorkloadProfile, component: str | None) -> WorkloadProfile:

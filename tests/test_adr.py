@@ -81,8 +81,8 @@ def test_it_never_overwrites_without_force(runner, tmp_path):
     out.write_text("my own notes\n", encoding="utf-8")
     profile = str(ROOT / "examples" / "checkout-api.yaml")
     refused = runner.invoke(cli, ["adr", "new", profile, "--out", str(out)])
-    assert refused.exit_code == 2
-    assert refused.stderr == f"error: {out}: already exists; use --force to overwrite it\n"
+    assert refused.exit_code == 1
+    assert refused.stderr == f"error: would overwrite {out}; nothing was written (--force replaces it)\n"
     assert out.read_text() == "my own notes\n"
     forced = runner.invoke(cli, ["adr", "new", profile, "--out", str(out), "--force"])
     assert forced.exit_code == 0
@@ -92,7 +92,10 @@ def test_it_never_overwrites_without_force(runner, tmp_path):
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("name: a\nhost: {os: linux}\n---\nname: b\nhost: {os: linux}\n", "holds 2 profiles; a record decides for one"),
+        (
+            "name: a\nhost: {os: linux}\n---\nname: b\nhost: {os: linux}\n",
+            "holds 2 profiles (a, b); a record decides for one",
+        ),
         ("name: a\nhost: {os: solaris}\n", "host.os: 'solaris' is not one of linux, windows, macos"),
     ],
     ids=["two-profiles", "invalid-profile"],
