@@ -97,7 +97,8 @@ _LIST = object()  # marks a list on the stack, where a mapping holds its pending
 
 
 def _not_a_value(value: str, exc: ValueError, line: int | None) -> YAMLSyntaxError:
-    return YAMLSyntaxError(f"invalid YAML: {value!r} looks like a date or number but is not one ({exc}); quote it", line)
+    message = f"invalid YAML: {value!r} looks like a date or number but is not one ({exc}); quote it"
+    return YAMLSyntaxError(message, line)
 
 
 def _key_error(key: Any, line: int | None) -> YAMLSyntaxError:
