@@ -34,8 +34,8 @@ run: $(STAMP)
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: $(STAMP)
-	$(BIN)/ruff check advisor tests bench
-	$(BIN)/ruff format --check advisor tests bench
+	$(BIN)/ruff check advisor tests bench deploy
+	$(BIN)/ruff format --check advisor tests bench deploy
 	$(BIN)/advisor rules test
 	$(BIN)/advisor check examples/decisions/
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
@@ -43,12 +43,13 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
 
+BENCH_HTTP_ARGS ?=
 bench-http: $(STAMP)
-	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_http.py $(BENCH_HTTP_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check --fix advisor tests bench
-	$(BIN)/ruff format advisor tests bench
+	$(BIN)/ruff check --fix advisor tests bench deploy
+	$(BIN)/ruff format advisor tests bench deploy
 
 lock:
 	$(BIN)/python -m pip install --quiet pip-tools

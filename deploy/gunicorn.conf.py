@@ -1,0 +1,93 @@
+"""Gunicorn settings for the advisor service: `gunicorn -c deploy/gunicorn.conf.py` serves it.
+
+Everything a deployment changes comes from the environment (the names the service documents):
+ADVISOR_HOST (127.0.0.1), ADVISOR_PORT (8000) and ADVISOR_WORKERS (2). The container image sets
+ADVISOR_HOST=0.0.0.0 so the published port reaches it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+
+
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from the environment, or the service's default when unset or blank."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        # SystemExit, not an exception: gunicorn prints a traceback for errors raised while reading its config.
+        sys.exit(f"error: {name}: expected a whole number from {low} to {high}, got {text!r}")
+    return value
+
+
+def _bind_address(host: str, port: int) -> str:
+    """host:port, with an IPv6 literal in brackets."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
+_host = os.environ.get("ADVISOR_HOST", "").strip() or "127.0.0.1"
+_port = _env_int("ADVISOR_PORT", 8000, 1, 65535)
+
+wsgi_app = "advisor.web:create_app()"
+bind = [_bind_address(_host, _port)]
+workers = _env_int("ADVISOR_WORKERS", 2, 1, 64)
+worker_class = "sync"  # one CPU-bound request at a time per worker; scale with workers and replicas
+
+# Each worker imports the app and loads the rules itself, so each one starts its own rule-directory polling
+# (threads do not survive fork) and a worker restarted after a rule change comes up with the current rules.
+preload_app = False
+
+timeout = 30  # a recommendation takes milliseconds; a worker silent for 30 s is stuck and is replaced
+graceful_timeout = 20  # finish in-flight requests on SIGTERM, inside Kubernetes' default 30 s grace period
+
+# The app writes one JSON line per request itself; gunicorn's own messages go to standard error.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+
+# The control socket (gunicorn 25.1+) lives under $HOME, which is read-only in the image, and two servers on
+# one machine would fight over it; the orchestrator manages the processes with signals instead.
+control_socket_disable = True
+
+
+# The metrics directory this server made for itself, removed again when it exits.
+_own_metrics_dir: list[str] = []
+
+
+def on_starting(server):
+    """Give the workers one directory to share their Prometheus metrics through, empty before they start.
+
+    prometheus_client reads PROMETHEUS_MULTIPROC_DIR when a worker imports it, and figures left in that
+    directory by an earlier run would be added to this one's. An operator's own directory is used as given;
+    otherwise a fresh one is made in the temporary directory (a tmpfs in the container).
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="advisor-metrics-")
+        _own_metrics_dir.append(directory)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    """Drop a departed worker's live gauges from the shared metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory this server made."""
+    for directory in _own_metrics_dir:
+        shutil.rmtree(directory, ignore_errors=True)
