@@ -40,7 +40,7 @@ def live_rules() -> RuleSet:
 
 
 def _flag(name: str, default: bool) -> bool:
-    raw = request.args.get(name)
+    raw = request.args.get(name) if request.query_string else None
     if raw is None:
         return default
     if raw.lower() not in _BOOLEANS:

@@ -12,7 +12,6 @@ import os
 import re
 import sys
 import time
-import uuid
 from typing import IO, Any
 
 from flask import Flask, Response, g, request
@@ -47,7 +46,8 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        line.update((k, v) for k, v in vars(record).items() if k not in _STANDARD)
+        fields = vars(record)
+        line.update((k, fields[k]) for k in fields.keys() - _STANDARD)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
@@ -121,30 +121,36 @@ def instrument(app: Flask, metrics: Metrics) -> None:
     """Give every request an id, and log and measure every response."""
     access = logging.getLogger("advisor.http")
 
+    # Every request pays for what happens here, so the metric children are looked up once per label set
+    # and the log record is made directly (the logger would otherwise walk the stack for the caller).
+    measured: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
     @app.before_request
     def start() -> None:
         given = request.headers.get(REQUEST_ID, "")
-        g.request_id = given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = given if _CLIENT_REQUEST_ID.match(given) else os.urandom(16).hex()
         g.started = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
-        request_id = g.get("request_id") or uuid.uuid4().hex  # set even if a before_request hook failed
+        request_id = g.get("request_id") or os.urandom(16).hex()  # set even if a before_request hook failed
         response.headers[REQUEST_ID] = request_id
         duration = time.perf_counter() - g.get("started", time.perf_counter())
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        status = str(response.status_code)
-        metrics.requests.labels(request.method, route, status).inc()
-        metrics.latency.labels(request.method, route, status).observe(duration)
-        access.info(
-            "request",
-            extra={
+        labels = (request.method, route, str(response.status_code))
+        children = measured.get(labels)
+        if children is None:
+            children = measured[labels] = (metrics.requests.labels(*labels), metrics.latency.labels(*labels))
+        children[0].inc()
+        children[1].observe(duration)
+        if access.isEnabledFor(logging.INFO):
+            fields = {
                 "request_id": request_id,
                 "method": request.method,
                 "route": route,
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round(duration * 1000, 3),
-            },
-        )
+            }
+            access.handle(access.makeRecord(access.name, logging.INFO, __file__, 0, "request", (), None, extra=fields))
         return response
