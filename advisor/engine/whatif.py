@@ -7,6 +7,7 @@ thresholds numbers are compared with. Only the rules that read the changed field
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -29,6 +30,17 @@ FLIP_ORDER = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _thresholds(path: str, constants: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The values just below, at and just above each number rules compare a field with, that it may hold.
+
+    The same for every profile under one rule set, so worked out once (checking a value runs the model's
+    validator).
+    """
+    spec = FIELDS[path]
+    return tuple(v for c in constants for v in (c - 1, c, c + 1) if spec.check(v) is None)
+
+
 def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[float, Any]]:
     """(cost, new value) pairs for one field: the other choices, or the thresholds rules compare with."""
     spec = FIELDS[path]
@@ -48,11 +60,10 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
             found.extend((1, [v for v in current if v != value]) for value in current)
         found.extend((1, [new if v == old else v for v in current]) for old in current for new in absent)
     elif spec.kind == "number":
-        for c in constants:
-            for value in (c - 1, c, c + 1):
-                if value != current and spec.check(value) is None:  # only values a profile may hold
-                    cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
-                    found.append((cost, number(value)))
+        for value in _thresholds(path, tuple(constants)):
+            if value != current:
+                cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
+                found.append((cost, number(value)))
     else:  # free strings: the values rules compare with, or back to unset
         found.extend((1, c) for c in constants if c != current)
         if current is not None and spec.optional:
