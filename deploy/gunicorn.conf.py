@@ -9,23 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 
-
-def _env_int(name: str, default: int, low: int, high: int) -> int:
-    """An integer setting from the environment, or the service's default when unset or blank."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        # SystemExit, not an exception: gunicorn prints a traceback for errors raised while reading its config.
-        sys.exit(f"error: {name}: expected a whole number from {low} to {high}, got {text!r}")
-    return value
+from advisor.settings import env_number, service_settings
 
 
 def _bind_address(host: str, port: int) -> str:
@@ -34,11 +20,12 @@ def _bind_address(host: str, port: int) -> str:
 
 
 _host = os.environ.get("ADVISOR_HOST", "").strip() or "127.0.0.1"
-_port = _env_int("ADVISOR_PORT", 8000, 1, 65535)
+_port = int(env_number("ADVISOR_PORT", 8000, 1, 65535))
 
 wsgi_app = "advisor.web:create_app()"
 bind = [_bind_address(_host, _port)]
-workers = _env_int("ADVISOR_WORKERS", 2, 1, 64)
+workers = int(env_number("ADVISOR_WORKERS", 2, 1, 64))
+service_settings()  # the app's own ADVISOR_* settings, checked here so a bad one stops the server at once
 worker_class = "sync"  # one CPU-bound request at a time per worker; scale with workers and replicas
 
 # Each worker imports the app and loads the rules itself, so each one starts its own rule-directory polling

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
-from conftest import serving
+from conftest import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())
@@ -122,3 +125,28 @@ def test_request_log_lines_are_json_with_id_route_status_and_duration(org_rules)
 def _count(metrics: str) -> float:
     prefix = 'advisor_http_requests_total{method="POST",route="/v1/recommendations",status="200"} '
     return sum(float(line[len(prefix) :]) for line in metrics.splitlines() if line.startswith(prefix))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("ADVISOR_MAX_BODY_BYTES", "lots", "a whole number from 1 to"),
+        ("ADVISOR_RELOAD_SECONDS", "-1", "a number from 0 to 86400"),
+        ("ADVISOR_CACHE_ENTRIES", "1.5", "a whole number from 0 to"),
+    ],
+    ids=["body-limit-not-a-number", "negative-reload", "cache-not-whole"],
+)
+def test_a_bad_setting_stops_the_server_naming_it(name, value, expected):
+    env = {k: v for k, v in os.environ.items() if k != "ADVISOR_RULES"}
+    env.update({name: value, "ADVISOR_PORT": str(free_port()), "ADVISOR_WORKERS": "1"})
+    ran = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode != 0
+    assert f"error: {name}: expected {expected}" in ran.stderr and repr(value) in ran.stderr
+    assert "Traceback" not in ran.stderr

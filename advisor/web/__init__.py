@@ -10,7 +10,6 @@ none), LOG_STREAM (where JSON log lines go; stderr by default).
 from __future__ import annotations
 
 import logging
-import os
 from importlib.resources import files
 from typing import Any
 
@@ -18,6 +17,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
+from advisor.settings import service_settings
 from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.artifacts import artifacts
 from advisor.web.observe import Metrics, configure_logging, instrument
@@ -26,23 +26,11 @@ from advisor.web.rulestore import RuleStore
 
 log = logging.getLogger("advisor.http")
 
-DEFAULT_MAX_BODY_BYTES = 256 * 1024
-DEFAULT_RELOAD_SECONDS = 2.0
-DEFAULT_CACHE_ENTRIES = 1024
-
-
-def _settings_from_environment() -> dict[str, Any]:
-    return {
-        "MAX_BODY_BYTES": int(os.environ.get("ADVISOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
-        "RELOAD_SECONDS": float(os.environ.get("ADVISOR_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS)),
-        "CACHE_ENTRIES": int(os.environ.get("ADVISOR_CACHE_ENTRIES", DEFAULT_CACHE_ENTRIES)),
-    }
-
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the service: load the rules, register the routes, start watching the rule directories."""
     app = Flask(__name__)
-    app.config.update(RULE_DIRS=[], BUILTIN_RULES=True, LOG_STREAM=None, **_settings_from_environment())
+    app.config.update(RULE_DIRS=[], BUILTIN_RULES=True, LOG_STREAM=None, **service_settings())
     app.config.update(test_config or {})
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # type: ignore[attr-defined]
