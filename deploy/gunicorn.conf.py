@@ -39,6 +39,18 @@ graceful_timeout = 20  # finish in-flight requests on SIGTERM, inside Kubernetes
 accesslog = None
 errorlog = "-"
 loglevel = "info"
+# gunicorn's own messages as JSON lines too, in the same shape as the app's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "advisor.jsonlog.JSONFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"level": "WARNING", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": [], "propagate": False},  # the app logs each request itself
+    },
+}
 
 # The control socket (gunicorn 25.1+) lives under $HOME, which is read-only in the image, and two servers on
 # one machine would fight over it; the orchestrator manages the processes with signals instead.

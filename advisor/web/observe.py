@@ -6,13 +6,11 @@ sets it), every worker writes its figures there and /metrics adds them up, which
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
-import sys
 import time
-from typing import IO, Any
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -26,43 +24,12 @@ from prometheus_client import (
 )
 
 from advisor.engine.loader import RuleSet
+from advisor.jsonlog import configure_logging as configure_logging
 
 REQUEST_ID = "X-Request-ID"
 # A client's own request id is echoed if it is a plain token; anything else could forge log lines.
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-# The standard attributes of a LogRecord; anything else on a record came in through `extra=` and is logged.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
-
-
-class JSONFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, and every field passed with `extra=`."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as one line of JSON."""
-        line: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        fields = vars(record)
-        line.update((k, fields[k]) for k in fields.keys() - _STANDARD)
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
-
-
-def configure_logging(stream: IO[str] | None = None, level: str = "INFO") -> None:
-    """Send advisor's logs to `stream` (stderr by default) as JSON lines, replacing earlier handlers."""
-    logger = logging.getLogger("advisor")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JSONFormatter())
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
 
 
 class Metrics:
