@@ -34,6 +34,33 @@ def validate_profile(
         raise InvalidInput(errors) from None
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's keys, refusing one given twice (JSON allows it; YAML and our profiles do not)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key '{twice}' is given twice in one object")
+    return found
+
+
+def load_json(text: str | bytes, source: str | None = None) -> Any:
+    """Parse JSON text, or raise InvalidInput saying what is wrong and where.
+
+    Beyond the JSON parser's own errors: a key given twice, nesting too deep for the parser, and numbers
+    too long to convert are refused like any other bad input.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([FieldError("", f"invalid JSON: {exc.msg}", file=source, line=exc.lineno)]) from None
+    except RecursionError:
+        raise InvalidInput([FieldError("", "invalid JSON: nested too deeply", file=source)]) from None
+    except (ValueError, UnicodeDecodeError) as exc:  # duplicate keys, 5000-digit numbers, bytes not UTF-8
+        message = str(exc).split("; use sys.set_int_max_str_digits")[0]
+        raise InvalidInput([FieldError("", f"invalid JSON: {message}", file=source)]) from None
+
+
 def _looks_like_json(text: str, source: str) -> bool:
     return source.endswith(".json") or text.lstrip()[:1] == "{"
 
@@ -46,10 +73,7 @@ def parse_profiles(text: str, source: str = "<stdin>") -> list[WorkloadProfile]:
     """
     lines = Lines(text)
     if _looks_like_json(text, source):
-        try:
-            documents = [json.loads(text)]
-        except json.JSONDecodeError as exc:
-            raise InvalidInput([FieldError("", f"invalid JSON: {exc.msg}", file=source, line=exc.lineno)]) from None
+        documents = [load_json(text, source)]
     else:
         try:
             documents, lines = load_all(text)
@@ -71,13 +95,7 @@ def parse_profiles(text: str, source: str = "<stdin>") -> list[WorkloadProfile]:
 
 def parse_profile_json(body: bytes | str) -> WorkloadProfile:
     """Parse exactly one profile from JSON text (the API's fast path)."""
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput([FieldError("", f"invalid JSON: {exc.msg}", line=exc.lineno)]) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput([FieldError("", f"invalid JSON: {exc}")]) from None
-    return validate_profile(data)
+    return validate_profile(load_json(body))
 
 
 def profile_paths(arguments: list[str]) -> list[str]:

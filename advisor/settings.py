@@ -11,6 +11,10 @@ import os
 import sys
 
 
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
 def env_number(name: str, default: float, low: float, high: float, *, whole: bool = True) -> float:
     """A number from the environment variable `name`, or `default` when it is unset or blank.
 
@@ -26,7 +30,7 @@ def env_number(name: str, default: float, low: float, high: float, *, whole: boo
         value = float("nan")
     if not low <= value <= high:  # NaN fails every comparison
         kind = "a whole number" if whole else "a number"
-        sys.exit(f"error: {name}: expected {kind} from {low:g} to {high:g}, got {text!r}")
+        sys.exit(f"error: {name}: expected {kind} from {_plain(low)} to {_plain(high)}, got {text!r}")
     return value
 
 

@@ -97,7 +97,9 @@ _LIST = object()  # marks a list on the stack, where a mapping holds its pending
 
 
 def _not_a_value(value: str, exc: ValueError, line: int | None) -> YAMLSyntaxError:
-    message = f"invalid YAML: {value!r} looks like a date or number but is not one ({exc}); quote it"
+    reason = str(exc).split("; use sys.set_int_max_str_digits")[0]
+    shown_value = value if len(value) <= 40 else value[:37] + "..."
+    message = f"invalid YAML: {shown_value!r} looks like a date or number but is not one ({reason}); quote it"
     return YAMLSyntaxError(message, line)
 
 
@@ -134,7 +136,9 @@ def _fast(text: str) -> list[Any]:
                 if event.style or not event.implicit[0]:
                     value = _scalar(event)
                 elif value[:1] in resolvers:  # a plain scalar that may be a number, a boolean or null
-                    plain_decimal = value.isascii() and value.isdigit() and (value[0] != "0" or value == "0")
+                    plain_decimal = (
+                        value.isascii() and value.isdigit() and (value[0] != "0" or value == "0") and len(value) < 4300
+                    )  # longer numbers go the careful way, which refuses them with their line
                     value = int(value) if plain_decimal else _scalar(event)
                 seen += 1
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
@@ -236,7 +240,12 @@ def _checked_nodes(text: str) -> list[yaml.Node]:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     check(value_node, visited)
                     continue
-                key = _CONSTRUCTOR.construct_object(key_node) if isinstance(key_node, ScalarNode) else None
+                if not isinstance(key_node, ScalarNode):
+                    kind = "a list" if isinstance(key_node, SequenceNode) else "a mapping"
+                    raise YAMLSyntaxError(
+                        f"invalid YAML: mapping keys must be text, got {kind}", key_node.start_mark.line + 1
+                    )
+                key = _CONSTRUCTOR.construct_object(key_node)
                 if not isinstance(key, str):
                     raise _key_error(key, key_node.start_mark.line + 1)
                 if key in keys:

@@ -254,3 +254,25 @@ def test_a_repeated_profile_gets_the_same_bytes_and_counts_again(api):
     assert first.data == second.data
     text = api.get("/metrics").get_data(as_text=True)
     assert 'advisor_recommendations_total{platform="container"} 2.0' in text
+
+
+DEEP = '{"name": "x", "host": {"os": "linux"}, "security": {"compliance": ' + "[" * 3000 + "]" * 3000 + "}}"
+HUGE = '{"name": "x", "host": {"os": "linux"}, "scale": {"instances": ' + "9" * 5000 + "}}"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "words"),
+    [
+        (DEEP, "application/json", "nested too deeply"),
+        (DEEP, "application/yaml", "nested too deeply"),
+        (HUGE, "application/json", "4300 digits"),
+        ("name: x\nhost: {os: linux}\nscale: {instances: " + "9" * 5000 + "}\n", "application/yaml", "4300 digits"),
+        ('{"name": "a", "name": "b", "host": {"os": "linux"}}', "application/json", "'name' is given twice"),
+    ],
+    ids=["deep-json", "deep-json-as-yaml", "huge-int-json", "huge-int-yaml", "duplicate-json-key"],
+)
+def test_hostile_bodies_are_400_not_500(api, body, content_type, words):
+    response = api.post("/v1/recommendations", data=body, content_type=content_type)
+    assert response.status_code == 400
+    message = " ".join(e["msg"] for e in response.get_json()["errors"])
+    assert words in message and "set_int_max_str_digits" not in message

@@ -295,3 +295,19 @@ def test_rules_test_explains_unknown_and_disabled_rule_ids(runner, write_rules):
         "rule set, so it can never fire; leave it out of the case",
         f"FAIL {folder / 'tests' / 'org.yaml'}:2: typo and disabled: expected 'gui' not to fire, it did",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"name": "x", "host": {"os": "linux"}, "security": {"compliance": ' + "[" * 3000 + "]" * 3000 + "}}", "deep"),
+        ('{"name": "x", "host": {"os": "linux"}, "scale": {"instances": ' + "9" * 5000 + "}}", "4300 digits"),
+    ],
+    ids=["deep-json-file", "huge-int-json-file"],
+)
+def test_hostile_json_files_are_refused_without_a_traceback(runner, tmp_path, text, words):
+    path = tmp_path / "p.json"
+    path.write_text(text)
+    result = runner.invoke(cli, ["recommend", str(path)])
+    assert result.exit_code == 2 and words in result.stderr and str(path) in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -255,3 +255,14 @@ def test_disabling_an_unknown_rule_names_the_line(write_rules):
         "2: rule 'known': disabled: no earlier rule has this id",
         "4: rule 'unknown-rule': disabled: no earlier rule has this id",
     ]
+
+
+@pytest.mark.parametrize("target", ["gone.yaml", "loop.yaml"], ids=["dangling-link", "looping-link"])
+def test_a_rule_file_that_is_a_broken_link_is_refused_by_name(tmp_path, target):
+    folder = tmp_path / "org"
+    folder.mkdir()
+    (folder / "org.yaml").symlink_to(folder / target if target == "gone.yaml" else folder / "org.yaml")
+    with pytest.raises(RuleError) as caught:
+        load_rules([folder], use_env=False)
+    assert [p.file for p in caught.value.problems] == [str(folder / "org.yaml")]
+    assert "cannot read" in caught.value.problems[0].msg

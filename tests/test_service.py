@@ -151,3 +151,20 @@ def test_a_bad_setting_stops_the_server_naming_it(name, value, expected):
     assert ran.returncode != 0
     assert f"error: {name}: expected {expected}" in ran.stderr and repr(value) in ran.stderr
     assert "Traceback" not in ran.stderr
+
+
+def _chunks(data: bytes, size: int = 8192):
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_cut_off(live_server):
+    """Sent without Content-Length, a body past the limit must be refused, not read up to the limit."""
+    head = b"name: erp\nhost: {os: linux}\n"
+    tail = b"workload: {os: [windows], legacy: true}\n"
+    padding = b"#" + b"x" * (256 * 1024 - len(head) - 2) + b"\n"  # the tail starts just past 256 KiB
+    headers = {"Content-Type": "application/yaml"}
+    over = requests.post(live_server + "/v1/recommendations", data=_chunks(head + padding + tail), headers=headers)
+    assert over.status_code == 413 and over.headers["Content-Type"] == "application/problem+json"
+    small = requests.post(live_server + "/v1/recommendations", data=_chunks(head + tail), headers=headers)
+    assert small.status_code == 200 and small.json()["platform"] == "vm"

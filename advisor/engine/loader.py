@@ -97,7 +97,9 @@ def rule_files(directory: Path, origin: str = "") -> list[Path]:
     if not directory.is_dir():
         where = f" ({origin})" if origin else ""
         raise RuleError([RuleProblem(str(directory), None, None, f"not a directory of rule files{where}")])
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in RULE_SUFFIXES)
+    # A rule file that is a dangling or looping link is kept, so that reading it reports it by name
+    # (a ConfigMap mount is all links): a rule that silently disappears is worse than a refused set.
+    return sorted(p for p in directory.iterdir() if p.suffix in RULE_SUFFIXES and (p.is_symlink() or not p.is_dir()))
 
 
 _COMBINATORS = frozenset({"all", "any", "not"})

@@ -32,7 +32,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(RULE_DIRS=[], BUILTIN_RULES=True, LOG_STREAM=None, **service_settings())
     app.config.update(test_config or {})
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     configure_logging(app.config["LOG_STREAM"])
 

@@ -9,7 +9,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, Response, current_app, json, request
+from flask import Blueprint, Response, current_app, g, json, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
@@ -48,13 +49,37 @@ def _flag(name: str, default: bool) -> bool:
     return _BOOLEANS[raw.lower()]
 
 
+def request_body() -> bytes:
+    """The request body, read once; 413 when it is over the limit, however it is sent.
+
+    Werkzeug's own limit cuts a chunked body off at the limit without saying so, which would answer a
+    different profile than the one sent; so the body is read here, one byte past the limit.
+    """
+    body = g.get("body")
+    if body is None:
+        limit = current_app.config["MAX_BODY_BYTES"]
+        if request.content_length is not None and request.content_length > limit:
+            raise RequestEntityTooLarge
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = request.stream.read(min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge
+        body = g.body = b"".join(chunks)
+    return body
+
+
 def read_profile() -> WorkloadProfile | Response:
     """The profile in the request body (JSON, or YAML by Content-Type), or a 415 problem."""
     mimetype = request.mimetype
     if mimetype not in JSON_TYPES | YAML_TYPES:
         given = f"'{mimetype}'" if mimetype else "no Content-Type"
         return problem(415, f"send the profile as application/json or application/yaml, not {given}")
-    body = request.get_data()
+    body = request_body()
     if mimetype in JSON_TYPES:
         return parse_profile_json(body)
     try:
@@ -109,7 +134,7 @@ def recommendations() -> Response:
     considered = _flag("considered", False)
     ruleset = live_rules()
     cache: AnswerCache = current_app.extensions["advisor.answers"]
-    key = (ruleset.digest, ruleset.version, request.mimetype, explain, considered, request.get_data())
+    key = (ruleset.digest, ruleset.version, request.mimetype, explain, considered, request_body())
     answer = cache.get(key)
     if answer is None:
         profile = read_profile()
