@@ -83,8 +83,9 @@ class Server:
     log: Path
 
     def log_lines(self) -> list[str]:
-        """Everything the server has written so far, line by line."""
-        return self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        """The complete lines the server has written so far (one may be half written while we read)."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return text[: text.rfind("\n") + 1].splitlines()
 
 
 @contextmanager
