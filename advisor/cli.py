@@ -229,13 +229,13 @@ def adr() -> None:
 
 @adr.command("new")
 @click.argument("profile")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the record here, not to stdout.")
+@click.option("--out", "out_arg", type=click.Path(dir_okay=False), help="Write the record here, not to stdout.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @click.option("--status", type=click.Choice(["proposed", "accepted"]), default="proposed", show_default=True)
 @_rule_options
 @_reports_errors
 def adr_new(
-    profile: str, out: Path | None, force: bool, status: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
+    profile: str, out_arg: str | None, force: bool, status: str, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
 ) -> None:
     """Write a MADR decision record for PROFILE's recommendation (a file, or - for stdin)."""
     import datetime
@@ -243,8 +243,11 @@ def adr_new(
     from advisor.generators.adr import adr_record
     from advisor.generators.bundle import write_bundle
 
+    out = None if out_arg is None else Path(out_arg)  # Path("") would be ".", so the raw text is checked
+    if out_arg == "" or (out is not None and out.name in ("", "..")):
+        raise click.BadParameter(f"{out_arg!r} names no file; give one, such as docs/adr/0001.md", param_hint="'--out'")
     parsed = _one_profile(profile, "a record decides for one")
-    if out is not None and out.exists() and not force:  # refuse before the work, not only before the write
+    if out is not None and os.path.lexists(out) and not force:  # refuse before the work, not only before the write
         raise WouldOverwrite([str(out)])
     result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
     record = adr_record(parsed, result, date=datetime.date.today(), status=status)
@@ -304,14 +307,17 @@ def emit_libvirt(profile: str, component: str | None) -> None:
 
 @emit.command("all")
 @click.argument("profile")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder.")
+@click.option("--out", "out_arg", required=True, type=click.Path(file_okay=False), help="Folder.")
 @click.option("--force", is_flag=True, help="Replace files that already exist (otherwise nothing is written).")
 @_rule_options
 @_reports_errors
-def emit_all(profile: str, out_dir: Path, force: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
+def emit_all(profile: str, out_arg: str, force: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
     """Write the files PROFILE's recommendation calls for into --out, with a README.md of next commands."""
     from advisor.generators.bundle import bundle, write_bundle
 
+    if not out_arg:  # Path("") would be ".": writing into the current folder is asked for with --out .
+        raise click.BadParameter("is empty; name a folder (--out . for the current one)", param_hint="'--out'")
+    out_dir = Path(out_arg)
     parsed = _one_profile(profile)
     result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
     written = write_bundle(bundle(parsed, result), out_dir, force=force)

@@ -87,3 +87,19 @@ class WouldOverwrite(AdvisorError):
         self.paths = paths
         them = "it" if len(paths) == 1 else "them"
         super().__init__(f"would overwrite {', '.join(paths)}; nothing was written (--force replaces {them})")
+
+
+class CannotWrite(AdvisorError):
+    """The operating system refused a write: names the path, what failed and why, and what was left as it was."""
+
+    exit_code = EXIT_FAILURE
+    http_status = 500
+
+    def __init__(self, path: str, reason: str, doing: str = "write", replaced: list[str] | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.replaced = replaced or []
+        outcome = "nothing was written"
+        if self.replaced:
+            outcome = f"{', '.join(self.replaced)} had already been replaced; nothing else was written"
+        super().__init__(f"cannot {doing} {path}: {reason}; {outcome}")

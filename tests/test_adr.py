@@ -105,3 +105,43 @@ def test_a_profile_it_cannot_decide_for_is_refused(runner, tmp_path, source, mes
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "x.md").exists()
+
+
+def test_force_replaces_a_linked_out_itself_never_what_it_points_to(runner, tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("mine\n", encoding="utf-8")
+    out = tmp_path / "link.md"
+    out.symlink_to(precious)
+    profile = str(ROOT / "examples" / "checkout-api.yaml")
+    forced = runner.invoke(cli, ["adr", "new", profile, "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert precious.read_text(encoding="utf-8") == "mine\n"
+    assert not out.is_symlink() and front_matter(out.read_text())["decision"]["platform"] == "container"
+
+
+def test_a_dangling_link_is_not_overwritten_without_force(runner, tmp_path):
+    out = tmp_path / "link.md"
+    out.symlink_to(tmp_path / "elsewhere.md")
+    refused = runner.invoke(cli, ["adr", "new", str(ROOT / "examples" / "checkout-api.yaml"), "--out", str(out)])
+    assert refused.exit_code == 1
+    assert refused.stderr == f"error: would overwrite {out}; nothing was written (--force replaces it)\n"
+    assert out.is_symlink() and not (tmp_path / "elsewhere.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "Invalid value for '--out': '' names no file; give one, such as docs/adr/0001.md"),
+        ("nosuch/..", "Invalid value for '--out': 'nosuch/..' names no file; give one, such as docs/adr/0001.md"),
+        ("/", "Invalid value for '--out': File '/' is a directory."),
+        ("afile/x.md", "error: cannot write afile/x.md: Not a directory; nothing was written"),
+    ],
+    ids=["empty", "dot-dot", "root", "under-a-file"],
+)
+def test_an_out_that_names_no_file_it_can_write_is_refused(runner, tmp_path, monkeypatch, out, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    result = runner.invoke(cli, ["adr", "new", str(ROOT / "examples" / "checkout-api.yaml"), "--out", out])
+    assert result.exit_code == (1 if message.startswith("error: cannot") else 2)
+    assert message in result.stderr and result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import os
 import shlex
 import shutil
 import subprocess
 import zipfile
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from advisor.engine.decide import recommend
-from advisor.errors import InvalidInput, WouldOverwrite
+from advisor.errors import CannotWrite, InvalidInput, WouldOverwrite
 from advisor.generators.bundle import UNKNOWN_OS, bundle, write_bundle, zip_bundle
 from advisor.generators.dockerfile import dockerfile, dockerignore
 from advisor.generators.libvirt import disk_command, domain_xml
@@ -150,6 +153,143 @@ def test_write_bundle_refuses_paths_it_cannot_write(tmp_path, existing, files, m
         write_bundle(files, tmp_path, force=True)
     assert message in str(caught.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ([existing.rstrip("/")] if existing else [])
+
+
+def tree(folder):
+    """Every path under folder, links included and not followed, as sorted relative POSIX strings."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def test_force_replaces_links_themselves_never_what_they_point_to(tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("mine\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "kept").mkdir()
+    (out / "README.md").symlink_to("../precious.txt")
+    (out / "Dockerfile").symlink_to(elsewhere)  # dangling: writing through it would create elsewhere
+    (out / "folder-link").symlink_to(out / "sub" / "kept")  # a link to a folder, where a file goes
+    files = {"README.md": "# r\n", "Dockerfile": "FROM x:1\n", "folder-link": "f\n"}
+    with pytest.raises(WouldOverwrite) as caught:
+        write_bundle(files, out)
+    assert caught.value.paths == [str(out / name) for name in files]
+    write_bundle(files, out, force=True)
+    assert precious.read_text(encoding="utf-8") == "mine\n"
+    assert not os.path.lexists(elsewhere)
+    assert (out / "sub" / "kept").is_dir()
+    for name, text in files.items():
+        assert not (out / name).is_symlink()
+        assert (out / name).read_bytes() == text.encode()
+    assert tree(out) == sorted([*files, "sub", "sub/kept"])
+
+
+@pytest.mark.parametrize(
+    ("link", "pointing_at"),
+    [
+        ("api", "{tmp}/outside"),
+        ("api", "../outside"),
+        ("api", "/nonexistent/advisor-test"),
+        ("api", "{tmp}/out/file"),
+        ("api/deeper", "{tmp}/outside"),
+    ],
+    ids=["absolute-outside", "relative-outside", "dangling", "to-a-file-inside", "deeper-down"],
+)
+def test_a_folder_link_leading_outside_is_never_written_through(tmp_path, link, pointing_at):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "file").write_text("mine", encoding="utf-8")
+    (out / link).parent.mkdir(exist_ok=True)
+    (out / link).symlink_to(pointing_at.format(tmp=tmp_path))
+    before = tree(out)
+    with pytest.raises(InvalidInput) as caught:
+        write_bundle({"README.md": "r", "api/deeper/Dockerfile": "x"}, out, force=True)
+    assert str(caught.value).startswith(f"{out / link}: is a link to {pointing_at.format(tmp=tmp_path)}, not a folder")
+    assert tree(out) == before and list(outside.iterdir()) == []
+
+
+def test_a_folder_link_leading_inside_is_followed(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "api").symlink_to("real")
+    write_bundle({"api/Dockerfile": "x\n"}, tmp_path)
+    assert (tmp_path / "real" / "Dockerfile").read_text(encoding="utf-8") == "x\n"
+
+
+def test_a_failed_write_takes_back_everything_it_made(tmp_path):
+    out = tmp_path / "out"
+    files = {"README.md": "r\n", "storefront/Dockerfile": "x\n", "pos/" + "n" * 300: "too long a name\n"}
+    with pytest.raises(CannotWrite) as caught:
+        write_bundle(files, out)
+    assert str(caught.value) == f"cannot write {out / 'pos' / ('n' * 300)}: File name too long; nothing was written"
+    assert caught.value.exit_code == 1
+    assert list(tmp_path.iterdir()) == []  # no temporaries, and the folders it made (out too) are gone
+
+
+@pytest.mark.parametrize(
+    ("out", "at_fault", "reason"),
+    [
+        ("{tmp}/afile/sub", "{tmp}/afile/sub", "Not a directory"),
+        ("{tmp}/afile/sub/deeper", "{tmp}/afile/sub", "Not a directory"),
+        ("/dev/null/advisor-test", "/dev/null/advisor-test", "Not a directory"),
+        ("/proc/advisor-test/out", "/proc/advisor-test", "No such file or directory"),
+    ],
+    ids=["under-a-file", "deeper-under-a-file", "under-dev-null", "in-proc"],
+)
+def test_a_folder_the_os_will_not_make_is_named(tmp_path, out, at_fault, reason):
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    with pytest.raises(CannotWrite) as caught:
+        write_bundle({"README.md": "r\n"}, Path(out.format(tmp=tmp_path)))
+    assert str(caught.value) == f"cannot make the folder {at_fault.format(tmp=tmp_path)}: {reason}; nothing was written"
+    assert tree(tmp_path) == ["afile"]
+
+
+@contextmanager
+def immutable(path):
+    """Make path immutable (chattr +i: even root cannot replace it) for the block, or skip where chattr cannot."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i does not work here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="chattr is not installed")
+def test_a_failed_rename_takes_back_new_files_and_names_those_already_replaced(tmp_path):
+    for name in ("README.md", "locked"):
+        (tmp_path / name).write_text("mine\n", encoding="utf-8")
+    files = {"new/Dockerfile": "x\n", "README.md": "r\n", "locked": "l\n"}
+    with immutable(tmp_path / "locked"), pytest.raises(CannotWrite) as caught:
+        write_bundle(files, tmp_path, force=True)
+    assert str(caught.value) == (
+        f"cannot write {tmp_path / 'locked'}: Operation not permitted; "
+        f"{tmp_path / 'README.md'} had already been replaced; nothing else was written"
+    )
+    assert caught.value.replaced == [str(tmp_path / "README.md")]
+    assert tree(tmp_path) == ["README.md", "locked"]  # the new file, its folder and the temporaries are gone
+    assert (tmp_path / "locked").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_an_out_folder_whose_dot_dot_leads_nowhere_is_refused(tmp_path):
+    with pytest.raises(InvalidInput) as caught:
+        write_bundle({"README.md": "r\n"}, tmp_path / "nosuch" / "..")
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'nosuch' / '..'}: {tmp_path / 'nosuch'} is not a folder, so '..' after it leads nowhere"
+    )
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "there").mkdir()
+    write_bundle({"README.md": "r\n"}, tmp_path / "there" / "..")
+    assert tree(tmp_path) == ["README.md", "there"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)  # reading the umask means setting it: put it back
+    os.umask(umask)
+    [path] = write_bundle({"README.md": "r\n"}, tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_zip_is_deterministic_sorted_and_holds_the_files():

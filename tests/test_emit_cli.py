@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import pytest
 
@@ -140,3 +142,77 @@ def test_the_installed_command_runs(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [".dockerignore", "Dockerfile", "README.md"]
+
+
+def test_force_replaces_links_in_the_out_folder_never_what_they_point_to(runner, tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("mine\n", encoding="utf-8")
+    out = tmp_path / "sl"
+    out.mkdir()
+    (out / "README.md").symlink_to("../precious.txt")
+    (out / "Dockerfile").symlink_to(tmp_path / "elsewhere")
+    refused = runner.invoke(cli, ["emit", "all", CHECKOUT, "--out", str(out)])
+    assert refused.exit_code == 1
+    assert f"would overwrite {out / 'Dockerfile'}, {out / 'README.md'};" in refused.stderr
+    forced = runner.invoke(cli, ["emit", "all", CHECKOUT, "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert precious.read_text(encoding="utf-8") == "mine\n" and not (tmp_path / "elsewhere").exists()
+    assert not (out / "README.md").is_symlink() and not (out / "Dockerfile").is_symlink()
+    assert (out / "Dockerfile").read_text(encoding="utf-8") == dockerfile(load(CHECKOUT)).content
+
+
+def test_a_component_folder_linked_outside_is_refused_by_name(runner, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "storefront").symlink_to(tmp_path)
+    result = runner.invoke(cli, ["emit", "all", RETAIL, "--out", str(out), "--force"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {out / 'storefront'}: is a link to {tmp_path}, not a folder inside {out}; "
+        "nothing is written through it\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["storefront"]
+
+
+@contextmanager
+def immutable(path):
+    """Make path immutable (chattr +i: even root cannot write in it) for the block, or skip where chattr cannot."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i does not work here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="chattr is not installed")
+def test_a_refused_write_names_the_file_and_leaves_nothing_behind(runner, tmp_path):
+    out = tmp_path / "part"
+    (out / "pos-back-office").mkdir(parents=True)
+    with immutable(out / "pos-back-office"):
+        failed = runner.invoke(cli, ["emit", "all", RETAIL, "--out", str(out)])
+    assert failed.exit_code == 1
+    at_fault = out / "pos-back-office" / "pos-back-office.xml"
+    assert failed.stderr == f"error: cannot write {at_fault}: Operation not permitted; nothing was written\n"
+    assert [p.name for p in out.rglob("*")] == ["pos-back-office"]  # storefront/ and its files were taken back
+    again = runner.invoke(cli, ["emit", "all", RETAIL, "--out", str(out)])
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("{tmp}/afile/sub", "error: cannot make the folder {tmp}/afile/sub: Not a directory; nothing was written"),
+        ("/dev/null/x", "error: cannot make the folder /dev/null/x: Not a directory; nothing was written"),
+        ("", "Invalid value for '--out': is empty; name a folder (--out . for the current one)"),
+        ("nosuch/..", "error: nosuch/..: nosuch is not a folder, so '..' after it leads nowhere"),
+    ],
+    ids=["under-a-file", "under-dev-null", "empty", "dot-dot-after-nothing"],
+)
+def test_an_out_folder_it_cannot_write_is_named(runner, tmp_path, monkeypatch, out, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    result = runner.invoke(cli, ["emit", "all", CHECKOUT, "--out", out.format(tmp=tmp_path)])
+    assert result.exit_code == (1 if message.startswith("error: cannot") else 2)
+    assert message.format(tmp=tmp_path) in result.stderr and result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

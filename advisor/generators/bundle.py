@@ -6,13 +6,17 @@ components gets each component's files in a folder of its own, per that componen
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import secrets
 import shlex
 import xml.etree.ElementTree as ElementTree
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from advisor.errors import FieldError, InvalidInput, WouldOverwrite
+from advisor.errors import CannotWrite, FieldError, InvalidInput, WouldOverwrite
 from advisor.generators import Artifact
 from advisor.generators.dockerfile import dockerfile, dockerignore, is_windows
 from advisor.generators.libvirt import disk_command, domain_xml
@@ -158,27 +162,97 @@ def _relative(path: str) -> PurePosixPath:
     return relative
 
 
-def write_bundle(files: dict[str, str], out_dir: Path, force: bool = False) -> list[Path]:
-    """Write the files under out_dir and return their paths; refuse before writing anything if one exists.
+def _refuse(place: Path, msg: str) -> InvalidInput:
+    return InvalidInput([FieldError("", msg, file=str(place))])
 
-    With force, existing files are replaced. A path that is a folder, or sits under a file, is never written.
+
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse an out folder whose `..` comes after a folder that does not exist: the OS cannot follow it."""
+    for index, part in enumerate(out_dir.parts):
+        before = Path(*out_dir.parts[:index]) if index else Path()
+        if part == ".." and not before.is_dir():
+            raise _refuse(out_dir, f"{before} is not a folder, so '..' after it leads nowhere")
+
+
+def _check_places(target: Path, out_dir: Path, root: Path) -> None:
+    """Refuse a target that cannot be written as a file, or that a folder link would take outside out_dir."""
+    inside = [p for p in (target, *target.parents) if p.is_relative_to(out_dir) and p != out_dir]
+    for place in reversed(inside):  # from out_dir down, so the first problem on the way is the one named
+        if place == target:
+            if place.is_dir() and not place.is_symlink():  # a link to a folder is replaced, like any link
+                raise _refuse(place, "is a folder, so the file cannot be written")
+        elif place.is_symlink():
+            real = place.resolve()
+            if not (real.is_dir() and real.is_relative_to(root)):
+                raise _refuse(
+                    place,
+                    f"is a link to {os.readlink(place)}, not a folder inside {out_dir}; nothing is written through it",
+                )
+        elif place.exists() and not place.is_dir():
+            raise _refuse(place, "is a file, so no folder can be made there")
+
+
+def _missing_folders(folder: Path) -> Iterator[Path]:
+    """Yield the folders to make for folder to exist, top first; each is looked at once the one above is made."""
+    for place in reversed((folder, *folder.parents)):
+        if not os.path.lexists(place):
+            yield place
+
+
+def _take_back(files: list[Path], folders: list[Path]) -> None:
+    """Remove what a failed write made, files then folders, deepest first; best effort, as the OS is refusing."""
+    for path in files:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _stage(target: Path, text: str) -> Path:
+    """Write text to a new file beside target (same folder, so renaming it into place is atomic)."""
+    temporary = target.with_name(f".advisor-{secrets.token_hex(6)}.tmp")
+    # "x" never reuses or follows what is there; newline="" keeps \n on every OS, as the references.
+    with temporary.open("x", encoding="utf-8", newline="") as file:
+        file.write(text)
+    return temporary
+
+
+def write_bundle(files: dict[str, str], out_dir: Path, force: bool = False) -> list[Path]:
+    """Write the files under out_dir and return their paths: all of them, or none.
+
+    Refuses before writing anything if a file exists (unless force), if a path is a folder or sits under a file,
+    or if a folder on the way is a link leading outside out_dir. With force, an existing file or link is replaced
+    (the link itself, never what it points to). If the OS refuses any write, what was written is taken back and
+    CannotWrite names the path.
     """
+    _check_out_dir(out_dir)
     targets = {out_dir.joinpath(*_relative(path).parts): text for path, text in files.items()}
+    root = out_dir.resolve()
     for target in targets:
-        blocking = [p for p in (target, *target.parents) if p.is_relative_to(out_dir)]
-        for place in blocking:
-            if place == target and place.is_dir():
-                raise InvalidInput([FieldError("", "is a folder, so the file cannot be written", file=str(place))])
-            if place != target and place.exists() and not place.is_dir():
-                raise InvalidInput([FieldError("", "is a file, so no folder can be made there", file=str(place))])
-    existing = [str(target) for target in targets if target.exists() or target.is_symlink()]
+        _check_places(target, out_dir, root)
+    existing = [target for target in targets if os.path.lexists(target)]
     if existing and not force:
-        raise WouldOverwrite(existing)
-    for target, text in targets.items():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # "x" refuses a file that appeared since the check; newline="" keeps \n on every OS, as the references.
-        with target.open("w" if force else "x", encoding="utf-8", newline="") as file:
-            file.write(text)
+        raise WouldOverwrite([str(target) for target in existing])
+    created: list[Path] = []
+    staged: dict[Path, Path] = {}
+    placed: list[Path] = []
+    doing, where = "write", out_dir
+    try:
+        for target, text in targets.items():
+            doing = "make the folder"
+            for where in _missing_folders(target.parent):
+                where.mkdir()
+                created.append(where)
+            doing, where = "write", target
+            staged[target] = _stage(target, text)
+        for where, temporary in staged.items():
+            os.replace(temporary, where)  # a rename: replaces a link itself, and readers see the old file or the new
+            placed.append(where)
+    except OSError as exc:
+        _take_back([*staged.values(), *(p for p in placed if p not in existing)], created)
+        replaced = [str(p) for p in placed if p in existing]  # a rename cannot be taken back: say so
+        raise CannotWrite(str(where), exc.strerror or str(exc), doing, replaced) from exc
     return list(targets)
 
 
