@@ -11,19 +11,19 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import ValidationError
 
-from advisor.decisions import LoadedRecord, outside
+from advisor.decisions import LoadedRecord
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import EXIT_INVALID_INPUT, AdvisorError, FieldError, InvalidInput, NoPlatformFits
-from advisor.models import Recommendation, WorkloadProfile
+from advisor.models import Platform, Recommendation, WorkloadProfile
 
 Level = Literal["error", "warning", "note"]
 LEVELS: tuple[str, ...] = ("error", "warning", "note")
+PLATFORMS: tuple[str, ...] = get_args(Platform)
 
 
 class CheckCouldNotRun(AdvisorError):
@@ -48,7 +48,6 @@ INVALID = "advisor/invalid-record"
 EXPIRED = "advisor/expired-waiver"
 DIFFERS = "advisor/differs"
 NO_FIT = "advisor/no-platform-fits"
-OUTSIDE = "advisor/profile-outside"
 CHECK_RULES = {
     INVALID: RuleInfo(
         INVALID,
@@ -70,11 +69,6 @@ CHECK_RULES = {
         NO_FIT,
         "No platform fits the profile",
         "Rules forbid every platform for this profile, so no decision can follow them.",
-    ),
-    OUTSIDE: RuleInfo(
-        OUTSIDE,
-        "The profile is read from outside the checked folder",
-        "profile_ref leads out of the folder being checked, so a check elsewhere may read another file.",
     ),
 }
 
@@ -219,10 +213,11 @@ class RemoteEvaluator:
             reason = type(exc).__name__ if isinstance(exc, self._requests.ConnectionError) else str(exc)
             raise CheckCouldNotRun(f"cannot reach the advisor service at {self._url} ({reason})") from None
 
-    def _not_advisor(self, what: str, response: Any) -> CheckCouldNotRun:
+    def _not_advisor(self, what: str, response: Any, problem: str = "") -> CheckCouldNotRun:
         kind = response.headers.get("Content-Type", "no Content-Type")
+        wrong = f": {problem:.200}" if problem else ""
         return CheckCouldNotRun(
-            f"{self._url} did not answer like an advisor service ({what}: HTTP {response.status_code}, {kind})"
+            f"{self._url} did not answer like an advisor service ({what}: HTTP {response.status_code}, {kind}{wrong})"
         )
 
     def _rules_index(self) -> dict[str, Any]:
@@ -232,7 +227,7 @@ class RemoteEvaluator:
                 data = response.json() if response.status_code == 200 else None
                 assert isinstance(data, dict) and isinstance(data["items"], list)
                 self._index = {key: data[key] for key in ("version", "digest", "rules")} | {"items": data["items"]}
-            except (ValueError, KeyError, TypeError, AssertionError):
+            except (ValueError, RecursionError, KeyError, TypeError, AssertionError):
                 raise self._not_advisor("GET /v1/rules", response) from None
         return self._index
 
@@ -259,21 +254,35 @@ class RemoteEvaluator:
         """The service's recommendation; its 422 is NoPlatformFits and its 400 InvalidInput, as locally."""
         # Only the fields the record gave are sent, so the service sees the same defaults (and assumptions).
         body = profile.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        what = "POST /v1/recommendations"
         response = self._call("POST", "/v1/recommendations", json=body)
         try:
             data = response.json()
-        except ValueError:
-            raise self._not_advisor("POST /v1/recommendations", response) from None
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the decoder goes
+            raise self._not_advisor(what, response, "the body is not JSON an advisor sends") from None
         if response.status_code in (400, 422) and isinstance(data, dict) and "detail" in data:
             if response.status_code == 422:
                 raise NoPlatformFits(str(data["detail"]))
             errors = data.get("errors") or [{"loc": "", "msg": data["detail"]}]
+            if not (isinstance(errors, list) and all(isinstance(e, dict) for e in errors)):
+                raise self._not_advisor(what, response, "errors is not a list of {loc, msg}")
             raise InvalidInput([FieldError(str(e.get("loc", "")), str(e.get("msg", ""))) for e in errors])
+        if response.status_code != 200:
+            raise self._not_advisor(what, response)
         try:
-            assert response.status_code == 200
-            return Recommendation.model_validate(data)
-        except (AssertionError, ValidationError):
-            raise self._not_advisor("POST /v1/recommendations", response) from None
+            recommendation = Recommendation.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, first["loc"])) or "the body"
+            raise self._not_advisor(what, response, f"not a recommendation: {where}: {first['msg']}") from None
+        for part in [recommendation, *recommendation.components]:
+            # _differences looks up the decided platform among the alternatives: each of the others must be there.
+            missing = set(PLATFORMS) - {part.platform} - {a.platform for a in part.alternatives}
+            if missing:
+                named = f"component {part.name}" if part is not recommendation else "the recommendation"
+                problem = f"{named} lists no alternative {' or '.join(sorted(missing))}"
+                raise self._not_advisor(what, response, problem)
+        return recommendation
 
 
 def _differences(result: Recommendation, decided: str, rules: dict[str, RuleInfo], strict: bool) -> list[Finding]:
@@ -314,7 +323,6 @@ def _check_record(
     rules: dict[str, RuleInfo],
     strict: bool,
     today: datetime.date,
-    root: Path,
 ) -> RecordResult:
     result = RecordResult(file=loaded.file, skipped=loaded.skipped)
     result.findings = [
@@ -335,11 +343,6 @@ def _check_record(
             found.append(Finding(loaded.file, loaded.line("waivers", index), "error", EXPIRED, message))
         else:
             waivers[waiver.rule] = waiver
-    if loaded.profile_file and outside(loaded.profile_file, root):
-        message = (
-            f"profile_ref: the profile is read from {Path(loaded.profile_file).resolve()}, outside {root.resolve()}"
-        )
-        found.append(Finding(loaded.file, loaded.line("profile_ref"), "note", OUTSIDE, message))
     profile_line = loaded.line("profile") or loaded.line("profile_ref")
     try:
         recommendation = evaluator.recommend(loaded.profile)
@@ -366,12 +369,11 @@ def check(
     strict: bool = False,
     fail_on: str = "error",
     today: datetime.date | None = None,
-    root: Path = Path(),
 ) -> Report:
-    """Check every record against the evaluator's rules; `root` is the folder being checked."""
+    """Check every record against the evaluator's rules."""
     rules = evaluator.rules()
     day = today or datetime.date.today()
-    results = [_check_record(r, evaluator, rules, strict, day, root) for r in records]
+    results = [_check_record(r, evaluator, rules, strict, day) for r in records]
     named = sorted({f.rule for r in results for f in r.findings})
     known = {**rules, **CHECK_RULES}
     metadata = {rule: known.get(rule) or RuleInfo(rule, rule, "") for rule in named}

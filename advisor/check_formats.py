@@ -7,6 +7,7 @@ the same bytes. SARIF gives each rule its own ruleId with its title, reason and 
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -103,6 +104,23 @@ def _explained(finding: Finding, report: Report) -> str:
     return "\n".join(lines)
 
 
+# Characters XML 1.0 does not allow anywhere, not even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Text XML 1.0 can hold: each character it cannot is replaced by U+FFFD, as a decoder shows a bad byte."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _make_xml_safe(root: ET.Element) -> None:
+    """Make every text, tail and attribute in a tree XML 1.0 text, so any parser reads the document."""
+    for element in root.iter():
+        element.text = None if element.text is None else _xml_safe(element.text)
+        element.tail = None if element.tail is None else _xml_safe(element.tail)
+        element.attrib = {_xml_safe(key): _xml_safe(value) for key, value in element.attrib.items()}
+
+
 def as_junit(report: Report) -> str:
     """JUnit XML: a test case per record; findings at a failing level fail it, an invalid record errs."""
     failing = ("error", "warning") if report.fail_on == "warning" else ("error",)
@@ -133,6 +151,7 @@ def as_junit(report: Report) -> str:
     for key in ("version", "digest"):
         ET.SubElement(properties, "property", {"name": f"ruleset.{key}", "value": str(report.ruleset[key])})
     suite.extend(cases)
+    _make_xml_safe(suites)  # titles, messages and waiver reasons are the records' own text
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -83,7 +83,6 @@ class LoadedRecord:
     lines: Lines | None = None
     record: DecisionRecord | None = None
     profile: WorkloadProfile | None = None
-    profile_file: str | None = None  # where the profile came from, when not inline
     problems: list[FieldError] = field(default_factory=list)
     skipped: str | None = None  # why the record is not checked (superseded, not a record)
 
@@ -94,7 +93,8 @@ class LoadedRecord:
 
 def _front_matter(text: str) -> str | None:
     """The YAML front matter of a Markdown file, including its opening '---' so lines match the file."""
-    lines = text.splitlines(keepends=True)
+    # Editors on Windows may start a UTF-8 file with a byte order mark; it is not part of the '---'.
+    lines = text.removeprefix("\ufeff").splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":
         return None
     for index in range(1, len(lines)):
@@ -183,11 +183,16 @@ def _load_ref(loaded: LoadedRecord, ref: str, cache: dict[Path, Any]) -> None:
     def problem(message: str) -> None:
         loaded.problems.append(FieldError("profile_ref", message, file=loaded.file, line=line))
 
-    key = target.resolve()
+    try:
+        key = target.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        # Python 3.11 raises RuntimeError for a symlink loop and ValueError for a NUL byte; a name too long
+        # for the file system passes here and is refused by exists() below.
+        problem(f"{ref!r} cannot be followed: {_path_problem(exc)}")
+        return
     if key not in cache:
         cache[key] = _read_referenced(target)
     profile = cache[key]
-    loaded.profile_file = str(target)
     if isinstance(profile, str):
         problem(f"{ref!r} (resolved to {key}): {profile}")
     else:
@@ -196,10 +201,13 @@ def _load_ref(loaded: LoadedRecord, ref: str, cache: dict[Path, Any]) -> None:
 
 def _read_referenced(target: Path) -> WorkloadProfile | str:
     """The one profile in a referenced file, or what is wrong with it."""
-    if not target.exists():
-        return "no such file"
-    if not target.is_file():
-        return "not a regular file"
+    try:
+        if not target.exists():
+            return "no such file"
+        if not target.is_file():
+            return "not a regular file"
+    except OSError as exc:
+        return _path_problem(exc)
     try:
         profiles = parse_profiles(read_text(target), str(target))
     except Unreadable as exc:
@@ -211,9 +219,13 @@ def _read_referenced(target: Path) -> WorkloadProfile | str:
     return profiles[0]
 
 
-def outside(path: str, root: Path) -> bool:
-    """Whether a path lies outside the folder tree at root."""
-    return not Path(path).resolve().is_relative_to(root.resolve())
+def _path_problem(exc: Exception) -> str:
+    """What is wrong with a path, in words: the OS's reason, or a symlink loop or NUL byte as such."""
+    if isinstance(exc, RuntimeError):
+        return "a symbolic link that leads back to itself"
+    if isinstance(exc, ValueError):
+        return "a path cannot hold a NUL character"
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _walk(directory: Path, markdown: bool) -> list[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import http.server
 import json
+import os
 import socket
 import threading
 from pathlib import Path
@@ -232,19 +234,66 @@ def test_no_records_found_exits_2_saying_where_it_looked(runner, tmp_path, monke
     assert "no decision records found in . (*.decision.yaml; ADRs in docs/adr and doc/adr)" in result.stderr
 
 
-def test_a_profile_ref_leaving_the_checked_folder_is_reported(runner, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["default", "folder", "file"], ids=["no-arguments", "a-folder", "a-file"])
+def test_a_profile_ref_is_read_relative_to_the_record_wherever_the_check_runs(runner, tmp_path, monkeypatch, where):
+    """A profile beside the records' folder is the documented layout: no finding, from any folder or argument."""
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "p.yaml").write_text("name: p\nhost: {os: linux}\n", encoding="utf-8")
     write_record(tmp_path / "repo" / "a.decision.yaml", profile="profile_ref: ../shared/p.yaml")
     write_record(tmp_path / "repo" / "b.decision.yaml", profile="profile_ref: ../../../../../../etc/nothing-here.yaml")
-    monkeypatch.chdir(tmp_path / "repo")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "repo" if where == "default" else tmp_path / "elsewhere")
+    args = {"default": [], "folder": [str(tmp_path / "repo")], "file": [str(tmp_path / "repo" / "a.decision.yaml")]}
+    code, data = check(runner, *args[where])
+    assert findings(data, "a.decision") == []
+    assert next(r["outcome"] for r in data["records"] if r["file"].endswith("a.decision.yaml")) == "passed"
+    if where != "file":
+        assert code == 1
+        (missing,) = findings(data, "b.decision")
+        assert missing["message"].endswith("(resolved to /etc/nothing-here.yaml): no such file")
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("loop.yaml", "cannot be followed: a symbolic link that leads back to itself"),
+        ('"\\0x"', "cannot be followed: a path cannot hold a NUL character"),
+        ("b" * 300 + ".yaml", os.strerror(errno.ENAMETOOLONG)),
+    ],
+    ids=["symlink-loop", "nul-byte", "name-too-long"],
+)
+def test_a_profile_ref_that_cannot_be_followed_is_an_invalid_record_and_the_run_goes_on(runner, tmp_path, ref, message):
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    write_record(tmp_path / "bad.decision.yaml", profile=f"profile_ref: {ref}")
+    write_record(tmp_path / "good.decision.yaml")
+    code, data = check(runner, str(tmp_path))
+    assert code == 1
+    outcomes = {Path(r["file"]).name: r["outcome"] for r in data["records"]}
+    assert outcomes == {"bad.decision.yaml": "failed", "good.decision.yaml": "passed"}
+    (finding,) = findings(data, "bad.decision")
+    assert (finding["rule"], finding["line"]) == ("advisor/invalid-record", 5)
+    assert finding["message"].startswith("profile_ref: ") and message in finding["message"]
+
+
+BOM = "\ufeff"
+
+
+def test_a_markdown_adr_starting_with_a_byte_order_mark_is_found_and_checked(runner, tmp_path, monkeypatch):
+    front = RECORD.format(platform="container", profile="profile: {name: a, host: {os: linux}}")
+    (tmp_path / "docs" / "adr").mkdir(parents=True)
+    (tmp_path / "docs" / "adr" / "0001-a.md").write_text(f"{BOM}---\n{front}---\n# A\n", encoding="utf-8")
+    bad = tmp_path / "docs" / "adr" / "0002-b.md"
+    bad.write_text(f"{BOM}---\n{front.replace('container', 'mainframe')}---\n# B\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
     code, data = check(runner)
     assert code == 1
-    outside = findings(data, "a.decision")
-    assert [(f["rule"], f["level"], f["line"]) for f in outside] == [("advisor/profile-outside", "note", 5)]
-    assert str((tmp_path / "shared" / "p.yaml").resolve()) in outside[0]["message"]
-    (missing,) = findings(data, "b.decision")
-    assert missing["message"].endswith("(resolved to /etc/nothing-here.yaml): no such file")
+    outcomes = {r["file"]: r["outcome"] for r in data["records"]}
+    assert outcomes == {"docs/adr/0001-a.md": "passed", "docs/adr/0002-b.md": "failed"}
+    (finding,) = findings(data, "0002-b")
+    assert finding["line"] == line_of(bad, "mainframe")  # the mark does not shift the lines
+    assert finding["message"].startswith("decision.platform: ")
+    code, data = check(runner, "docs/adr/0001-a.md")
+    assert (code, [r["outcome"] for r in data["records"]]) == (0, ["passed"])
 
 
 def test_differing_on_points_alone_is_its_own_finding(runner, tmp_path, write_rules):
@@ -426,3 +475,126 @@ def test_unreadable_records_and_profiles_are_reported_not_raised(runner, tmp_pat
     assert code == 1
     (finding,) = findings(data)
     assert finding["rule"] == "advisor/invalid-record" and message in finding["message"]
+
+
+SYSTEM = (
+    "profile:\n  name: shop\n  host: {os: linux}\n  components:\n"
+    "    - {name: web, workload: {architecture: microservices}}\n"
+    "    - {name: erp, workload: {os: [windows], legacy: true}}"
+)
+
+
+def _without(data: dict, key: str) -> dict:
+    return {k: v for k, v in data.items() if k != key}
+
+
+def _no_alternatives(data: dict, component: int | None = None) -> dict:
+    if component is None:
+        return data | {"alternatives": []}
+    data["components"][component]["alternatives"] = []
+    return data
+
+
+# How an odd service changes the real app's answer to POST /v1/recommendations: (status, data) -> (status, body).
+ODD_ANSWERS = {
+    "errors-not-mappings": (
+        lambda status, data: (400, json.dumps({"detail": "bad", "errors": ["oops"]})),
+        "HTTP 400, application/json: errors is not a list of {loc, msg})",
+    ),
+    "errors-a-mapping": (
+        lambda status, data: (400, json.dumps({"detail": "bad", "errors": {"loc": "x"}})),
+        "HTTP 400, application/json: errors is not a list of {loc, msg})",
+    ),
+    "no-alternatives": (
+        lambda status, data: (status, json.dumps(_no_alternatives(data))),
+        "HTTP 200, application/json: the recommendation lists no alternative ",
+    ),
+    "component-without-alternatives": (
+        lambda status, data: (status, json.dumps(_no_alternatives(data, 1))),
+        "HTTP 200, application/json: component erp lists no alternative ",
+    ),
+    "deeply-nested-json": (
+        lambda status, data: (200, "[" * 100_000 + "]" * 100_000),
+        "HTTP 200, application/json: the body is not JSON an advisor sends)",
+    ),
+    "a-list": (
+        lambda status, data: (200, "[1, 2]"),
+        "HTTP 200, application/json: not a recommendation: the body: ",
+    ),
+    "no-platform": (
+        lambda status, data: (status, json.dumps(_without(data, "platform"))),
+        "HTTP 200, application/json: not a recommendation: platform: Field required)",
+    ),
+    "an-unknown-status": (lambda status, data: (503, json.dumps(data)), "HTTP 503, application/json)"),
+}
+
+
+@pytest.fixture
+def odd_service(app):
+    """A real HTTP server in front of the real app, answering POST /v1/recommendations as `odd_service.answer` says."""
+    client = app.test_client()
+
+    class Front(http.server.BaseHTTPRequestHandler):
+        answer = None
+
+        def reply(self, status: int, body: str | bytes) -> None:
+            raw = body.encode() if isinstance(body, str) else body
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_GET(self) -> None:
+            self.reply(200, client.get(self.path).get_data())
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            real = client.post(self.path, data=body, content_type=self.headers["Content-Type"])
+            self.reply(*Front.answer(real.status_code, real.get_json()))
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Front)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Front.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield Front
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("answer", "expected"), ODD_ANSWERS.values(), ids=list(ODD_ANSWERS))
+def test_a_service_answering_unlike_advisor_exits_2_saying_what_was_wrong(
+    runner, tmp_path, odd_service, answer, expected
+):
+    record = write_record(tmp_path / "a.decision.yaml", platform="container", profile=SYSTEM)
+    odd_service.answer = staticmethod(answer)
+    result = runner.invoke(cli, ["check", "--server", odd_service.url, str(record)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    start = f"error: {odd_service.url} did not answer like an advisor service (POST /v1/recommendations: "
+    assert result.stderr.startswith(start) and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_odd_service_front_passes_the_real_answers_through(runner, tmp_path, odd_service):
+    """The front itself changes nothing unless told to, so the failures above come from the changes."""
+    record = write_record(tmp_path / "a.decision.yaml", platform="container", profile=SYSTEM)
+    odd_service.answer = staticmethod(lambda status, data: (status, json.dumps(data)))
+    remote = runner.invoke(cli, ["check", "--format", "json", "--server", odd_service.url, str(record)])
+    local = runner.invoke(cli, ["check", "--format", "json", str(record)])
+    assert (remote.exit_code, remote.stdout) == (local.exit_code, local.stdout)
+    assert local.exit_code == 1
+
+
+def test_a_service_refusing_the_profile_with_well_formed_errors_is_an_invalid_record(runner, tmp_path, odd_service):
+    """An advisor with another profile model answers 400 naming the field: a finding on the record, not exit 2."""
+    record = write_record(tmp_path / "a.decision.yaml", platform="container", profile=SYSTEM)
+    errors = [{"loc": "components[1].workload.legacy", "msg": "unknown field"}]
+    odd_service.answer = staticmethod(lambda status, data: (400, json.dumps({"detail": "invalid", "errors": errors})))
+    code, data = check(runner, "--server", odd_service.url, str(record))
+    assert code == 1
+    (finding,) = findings(data)
+    assert (finding["rule"], finding["line"]) == ("advisor/invalid-record", line_of(record, "profile:"))
+    assert finding["message"] == "the service refused the profile: components[1].workload.legacy: unknown field"

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
+from lxml import etree as lxml_etree
 
 from advisor.cli import cli
+from advisor.engine.decide import recommend
+from advisor.profiles import read_profiles
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "decisions"
@@ -107,6 +111,37 @@ def test_junit_counts_warnings_as_failures_with_fail_on_warning(runner, tmp_path
     strict = read_junit(run(runner, "junit", "--fail-on", "warning", str(DATA / "warn")), tmp_path)
     assert [s.failures for s in plain] == [0]
     assert [s.failures for s in strict] == [4]
+
+
+def xml_text(text: str) -> str:
+    """Text as XML 1.0 can hold it: each C0 control but tab, newline and carriage return becomes U+FFFD."""
+    return "".join("\ufffd" if ord(c) < 0x20 and c not in "\t\n\r" else c for c in text)
+
+
+def test_junit_is_well_formed_xml_whatever_control_characters_the_records_hold(runner, ruleset, tmp_path):
+    result = recommend(read_profiles([str(DATA / "profiles" / "plain.yaml")])[0], ruleset)
+    rule = next(a for a in result.alternatives if a.platform == "vm").why_not[0].rule  # a rule that fires
+    title = "bad\x01title\x1b[31m\x00"
+    record = (
+        f'title: "bad\\x01title\\x1b[31m\\0"\nstatus: accepted\ndate: 2025-01-01\ndecision: {{platform: vm}}\n'
+        f"profile_ref: {DATA / 'profiles' / 'plain.yaml'}\n"
+        f'waivers:\n  - {{rule: {rule}, reason: "r\\x02eason", expires: 2099-01-01}}\n'
+    )
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "ctl.decision.yaml").write_text(record, encoding="utf-8")
+    invalid = tmp_path / "records" / "bad\x05name.decision.yaml"  # a file name is record text too
+    invalid.write_text("title: x\n", encoding="utf-8")
+    output = run(runner, "junit", str(tmp_path / "records"))
+    lxml_etree.fromstring(output.encode())  # lxml (libxml2) and the standard library (expat) both accept it
+    ET.fromstring(output)
+    (suite,) = list(read_junit(output, tmp_path))
+    cases = {case.classname: case for case in suite}
+    assert sorted(cases) == sorted([xml_text(str(invalid)), str(tmp_path / "records" / "ctl.decision.yaml")])
+    waived = cases[str(tmp_path / "records" / "ctl.decision.yaml")]
+    assert waived.name == xml_text(title)
+    assert "waived until 2099-01-01: " + xml_text("r\x02eason") in waived.system_out
+    errors = cases[xml_text(str(invalid))].result
+    assert errors and all(isinstance(e, Error) and e.text.startswith(xml_text(str(invalid))) for e in errors)
 
 
 COMMAND = re.compile(r"^::(?P<command>error|warning|notice) (?P<properties>[^:]*)::(?P<data>.*)$")
