@@ -126,6 +126,20 @@ def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[
         os.unlink(log.name)
 
 
+@contextmanager
+def immutable(path):
+    """Make path immutable (chattr +i: even root cannot replace it or write in it) for the block.
+
+    Skips where chattr cannot (some file systems do not support the flag).
+    """
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i does not work here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """The base URL of a real gunicorn serving the app with the shipped rules, on loopback."""

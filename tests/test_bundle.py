@@ -8,10 +8,10 @@ import shlex
 import shutil
 import subprocess
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import immutable
 from lxml import etree
 
 from advisor.engine.decide import recommend
@@ -243,17 +243,6 @@ def test_a_folder_the_os_will_not_make_is_named(tmp_path, out, at_fault, reason)
         write_bundle({"README.md": "r\n"}, Path(out.format(tmp=tmp_path)))
     assert str(caught.value) == f"cannot make the folder {at_fault.format(tmp=tmp_path)}: {reason}; nothing was written"
     assert tree(tmp_path) == ["afile"]
-
-
-@contextmanager
-def immutable(path):
-    """Make path immutable (chattr +i: even root cannot replace it) for the block, or skip where chattr cannot."""
-    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
-        pytest.skip("chattr +i does not work here")
-    try:
-        yield path
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 @pytest.mark.skipif(shutil.which("chattr") is None, reason="chattr is not installed")

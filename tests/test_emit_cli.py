@@ -6,9 +6,9 @@ import shlex
 import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import pytest
+from conftest import immutable
 
 from advisor.cli import cli
 from advisor.engine.decide import recommend
@@ -172,17 +172,6 @@ def test_a_component_folder_linked_outside_is_refused_by_name(runner, tmp_path):
         "nothing is written through it\n"
     )
     assert sorted(p.name for p in out.iterdir()) == ["storefront"]
-
-
-@contextmanager
-def immutable(path):
-    """Make path immutable (chattr +i: even root cannot write in it) for the block, or skip where chattr cannot."""
-    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
-        pytest.skip("chattr +i does not work here")
-    try:
-        yield path
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 @pytest.mark.skipif(shutil.which("chattr") is None, reason="chattr is not installed")
