@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import free_port, serving
+
+from tests.conftest import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())
@@ -28,9 +29,14 @@ rules:
 """
 
 
-def answers(url: str, times: int = 8) -> list[dict]:
-    """Several answers in a row, so that each of the workers is likely to have answered one."""
-    return [requests.get(url + "/readyz", timeout=5).json() for _ in range(times)]
+def answers(url: str, workers: int = 2, tries: int = 50) -> list[dict]:
+    """/readyz answers until every worker has answered at least once (each holds its own rules)."""
+    found: list[dict] = []
+    for _ in range(tries):
+        found.append(requests.get(url + "/readyz", timeout=5).json())
+        if len({answer["worker"] for answer in found}) == workers:
+            break
+    return found
 
 
 def wait_for(condition, timeout: float = 15.0):

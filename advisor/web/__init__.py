@@ -10,6 +10,7 @@ none), LOG_STREAM (where JSON log lines go; stderr by default).
 from __future__ import annotations
 
 import logging
+import os
 from importlib.resources import files
 from typing import Any
 
@@ -62,7 +63,8 @@ def _operations(app: Flask, store: RuleStore, metrics: Metrics) -> None:
     @app.get("/readyz")
     def readyz() -> Response:
         """Rules are loaded: which set is live, and the last refused change if any."""
-        body: dict[str, Any] = {"status": "ready" if store.ruleset else "not ready"}
+        # Each worker holds its own rule set; the pid says which one answered while a change spreads.
+        body: dict[str, Any] = {"status": "ready" if store.ruleset else "not ready", "worker": os.getpid()}
         if store.ruleset is not None:
             body["ruleset"] = store.ruleset.summary()
         if store.failure is not None:
