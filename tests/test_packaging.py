@@ -1,0 +1,36 @@
+"""What the installed package needs at run time is what pyproject.toml asks for, not only the test extras."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_top_level_modules() -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / "advisor").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"advisor", "__future__"}
+
+
+def test_every_module_the_package_imports_is_a_runtime_dependency():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    distributions = packages_distributions()
+    needed = {m: {canonicalize_name(d) for d in distributions.get(m, [])} for m in imported_top_level_modules()}
+    missing = {module: dists for module, dists in needed.items() if not dists & declared}
+    # pydantic brings annotated_types and pydantic_core; they come with it wherever pydantic is installed.
+    missing = {m: d for m, d in missing.items() if m not in ("annotated_types", "pydantic_core")}
+    assert not missing, f"imported by advisor but not in [project] dependencies: {missing}"
