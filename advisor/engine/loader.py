@@ -49,6 +49,9 @@ def env_rule_dirs() -> list[str]:
     return [entry.strip() for entry in os.environ.get("ADVISOR_RULES", "").split(os.pathsep) if entry.strip()]
 
 
+Layer = tuple[Path, str]  # a rule directory, and where it was named (for messages)
+
+
 @dataclass
 class RuleSet:
     """The rules in force, with the version and content digest every result reports."""
@@ -80,9 +83,14 @@ class RuleSet:
                 found.setdefault(leaf.path, set()).update(v for v in values if v is not None)
         return {path: sorted(values, key=repr) for path, values in found.items()}
 
+    @cached_property
+    def by_id(self) -> dict[str, CompiledRule]:
+        """The active rules by id."""
+        return {compiled.rule.id: compiled for compiled in self.rules}
+
     def get(self, rule_id: str) -> CompiledRule | None:
         """The active rule with this id, if any."""
-        return next((r for r in self.rules if r.rule.id == rule_id), None)
+        return self.by_id.get(rule_id)
 
     def summary(self) -> dict[str, Any]:
         """{version, digest, rules}: what a result reports so a decision can be reproduced."""
@@ -255,10 +263,15 @@ def load_rules(extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, u
             gc.enable()
 
 
-def _load_rules(extra_dirs: Sequence[str | Path], *, builtin: bool, use_env: bool) -> RuleSet:
-    layers: list[tuple[Path, str]] = [(builtin_rules_dir(), "the shipped rules")] if builtin else []
+def rule_layers(extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, use_env: bool = True) -> list[Layer]:
+    """The rule directories in layer order, each with where it was named: shipped, ADVISOR_RULES, extra."""
+    layers: list[Layer] = [(builtin_rules_dir(), "the shipped rules")] if builtin else []
     layers += [(Path(d), "from ADVISOR_RULES") for d in (env_rule_dirs() if use_env else [])]
-    layers += [(Path(d), "") for d in extra_dirs]
+    return layers + [(Path(d), "") for d in extra_dirs]
+
+
+def _load_rules(extra_dirs: Sequence[str | Path], *, builtin: bool, use_env: bool) -> RuleSet:
+    layers = rule_layers(extra_dirs, builtin=builtin, use_env=use_env)
     active: dict[str, CompiledRule] = {}
     origin: dict[str, str] = {}
     replaced: list[str] = []

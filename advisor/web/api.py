@@ -10,7 +10,7 @@ from collections import OrderedDict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, json, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
@@ -73,12 +73,12 @@ def request_body() -> bytes:
     return body
 
 
-def read_profile() -> WorkloadProfile | Response:
-    """The profile in the request body (JSON, or YAML by Content-Type), or a 415 problem."""
+def read_profile() -> WorkloadProfile:
+    """The profile in the request body (JSON, or YAML by Content-Type); 415 for another media type."""
     mimetype = request.mimetype
     if mimetype not in JSON_TYPES | YAML_TYPES:
         given = f"'{mimetype}'" if mimetype else "no Content-Type"
-        return problem(415, f"send the profile as application/json or application/yaml, not {given}")
+        raise UnsupportedMediaType(f"send the profile as application/json or application/yaml, not {given}")
     body = request_body()
     if mimetype in JSON_TYPES:
         return parse_profile_json(body)
@@ -138,8 +138,6 @@ def recommendations() -> Response:
     answer = cache.get(key)
     if answer is None:
         profile = read_profile()
-        if isinstance(profile, Response):
-            return profile
         result: Recommendation = recommend(profile, ruleset, explained=considered)
         body = json.dumps(to_data(result, brief=not explain), ensure_ascii=False).encode()
         answer = (body, result.platform)

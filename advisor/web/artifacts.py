@@ -31,8 +31,6 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 def _one_file(make: Callable[[WorkloadProfile], Artifact]) -> Response:
     profile = read_profile()
-    if isinstance(profile, Response):
-        return profile
     artifact = make(component_part(profile, request.args.get("component")))
     return _download(artifact.content.encode(), artifact.media_type, artifact.filename)
 
@@ -53,7 +51,5 @@ def libvirt() -> Response:
 def bundle() -> Response:
     """A zip of every file the recommendation calls for, with a README of next commands."""
     profile = read_profile()
-    if isinstance(profile, Response):
-        return profile
     files = bundle_files(profile, recommend(profile, live_rules()))
     return _download(zip_bundle(files), "application/zip", f"{profile.name}-starter.zip")

@@ -7,14 +7,13 @@ rule in it loads. An invalid change is logged and refused, and the last good set
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.engine.loader import RULE_SUFFIXES, RuleSet, builtin_rules_dir, env_rule_dirs, load_rules
+from advisor.engine.loader import RuleSet, load_rules, rule_files, rule_layers
 from advisor.errors import RuleError
 
 log = logging.getLogger("advisor.rules")
@@ -33,25 +32,23 @@ class LoadFailure:
 def fingerprint(directories: Sequence[Path]) -> Fingerprint:
     """What the rule files look like on disk now: path, size, mtime and inode of each (following symlinks).
 
-    Kubernetes updates a mounted ConfigMap by swapping a symlink, which changes the inode the file name
-    resolves to, so that is seen as a change too.
+    The files are the ones the loader reads. Kubernetes updates a mounted ConfigMap by swapping a symlink,
+    which changes the inode the file name resolves to, so that is seen as a change too.
     """
     seen = []
     for directory in directories:
         try:
-            names = sorted(os.listdir(directory))
-        except OSError:
+            paths = rule_files(directory)
+        except RuleError:  # gone or not a folder: the load reports it
             seen.append((str(directory), -1, -1, -1))
             continue
-        for name in names:
-            if not name.endswith(RULE_SUFFIXES):
-                continue
-            path = os.path.join(directory, name)
+        for path in paths:
             try:
-                stat = os.stat(path)
-            except OSError:
+                stat = path.stat()
+            except OSError:  # a broken link: the load reports it
+                seen.append((str(path), -1, -1, -1))
                 continue
-            seen.append((path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+            seen.append((str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino))
     return tuple(seen)
 
 
@@ -73,9 +70,7 @@ class RuleStore:
 
     def directories(self) -> list[Path]:
         """Every directory rules are read from, in layer order."""
-        found = [builtin_rules_dir()] if self.builtin else []
-        found += [Path(d) for d in env_rule_dirs()] if self.use_env else []
-        return found + self.extra_dirs
+        return [d for d, _ in rule_layers(self.extra_dirs, builtin=self.builtin, use_env=self.use_env)]
 
     def refresh(self) -> bool:
         """Load the rules if the files changed since the last look; True when a new set went live."""
