@@ -21,11 +21,11 @@ from advisor.engine.decide import recommend as recommend_profile
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
 from advisor.engine.schema import RuleFile
-from advisor.errors import EXIT_FAILURE, AdvisorError, FieldError, InvalidInput, WouldOverwrite
+from advisor.errors import EXIT_FAILURE, AdvisorError, WouldOverwrite
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output import FORMATTERS
 from advisor.output.data import rule_data
-from advisor.profiles import read_profiles
+from advisor.profiles import only_profile, read_profiles
 
 
 def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -170,10 +170,7 @@ def schema(what: str) -> None:
 def _one_profile(argument: str, purpose: str = "emit writes files for one") -> WorkloadProfile:
     """The one profile in a file (or - for stdin); several are refused, naming them and why one is needed."""
     parsed = read_profiles([argument], sys.stdin.buffer.read() if argument == "-" else None)
-    if len(parsed) != 1:
-        names = ", ".join(p.name for p in parsed)
-        raise InvalidInput([FieldError("", f"holds {len(parsed)} profiles ({names}); {purpose}", file=argument)])
-    return parsed[0]
+    return only_profile(parsed, "<stdin>" if argument == "-" else argument, purpose)
 
 
 CHECK_FORMATS = ("text", "json", "junit", "sarif", "github")

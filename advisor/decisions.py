@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
 from advisor.errors import FieldError, InvalidInput
 from advisor.models import Closed, Platform, WorkloadProfile
-from advisor.profiles import parse_profiles
+from advisor.profiles import only_profile, parse_profiles
 from advisor.validation import field_errors
 from advisor.yamlio import Lines, Unreadable, YAMLSyntaxError, load_all, read_text
 
@@ -209,14 +209,11 @@ def _read_referenced(target: Path) -> WorkloadProfile | str:
     except OSError as exc:
         return _path_problem(exc)
     try:
-        profiles = parse_profiles(read_text(target), str(target))
+        return only_profile(parse_profiles(read_text(target), str(target)), None, "a record refers to one")
     except Unreadable as exc:
         return str(exc)
     except InvalidInput as exc:
         return "; ".join(str(e) for e in exc.errors)
-    if len(profiles) != 1:
-        return f"holds {len(profiles)} profiles; a record refers to one"
-    return profiles[0]
 
 
 def _path_problem(exc: Exception) -> str:

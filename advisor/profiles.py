@@ -93,6 +93,14 @@ def parse_profiles(text: str, source: str = "<stdin>") -> list[WorkloadProfile]:
     return profiles
 
 
+def only_profile(profiles: list[WorkloadProfile], source: str | None, purpose: str) -> WorkloadProfile:
+    """The one profile of several read from `source`, or InvalidInput naming them and why one is needed."""
+    if len(profiles) != 1:
+        names = ", ".join(p.name for p in profiles)
+        raise InvalidInput([FieldError("", f"holds {len(profiles)} profiles ({names}); {purpose}", file=source)])
+    return profiles[0]
+
+
 def parse_profile_json(body: bytes | str) -> WorkloadProfile:
     """Parse exactly one profile from JSON text (the API's fast path)."""
     return validate_profile(load_json(body))

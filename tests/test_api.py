@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CHECKOUT, ContractClient
 
 from advisor.cli import cli
 from advisor.web import create_app
+from tests.conftest import CHECKOUT, ContractClient
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import dockerfile
 import pytest
 import yaml
-from conftest import CHECKOUT
 from lxml import etree
 
 from advisor.engine.decide import recommend
 from advisor.generators.bundle import bundle
 from advisor.profiles import parse_profiles
+from tests.conftest import CHECKOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = (ROOT / "examples" / "retail-estate.yaml").read_text()

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import immutable
 from lxml import etree
 
 from advisor.engine.decide import recommend
@@ -20,7 +19,7 @@ from advisor.generators.bundle import UNKNOWN_OS, bundle, write_bundle, zip_bund
 from advisor.generators.dockerfile import dockerfile, dockerignore
 from advisor.generators.libvirt import disk_command, domain_xml
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT, make_profile
+from tests.conftest import ROOT, immutable, make_profile
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 ARTIFACTS = ROOT / "examples" / "artifacts"

@@ -114,7 +114,7 @@ INVALID = {
     "missing-ref": (5, "profile_ref: '../profiles/no-such-profile.yaml' (resolved to "),
     "no-profile": (1, "profile: is required"),
     "syntax": (4, "invalid YAML"),
-    "two-profiles-ref": (5, "holds 2 profiles; a record refers to one"),
+    "two-profiles-ref": (5, "holds 2 profiles (one, two); a record refers to one"),
     "unclosed": (1, "never closed"),
     "unknown-field": (5, "decision.platfrom: unknown field (did you mean 'platform'?)"),
     "waiver-without-reason": (7, "waivers[0].reason: is required"),

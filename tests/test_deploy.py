@@ -20,10 +20,10 @@ import kubernetes_validate
 import pytest
 import requests
 import yaml
-from conftest import free_port, serving
 
 from advisor.cli import cli
 from advisor.engine.loader import load_rules
+from tests.conftest import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

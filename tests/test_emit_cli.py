@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from conftest import immutable
 
 from advisor.cli import cli
 from advisor.engine.decide import recommend
@@ -16,7 +15,7 @@ from advisor.generators.bundle import bundle
 from advisor.generators.dockerfile import dockerfile
 from advisor.generators.libvirt import disk_command, domain_xml
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT
+from tests.conftest import ROOT, immutable
 
 RETAIL = str(ROOT / "examples" / "retail-estate.yaml")
 CHECKOUT = str(ROOT / "examples" / "checkout-api.yaml")

@@ -17,7 +17,7 @@ from advisor.engine.loader import RuleSet
 from advisor.errors import FieldError, InvalidInput
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.data import rule_data, to_data
-from advisor.profiles import parse_profile_json, parse_profiles
+from advisor.profiles import only_profile, parse_profile_json, parse_profiles
 from advisor.web.problems import problem
 from advisor.yamlio import Unreadable, decode_text
 
@@ -86,10 +86,7 @@ def read_profile() -> WorkloadProfile:
         text = decode_text(body)
     except Unreadable as exc:
         raise InvalidInput([FieldError("", str(exc))]) from None
-    profiles = parse_profiles(text, source="<request body>")
-    if len(profiles) > 1:
-        raise InvalidInput([FieldError("", f"send one profile per request, got {len(profiles)} YAML documents")])
-    return profiles[0]
+    return only_profile(parse_profiles(text, source="<request body>"), None, "send one profile per request")
 
 
 def json_response(data: Any, status: int = 200) -> Response:
