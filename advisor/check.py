@@ -19,11 +19,10 @@ from advisor.decisions import LoadedRecord
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import EXIT_INVALID_INPUT, AdvisorError, FieldError, InvalidInput, NoPlatformFits
-from advisor.models import Platform, Recommendation, WorkloadProfile
+from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
 
 Level = Literal["error", "warning", "note"]
-LEVELS: tuple[str, ...] = ("error", "warning", "note")
-PLATFORMS: tuple[str, ...] = get_args(Platform)
+LEVELS: tuple[str, ...] = get_args(Level)
 
 
 class CheckCouldNotRun(AdvisorError):
@@ -45,6 +44,13 @@ class RuleInfo:
 
 # Findings that come from the check itself rather than from a rule; "/" keeps them apart from rule ids.
 INVALID = "advisor/invalid-record"
+
+
+def failing_levels(fail_on: str) -> tuple[str, ...]:
+    """The finding levels that fail a record: errors, and warnings too with --fail-on warning."""
+    return LEVELS[: LEVELS.index(fail_on) + 1]
+
+
 EXPIRED = "advisor/expired-waiver"
 DIFFERS = "advisor/differs"
 NO_FIT = "advisor/no-platform-fits"
@@ -114,8 +120,7 @@ class RecordResult:
         if self.skipped:
             return "skipped"
         active = [f for f in self.findings if f.suppressed is None]
-        failing = LEVELS[: LEVELS.index(fail_on) + 1]
-        if any(f.level in failing for f in active):
+        if any(f.level in failing_levels(fail_on) for f in active):
             return "failed"
         return "warned" if any(f.level == "warning" for f in active) else "passed"
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from advisor import __version__
-from advisor.check import Finding, RecordResult, Report, RuleInfo
+from advisor.check import INVALID, Finding, RecordResult, Report, RuleInfo, failing_levels
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -123,7 +123,7 @@ def _make_xml_safe(root: ET.Element) -> None:
 
 def as_junit(report: Report) -> str:
     """JUnit XML: a test case per record; findings at a failing level fail it, an invalid record errs."""
-    failing = ("error", "warning") if report.fail_on == "warning" else ("error",)
+    failing = failing_levels(report.fail_on)
     counts = report.counts()
     cases = []
     totals = {"failures": 0, "errors": 0, "skipped": counts["skipped"]}
@@ -134,7 +134,7 @@ def as_junit(report: Report) -> str:
         others = []
         for finding in sorted(record.findings, key=Finding.key):
             if finding.suppressed is None and finding.level in failing:
-                kind = "error" if finding.rule == "advisor/invalid-record" else "failure"
+                kind = "error" if finding.rule == INVALID else "failure"
                 totals["failures" if kind == "failure" else "errors"] += 1
                 attributes = {"message": finding.message, "type": finding.rule}
                 ET.SubElement(case, kind, attributes).text = _explained(finding, report)

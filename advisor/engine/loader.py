@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from advisor.engine.evaluate import CompiledRule, ConditionProblem, compile_rule
-from advisor.engine.schema import DisabledRule, Rule, RuleEntry, RuleFile
+from advisor.engine.schema import COMBINATORS, DisabledRule, Rule, RuleEntry, RuleFile
 from advisor.errors import RuleError, RuleProblem
 from advisor.validation import describe, display_loc, locate
 from advisor.yamlio import Lines, Unreadable, YAMLSyntaxError, load_all, read_text
@@ -110,9 +110,6 @@ def rule_files(directory: Path, origin: str = "") -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in RULE_SUFFIXES and (p.is_symlink() or not p.is_dir()))
 
 
-_COMBINATORS = frozenset({"all", "any", "not"})
-
-
 def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop pydantic's discriminated-union tags from an error location (`when.all.all[0]` -> `when.all[0]`).
 
@@ -123,7 +120,7 @@ def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     for index, step in enumerate(loc):
         following = loc[index + 1] if index + 1 < len(loc) else None
         rule_tag = index == 2 and loc[0] == "rules" and step in ("rule", "disabled")
-        if rule_tag or step == "leaf" or (step in _COMBINATORS and following == step):
+        if rule_tag or step == "leaf" or (step in COMBINATORS and following == step):
             continue
         kept.append(step)
     return tuple(kept)

@@ -62,7 +62,7 @@ Leaf = Annotated[
 ]
 
 
-_COMBINATORS = frozenset({"all", "any", "not"})
+COMBINATORS = frozenset({"all", "any", "not"})
 
 
 def _condition_kind(value: Any) -> str | None:
@@ -70,7 +70,7 @@ def _condition_kind(value: Any) -> str | None:
     if type(value) is dict:
         if len(value) == 1:
             for key in value:
-                return key if key in _COMBINATORS else "leaf"
+                return key if key in COMBINATORS else "leaf"
         return "leaf"  # the leaf's own length check names the problem
     if isinstance(value, BaseModel):
         return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "leaf")
