@@ -174,6 +174,8 @@ class LocalEvaluator:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self._ruleset = ruleset
+        # Records that share a profile_ref share one profile object; its answer is worked out once.
+        self._answers: dict[int, tuple[WorkloadProfile, Recommendation]] = {}
 
     def ruleset(self) -> dict[str, Any]:
         """{version, digest, rules} of the loaded set."""
@@ -187,8 +189,11 @@ class LocalEvaluator:
         }
 
     def recommend(self, profile: WorkloadProfile) -> Recommendation:
-        """The engine's recommendation."""
-        return recommend(profile, self._ruleset)
+        """The engine's recommendation (without the what-if search: the check compares platforms only)."""
+        kept = self._answers.get(id(profile))
+        if kept is None or kept[0] is not profile:
+            kept = self._answers[id(profile)] = (profile, recommend(profile, self._ruleset, what_if=False))
+        return kept[1]
 
 
 class RemoteEvaluator:

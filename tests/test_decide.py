@@ -348,3 +348,15 @@ def test_flips_never_suggest_a_profile_the_model_refuses(write_rules):
     assert [(f.platform, f.change) for f in on_azure.flips if f.platform == "vm"] == [("vm", None)]  # no macOS on Azure
     on_premises = recommend(make_profile(host={"os": "linux"}), rules)
     assert next(f for f in on_premises.flips if f.platform == "vm").change.to == "macos"
+
+
+def test_without_what_if_only_the_flips_are_left_out(ruleset):
+    from advisor.profiles import read_profiles
+    from tests.conftest import ROOT
+
+    for profile in read_profiles([str(ROOT / "examples")]):
+        full = recommend(profile, ruleset)
+        quick = recommend(profile, ruleset, what_if=False)
+        assert quick.flips == [] and all(c.flips == [] for c in quick.components)
+        blank = {"flips": [], "components": [c.model_copy(update={"flips": []}) for c in full.components]}
+        assert quick == full.model_copy(update=blank)

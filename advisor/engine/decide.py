@@ -114,7 +114,9 @@ def _considered(rules: Sequence[CompiledRule], facts: Facts) -> list[Considered]
     return sorted(found, key=lambda c: (not c.matched, c.rule))
 
 
-def _component(profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False) -> ComponentResult:
+def _component(
+    profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False, what_if: bool = True
+) -> ComponentResult:
     facts = facts_of(profile)
     matched = matching(ruleset.rules, facts)
     try:
@@ -136,22 +138,26 @@ def _component(profile: WorkloadProfile, ruleset: RuleSet, explained: bool = Fal
         ],
         capacity=capacity([profile], frozenset(p for p in PLATFORMS if outcome.forbidden[p])),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
-        flips=flips(ruleset, facts, matched, outcome.platform),
+        flips=flips(ruleset, facts, matched, outcome.platform) if what_if else [],
         considered=_considered(ruleset.rules, facts) if explained else None,
     )
 
 
-def recommend(profile: WorkloadProfile, ruleset: RuleSet, *, explained: bool = False) -> Recommendation:
+def recommend(
+    profile: WorkloadProfile, ruleset: RuleSet, *, explained: bool = False, what_if: bool = True
+) -> Recommendation:
     """The recommendation for a profile: one platform, or one per component and hybrid where they differ.
 
     With `explained`, every result also lists each rule considered and why it did or did not match.
+    Without `what_if`, the search for flips (half the work) is skipped and `flips` is empty: for callers that
+    only compare platforms, such as `advisor check`.
     """
     info = RulesetInfo(**ruleset.summary())
     if not profile.components:
-        single = _component(profile, ruleset, explained)
+        single = _component(profile, ruleset, explained, what_if)
         return Recommendation(**single.__dict__, components=[], ruleset=info)
     parts = [profile.component_profile(c) for c in profile.components]
-    results = [_component(part, ruleset, explained) for part in parts]
+    results = [_component(part, ruleset, explained, what_if) for part in parts]
     system = _system(profile, parts, results, info)
     # Rules are weighed per component; the system itself considers none of its own.
     return system.model_copy(update={"considered": []}) if explained else system
