@@ -22,6 +22,7 @@ import requests
 import yaml
 from click.testing import CliRunner
 from openapi_core import Config, OpenAPI
+from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 
 from advisor.engine.loader import RuleSet, load_rules
@@ -203,3 +204,14 @@ def app(log_lines):
 @pytest.fixture
 def api(app):
     return ContractClient(app.test_client())
+
+
+def contract_session() -> requests.Session:
+    """A requests session whose every answer from a live server must match openapi.yaml."""
+
+    def check(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        CONTRACT.validate_response(RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response))
+
+    session = requests.Session()
+    session.hooks["response"].append(check)
+    return session
