@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from tests.conftest import contract_session, free_port, serving
