@@ -11,7 +11,6 @@ import io
 import os
 import secrets
 import shlex
-import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -19,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from advisor.errors import CannotWrite, FieldError, InvalidInput, WouldOverwrite
 from advisor.generators import Artifact
 from advisor.generators.dockerfile import dockerfile, dockerignore, is_windows
-from advisor.generators.libvirt import disk_command, domain_xml
+from advisor.generators.libvirt import disk_command, domain_xml, virt_install_command
 from advisor.models import Recommendation, Technology, WorkloadProfile
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every run
@@ -34,27 +33,6 @@ def _artifacts(profile: WorkloadProfile, platform: str) -> list[Artifact]:
     if platform in ("vm", "hybrid"):
         found.append(domain_xml(profile))
     return found
-
-
-# libvirt's memory units, in MiB (https://libvirt.org/formatdomain.html#memory-allocation)
-MIB_PER_UNIT = {
-    "b": 2**-20, "bytes": 2**-20, "KB": 1000 / 2**20, "k": 2**-10, "KiB": 2**-10, "MB": 10**6 / 2**20,
-    "M": 1, "MiB": 1, "GB": 10**9 / 2**20, "G": 2**10, "GiB": 2**10, "TB": 10**12 / 2**20, "T": 2**20, "TiB": 2**20,
-}  # fmt: skip
-
-
-def _virt_install(profile: WorkloadProfile, xml: Artifact) -> list[str]:
-    """virt-install's argv for importing the disk the domain XML points at, with the XML's memory and CPUs."""
-    domain = ElementTree.fromstring(xml.content)
-    memory = domain.find("memory")
-    assert memory is not None and memory.text is not None, "a libvirt domain always gives its memory"
-    mib = round(int(memory.text) * MIB_PER_UNIT[memory.get("unit", "KiB")])
-    argv = ["virt-install", "--import", "--name", profile.name, "--memory", str(mib)]
-    argv += ["--vcpus", domain.findtext("vcpu", "1")]
-    source = domain.find("./devices/disk[@device='disk']/source")
-    if source is not None and source.get("file"):
-        argv += ["--disk", f"path={source.get('file')}"]
-    return [*argv, "--osinfo", profile.workload.os_id or UNKNOWN_OS, "--noautoconsole"]
 
 
 def _technologies(technologies: list[Technology]) -> list[str]:
@@ -109,7 +87,7 @@ def _section(
             "Or, once the disk holds an installed OS, let virt-install write and define the domain itself:",
             "",
             "```sh",
-            shlex.join(_virt_install(profile, xml)),
+            shlex.join(virt_install_command(profile, UNKNOWN_OS)),
             "```",
             "",
         ]

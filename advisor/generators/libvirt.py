@@ -176,6 +176,17 @@ def disk_command(profile: WorkloadProfile) -> list[str]:
     return ["qemu-img", "create", "-f", "qcow2", disk_path(profile), f"{size.disk_gib}G"]
 
 
+def virt_install_command(profile: WorkloadProfile, unknown_os: str) -> list[str]:
+    """Return virt-install's argv for importing the disk, with the same memory, vCPUs and guest OS as the XML.
+
+    `unknown_os` is what to pass as --osinfo when the profile names no osinfo id.
+    """
+    size = sizing(profile, guest_os(profile))
+    argv = ["virt-install", "--import", "--name", _checked_name(profile), "--memory", str(size.memory_mib)]
+    argv += ["--vcpus", str(size.vcpus), "--disk", f"path={disk_path(profile)}"]
+    return [*argv, "--osinfo", profile.workload.os_id or unknown_os, "--noautoconsole"]
+
+
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
     element = etree.SubElement(parent, tag, attributes)
     element.text = text
