@@ -333,8 +333,10 @@ def test_notes_say_what_to_use_on_the_host(host, words):
         ({"os": ["linux"], "os_id": "ubuntu99.04"}, "known ids:"),
         ({"os": ["linux"], "os_id": "win11"}, "win11 is a windows OS but workload.os is [linux]"),
         ({"os": ["windows"], "os_id": "debian12"}, "debian12 is a linux OS but workload.os is [windows]"),
+        ({"os": ["linux"], "os_id": "rhel9"}, "unknown guest OS 'rhel9'; did you mean rhel9.0 or rhel9.4?"),
+        ({"os": ["linux"], "os_id": "fedora"}, "did you mean fedora40?"),
     ],
-    ids=["typo", "unknown-release", "windows-id-linux-family", "linux-id-windows-family"],
+    ids=["typo", "unknown-release", "windows-id-linux-family", "linux-id-windows-family", "a-family", "fedora"],
 )
 def test_a_bad_os_id_names_the_field(workload, message):
     profile = make_profile(workload=workload)

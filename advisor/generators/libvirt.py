@@ -88,8 +88,12 @@ def guest_os(profile: WorkloadProfile) -> GuestOS:
     # An unknown id is refused rather than replaced by the family's usual OS: a typo such as win11x would
     # otherwise give a guest without the UEFI and TPM Windows 11 needs, and sized for another release.
     if not _OS_ID.match(os_id) or os_id not in known:
+        # "rhel9" or "fedora" name a family of releases: point at the releases we know of it.
+        releases = sorted(k for k in known if k.startswith(os_id)) if _OS_ID.match(os_id) else []
+        hint = f"did you mean {' or '.join(releases)}? " if releases else ""
         ids = ", ".join(sorted(known))
-        raise InvalidInput([FieldError("workload.os_id", f"unknown guest OS {os_id!r}; known ids: {ids}")])
+        message = f"unknown guest OS {os_id!r}; {hint}known ids: {ids}"
+        raise InvalidInput([FieldError("workload.os_id", message)])
     guest = known[os_id]
     if guest.family not in profile.workload.os:
         families = ", ".join(profile.workload.os)
