@@ -353,18 +353,22 @@ def _check_record(
             found.append(Finding(loaded.file, loaded.line("waivers", index), "error", EXPIRED, message))
         else:
             waivers[waiver.rule] = waiver
-    profile_line = loaded.line("profile") or loaded.line("profile_ref")
+    # Lines are looked up only for a finding: finding one parses the record a second time, and most
+    # records have none.
     try:
         recommendation = evaluator.recommend(loaded.profile)
     except NoPlatformFits as exc:
+        profile_line = loaded.line("profile") or loaded.line("profile_ref")
         found.append(Finding(loaded.file, profile_line, "error", NO_FIT, str(exc)))
     except InvalidInput as exc:  # only a service with another profile model refuses what was valid here
         message = "the service refused the profile: " + "; ".join(str(e) for e in exc.errors)
+        profile_line = loaded.line("profile") or loaded.line("profile_ref")
         found.append(Finding(loaded.file, profile_line, "error", INVALID, message))
     else:
         result.recommended, result.confidence = recommendation.platform, recommendation.confidence
-        line = loaded.line("decision", "platform")
-        for finding in _differences(recommendation, record.decision.platform, rules, strict):
+        differences = _differences(recommendation, record.decision.platform, rules, strict)
+        line = loaded.line("decision", "platform") if differences else None
+        for finding in differences:
             waiver = waivers.get(finding.rule)
             suppressed = Suppression(waiver.reason, str(waiver.expires)) if waiver else None
             found.append(Finding(loaded.file, line, finding.level, finding.rule, finding.message, suppressed))

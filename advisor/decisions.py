@@ -178,10 +178,10 @@ def _validate(loaded: LoadedRecord, cache: dict[Path, Any]) -> None:
 
 def _load_ref(loaded: LoadedRecord, ref: str, cache: dict[Path, Any]) -> None:
     target = Path(os.path.normpath(Path(loaded.file).parent / ref))
-    line = loaded.line("profile_ref")
 
     def problem(message: str) -> None:
-        loaded.problems.append(FieldError("profile_ref", message, file=loaded.file, line=line))
+        # The line is looked up only for a problem: finding it parses the record a second time.
+        loaded.problems.append(FieldError("profile_ref", message, file=loaded.file, line=loaded.line("profile_ref")))
 
     try:
         key = target.resolve()
