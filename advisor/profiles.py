@@ -40,7 +40,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(found) != len(pairs):
         seen: set[str] = set()
         twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise ValueError(f"the key '{twice}' is given twice in one object")
+        raise ValueError(f"the key {twice!r} is given twice in one object")
     return found
 
 
@@ -61,6 +61,10 @@ def load_json(text: str | bytes, source: str | None = None) -> Any:
         raise InvalidInput([FieldError("", f"invalid JSON: {message}", file=source)]) from None
 
 
+class _NotJSON(Exception):
+    """The text is not meant as JSON."""
+
+
 def _looks_like_json(text: str, source: str) -> bool:
     return source.endswith(".json") or text.lstrip()[:1] == "{"
 
@@ -72,12 +76,18 @@ def parse_profiles(text: str, source: str = "<stdin>") -> list[WorkloadProfile]:
     JSON says, not text as YAML 1.1 would have it.
     """
     lines = Lines(text)
-    if _looks_like_json(text, source):
+    try:
+        if not _looks_like_json(text, source):
+            raise _NotJSON
         documents = [load_json(text, source)]
-    else:
-        try:
+    except (_NotJSON, InvalidInput) as not_json:
+        if source.endswith(".json"):  # a .json file is JSON, and its errors are JSON's
+            raise
+        try:  # YAML, or a YAML flow mapping such as {name: a, host: {os: linux}} that only looks like JSON
             documents, lines = load_all(text)
         except YAMLSyntaxError as exc:
+            if isinstance(not_json, InvalidInput):  # it was meant as JSON: say what JSON found wrong
+                raise not_json from None
             raise InvalidInput([FieldError("", str(exc), file=source, line=exc.line)]) from None
     present = [(index, data) for index, data in enumerate(documents) if data is not None]
     if not present:

@@ -276,3 +276,9 @@ def test_hostile_bodies_are_400_not_500(api, body, content_type, words):
     assert response.status_code == 400
     message = " ".join(e["msg"] for e in response.get_json()["errors"])
     assert words in message and "set_int_max_str_digits" not in message
+
+
+def test_a_problem_quoting_a_lone_surrogate_is_still_sent(api):
+    response = api.post("/v1/recommendations", data='{"\\ud800": 1, "\\ud800": 2}', content_type="application/json")
+    assert response.status_code == 400
+    assert "given twice" in response.get_json()["errors"][0]["msg"]

@@ -141,3 +141,12 @@ def test_components_inherit_the_sections_they_do_not_give():
     assert db.workload.legacy is True
     assert db.workload.architecture == "monolith"  # the component's own section replaces the parent's
     assert db.host == profile.host
+
+
+def test_a_yaml_flow_mapping_is_yaml_though_it_starts_like_json():
+    from advisor.profiles import parse_profiles
+
+    assert parse_profiles("{name: x, host: {os: linux}}", "p.yaml")[0].name == "x"
+    with pytest.raises(InvalidInput) as caught:
+        parse_profiles("{name: x, host: {os: linux}}", "p.json")
+    assert "invalid JSON" in str(caught.value)

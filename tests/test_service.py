@@ -176,3 +176,39 @@ def test_a_chunked_body_over_the_limit_is_413_not_cut_off(live_server):
     assert over.status_code == 413 and over.headers["Content-Type"] == "application/problem+json"
     small = requests.post(live_server + "/v1/recommendations", data=_chunks(head + tail), headers=headers)
     assert small.status_code == 200 and small.json()["platform"] == "vm"
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    """Send raw bytes as an HTTP request, close our side, and return everything the server answers."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as connection:
+        connection.sendall(request)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "words"),
+    [
+        (
+            b"POST /v1/recommendations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+            b"the body could not be read",
+        ),
+        (
+            b"POST /v1/recommendations HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\n"
+            b"Content-Length: 100\r\n\r\nname: erp\nhost: {os: linux}\n",
+            b"the body ended after 28 of the 100 bytes",
+        ),
+    ],
+    ids=["broken-chunk", "shorter-than-content-length"],
+)
+def test_a_broken_or_short_body_is_400_not_answered(live_server, request_bytes, words):
+    answer = _raw(live_server, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 400 ") and words in answer

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, json, request
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
@@ -62,13 +62,19 @@ def request_body() -> bytes:
             raise RequestEntityTooLarge
         chunks, size = [], 0
         while size <= limit:
-            chunk = request.stream.read(min(65536, limit + 1 - size))
+            try:
+                chunk = request.stream.read(min(65536, limit + 1 - size))
+            except Exception as exc:  # whatever the server's reader raises: a broken chunk, a client gone
+                raise BadRequest(f"the body could not be read: {exc.__class__.__name__}: {exc}") from None
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
             raise RequestEntityTooLarge
+        promised = request.content_length
+        if promised is not None and size < promised:  # answering the part that came would be a wrong answer
+            raise BadRequest(f"the body ended after {size} of the {promised} bytes its Content-Length promised")
         body = g.body = b"".join(chunks)
     return body
 

@@ -30,7 +30,9 @@ def problem(status: int, detail: str, errors: list[FieldError] | None = None, **
     request_id = g.get("request_id")
     if request_id:
         body["request_id"] = request_id
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    # ASCII with escapes: a problem may quote what the client sent, lone surrogates included, and must
+    # still be sendable.
+    return Response(json.dumps(body, ensure_ascii=True), status=status, mimetype=PROBLEM_JSON)
 
 
 def _error_data(error: FieldError) -> dict[str, Any]:
