@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.server
 import json
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -399,7 +401,8 @@ def test_a_server_that_is_not_advisor_exits_2(runner, not_advisor):
     result = runner.invoke(cli, ["check", "--server", not_advisor, str(DATA / "pass")])
     assert result.exit_code == 2
     assert result.stderr == (
-        f"error: {not_advisor} did not answer like an advisor service (GET /v1/rules: HTTP 200, text/html)\n"
+        f"error: {not_advisor} did not answer like an advisor service "
+        "(GET /v1/rules: HTTP 200, text/html: the body is not JSON)\n"
     )
 
 
@@ -499,11 +502,19 @@ def _no_alternatives(data: dict, component: int | None = None) -> dict:
 ODD_ANSWERS = {
     "errors-not-mappings": (
         lambda status, data: (400, json.dumps({"detail": "bad", "errors": ["oops"]})),
-        "HTTP 400, application/json: errors is not a list of {loc, msg})",
+        "HTTP 400, application/json: not a problem: errors.0: Input should be a valid dictionary",
     ),
     "errors-a-mapping": (
         lambda status, data: (400, json.dumps({"detail": "bad", "errors": {"loc": "x"}})),
-        "HTTP 400, application/json: errors is not a list of {loc, msg})",
+        "HTTP 400, application/json: not a problem: errors: Input should be a valid list)",
+    ),
+    "error-loc-an-object": (
+        lambda status, data: (400, json.dumps({"detail": "bad", "errors": [{"loc": {"a": [1]}, "msg": "m"}]})),
+        "HTTP 400, application/json: not a problem: errors.0.loc: Input should be a valid string)",
+    ),
+    "no-fit-detail-an-object": (
+        lambda status, data: (422, json.dumps({"detail": {"x": 1}})),
+        "HTTP 422, application/json: not a problem: detail: Input should be a valid string)",
     ),
     "no-alternatives": (
         lambda status, data: (status, json.dumps(_no_alternatives(data))),
@@ -536,6 +547,7 @@ def odd_service(app):
 
     class Front(http.server.BaseHTTPRequestHandler):
         answer = None
+        rules = None  # how GET /v1/rules is changed: data -> data
 
         def reply(self, status: int, body: str | bytes) -> None:
             raw = body.encode() if isinstance(body, str) else body
@@ -546,7 +558,11 @@ def odd_service(app):
             self.wfile.write(raw)
 
         def do_GET(self) -> None:
-            self.reply(200, client.get(self.path).get_data())
+            real = client.get(self.path)
+            if Front.rules and self.path == "/v1/rules":
+                self.reply(200, json.dumps(Front.rules(real.get_json())))
+            else:
+                self.reply(200, real.get_data())
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -598,3 +614,127 @@ def test_a_service_refusing_the_profile_with_well_formed_errors_is_an_invalid_re
     (finding,) = findings(data)
     assert (finding["rule"], finding["line"]) == ("advisor/invalid-record", line_of(record, "profile:"))
     assert finding["message"] == "the service refused the profile: components[1].workload.legacy: unknown field"
+
+
+def _each_item(key: str, value: object):
+    return lambda data: data | {"items": [item | {key: value} for item in data["items"]]}
+
+
+# How an odd service changes the real GET /v1/rules answer, and what the check then says is wrong.
+ODD_RULES = {
+    "because-a-number": (_each_item("because", 5), "items.0.because: Input should be a valid string)"),
+    "links-numbers": (_each_item("links", [1, 2]), "items.0.links.0: Input should be a valid string)"),
+    "links-one-string": (_each_item("links", "https://x"), "items.0.links: Input should be a valid array)"),
+    "title-an-object": (_each_item("title", {"a": 1}), "items.0.title: Input should be a valid string)"),
+    "id-a-number": (_each_item("id", 7), "items.0.id: Input should be a valid string)"),
+    "forbid-one-string": (_each_item("forbid", "container"), "items.0.forbid: Input should be a valid array)"),
+    "version-a-list": (lambda data: data | {"version": ["a"]}, "version: Input should be a valid string)"),
+    "digest-null": (lambda data: data | {"digest": None}, "digest: Input should be a valid string)"),
+    "count-negative": (lambda data: data | {"rules": -1}, "rules: Input should be greater than or equal to 0)"),
+    "items-without-title": (lambda data: data | {"items": [{"id": "a"}]}, "items.0.title: Field required)"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif", "junit", "github"])
+@pytest.mark.parametrize(("change", "expected"), ODD_RULES.values(), ids=list(ODD_RULES))
+def test_a_service_listing_rules_unlike_advisor_exits_2_naming_the_field(
+    runner, tmp_path, odd_service, change, expected, fmt
+):
+    record = write_record(tmp_path / "a.decision.yaml", platform="container", profile=SYSTEM)
+    odd_service.answer = staticmethod(lambda status, data: (status, json.dumps(data)))
+    odd_service.rules = staticmethod(change)
+    result = runner.invoke(cli, ["check", "--format", fmt, "--server", odd_service.url, str(record)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    start = f"error: {odd_service.url} did not answer like an advisor service (GET /v1/rules: HTTP 200, "
+    assert result.stderr.startswith(start) and result.stderr.endswith(f"{expected}\n"), result.stderr
+    assert "Traceback" not in result.output
+
+
+def _trickle(handler: http.server.BaseHTTPRequestHandler) -> None:
+    """A valid-looking answer, one byte every 50 ms: each read is quick, the whole answer is not."""
+    body = json.dumps({"version": "1", "digest": "d", "rules": 0, "items": []}).encode() + b" " * 1000
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    for i in range(len(body)):
+        handler.wfile.write(body[i : i + 1])
+        handler.wfile.flush()
+        time.sleep(0.05)
+
+
+def _endless(handler: http.server.BaseHTTPRequestHandler) -> None:
+    """Chunked whitespace that never ends: valid JSON so far, and no end to it."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    chunk = b" " * 2**20
+    while True:
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+
+def _bad_redirect(handler: http.server.BaseHTTPRequestHandler) -> None:
+    handler.send_response(302)
+    handler.send_header("Location", "http://[::1/x")
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
+
+
+@pytest.fixture
+def misbehaving():
+    """A real HTTP server whose handler for every request is `misbehaving.handle`."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        handle_request = None
+
+        def answer(self) -> None:
+            with contextlib.suppress(OSError):  # the check hangs up on purpose
+                Handler.handle_request(self)
+
+        do_GET = do_POST = answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Handler.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield Handler
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("handler", "message"),
+    [
+        (_trickle, "error: the advisor service at {url} did not answer within 0.5 s\n"),
+        (
+            _endless,
+            "error: {url} did not answer like an advisor service "
+            "(GET /v1/rules: HTTP 200, application/json: the body is larger than 16 MiB)\n",
+        ),
+        (_bad_redirect, "error: cannot reach the advisor service at {url} (bad URL: Invalid IPv6 URL)\n"),
+    ],
+    ids=["a-byte-at-a-time", "endless-body", "redirect-to-a-malformed-url"],
+)
+def test_a_slow_endless_or_misdirecting_answer_exits_2_in_time(runner, misbehaving, handler, message):
+    misbehaving.handle_request = staticmethod(handler)
+    started = time.monotonic()
+    result = runner.invoke(cli, ["check", "--server", misbehaving.url, "--timeout", "0.5", str(DATA / "pass")])
+    elapsed = time.monotonic() - started
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == message.format(url=misbehaving.url)
+    # The trickle alone would take over 60 s; the deadline is the whole answer's.
+    assert elapsed < 5
+
+
+def test_a_host_name_urllib3_cannot_parse_exits_2(runner):
+    url = f"http://{'a' * 64}.com"
+    result = runner.invoke(cli, ["check", "--server", url, "--timeout", "0.5", str(DATA / "pass")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: cannot reach the advisor service at {url} (bad URL: Failed to parse: ")
+    assert "label empty or too long" in result.stderr
