@@ -243,6 +243,10 @@ def adr_new(
     out = None if out_arg is None else Path(out_arg)  # Path("") would be ".", so the raw text is checked
     if out_arg == "" or (out is not None and out.name in ("", "..")):
         raise click.BadParameter(f"{out_arg!r} names no file; give one, such as docs/adr/0001.md", param_hint="'--out'")
+    if out_arg is not None and out_arg.endswith(("/", os.sep)):  # Path() drops the slash: t/adr/ would be file t/adr
+        raise click.BadParameter(
+            f"{out_arg!r} names a folder; give a file, such as docs/adr/0001.md", param_hint="'--out'"
+        )
     parsed = _one_profile(profile, "a record decides for one")
     if out is not None and os.path.lexists(out) and not force:  # refuse before the work, not only before the write
         raise WouldOverwrite([str(out)])

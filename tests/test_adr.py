@@ -134,9 +134,10 @@ def test_a_dangling_link_is_not_overwritten_without_force(runner, tmp_path):
         ("", "Invalid value for '--out': '' names no file; give one, such as docs/adr/0001.md"),
         ("nosuch/..", "Invalid value for '--out': 'nosuch/..' names no file; give one, such as docs/adr/0001.md"),
         ("/", "Invalid value for '--out': File '/' is a directory."),
+        ("t/adr/", "Invalid value for '--out': 't/adr/' names a folder; give a file, such as docs/adr/0001.md"),
         ("afile/x.md", "error: cannot write afile/x.md: Not a directory; nothing was written"),
     ],
-    ids=["empty", "dot-dot", "root", "under-a-file"],
+    ids=["empty", "dot-dot", "root", "trailing-slash", "under-a-file"],
 )
 def test_an_out_that_names_no_file_it_can_write_is_refused(runner, tmp_path, monkeypatch, out, message):
     monkeypatch.chdir(tmp_path)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import zipfile
 from pathlib import Path
@@ -258,6 +261,98 @@ def test_a_failed_rename_takes_back_new_files_and_names_those_already_replaced(t
     assert caught.value.replaced == [str(tmp_path / "README.md")]
     assert tree(tmp_path) == ["README.md", "locked"]  # the new file, its folder and the temporaries are gone
     assert (tmp_path / "locked").read_text(encoding="utf-8") == "mine\n"
+
+
+def make_fifo(path):
+    os.mkfifo(path)
+
+
+def make_socket(path):
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))  # the socket file stays after the socket is closed
+
+
+@pytest.mark.parametrize(("make", "kind"), [(make_fifo, "a FIFO"), (make_socket, "a socket")], ids=["fifo", "socket"])
+def test_force_replaces_only_files_and_links_never_a_fifo_or_socket(tmp_path, make, kind):
+    make(tmp_path / "Dockerfile")
+    before = os.lstat(tmp_path / "Dockerfile")
+    with pytest.raises(InvalidInput) as caught:
+        write_bundle({"README.md": "r\n", "Dockerfile": "x\n"}, tmp_path, force=True)
+    refusal = f"{tmp_path / 'Dockerfile'}: is {kind}, not a regular file; not even --force replaces it"
+    assert str(caught.value) == refusal
+    assert caught.value.exit_code == 2
+    assert tree(tmp_path) == ["Dockerfile"]  # README.md, listed first, was not written either
+    after = os.lstat(tmp_path / "Dockerfile")
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+
+
+@pytest.mark.parametrize(
+    ("loop", "out", "named"),
+    [
+        ("loop", "loop", "loop"),
+        ("loop", "loop/deeper", "loop/deeper"),
+        ("out/storefront", "out", "out/storefront"),
+    ],
+    ids=["out-is-a-loop", "out-under-a-loop", "folder-inside-out-is-a-loop"],
+)
+def test_a_link_loop_is_refused_by_name(tmp_path, loop, out, named):
+    (tmp_path / loop).parent.mkdir(exist_ok=True)
+    (tmp_path / loop).symlink_to(Path(loop).name)  # a link to its own name
+    before = tree(tmp_path)
+    with pytest.raises(InvalidInput) as caught:
+        write_bundle({"README.md": "r\n", "storefront/Dockerfile": "x\n"}, tmp_path / out, force=True)
+    assert str(caught.value) == (
+        f"{tmp_path / named}: leads through a link that loops back on itself; nothing can be written there"
+    )
+    assert caught.value.exit_code == 2
+    assert tree(tmp_path) == before
+
+
+def test_two_paths_one_file_through_a_folder_link_are_refused(tmp_path):
+    (tmp_path / "storefront").mkdir()
+    (tmp_path / "web").symlink_to("storefront")  # inside out, so followed; but web/X is storefront/X
+    files = {"README.md": "r\n", "storefront/Dockerfile": "s\n", "web/Dockerfile": "w\n"}
+    for force in (False, True):
+        with pytest.raises(InvalidInput) as caught:
+            write_bundle(files, tmp_path, force=force)
+        assert str(caught.value) == (
+            f"{tmp_path / 'web' / 'Dockerfile'}: is the same file as {tmp_path / 'storefront' / 'Dockerfile'} "
+            "(through a folder link); one would replace the other"
+        )
+        assert tree(tmp_path) == ["storefront", "web"]
+
+
+@pytest.mark.parametrize(
+    ("out", "named", "reason"),
+    [
+        ("{tmp}/" + "a" * 300, "{tmp}/" + "a" * 300 + "/README.md", "File name too long"),
+        ("{tmp}/" + "a" * 300 + "/..", "{tmp}/" + "a" * 300, "File name too long"),
+    ],
+    ids=["out-name-too-long", "dot-dot-after-a-name-too-long"],
+)
+def test_an_os_error_while_checking_names_the_path_as_bad_input(tmp_path, out, named, reason):
+    with pytest.raises(InvalidInput) as caught:
+        write_bundle({"README.md": "r\n"}, Path(out.format(tmp=tmp_path)))
+    assert str(caught.value) == f"{named.format(tmp=tmp_path)}: {reason}"
+    assert caught.value.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_the_disk_refuses_leaves_no_temporary_and_no_folder(tmp_path):
+    """A real limit, not a mock: RLIMIT_FSIZE makes a write past it fail with EFBIG, as a full disk fails."""
+    out = tmp_path / "out"
+    files = {"README.md": "r\n", "storefront/Dockerfile": "x" * 100_000}
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the default action kills the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, hard))
+    try:
+        with pytest.raises(CannotWrite) as caught:
+            write_bundle(files, out)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert str(caught.value) == f"cannot write {out / 'storefront' / 'Dockerfile'}: File too large; nothing was written"
+    assert list(tmp_path.iterdir()) == []  # the half-written temporary, storefront/ and out/ are all gone
 
 
 def test_an_out_folder_whose_dot_dot_leads_nowhere_is_refused(tmp_path):

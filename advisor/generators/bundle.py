@@ -11,6 +11,7 @@ import io
 import os
 import secrets
 import shlex
+import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -152,15 +153,43 @@ def _check_out_dir(out_dir: Path) -> None:
             raise _refuse(out_dir, f"{before} is not a folder, so '..' after it leads nowhere")
 
 
+SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def _resolve(place: Path) -> Path:
+    """Where place really is; a link loop on the way is refused by name rather than raised as RuntimeError."""
+    try:
+        return place.resolve()
+    except RuntimeError as exc:  # Python 3.11's Path.resolve reports a link loop so
+        raise _refuse(place, "leads through a link that loops back on itself; nothing can be written there") from exc
+
+
+def _check_target(target: Path) -> None:
+    """Refuse a target that exists as anything but a regular file or a link: even --force replaces only those."""
+    try:
+        mode = os.lstat(target).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # not there yet; a folder the OS will not make is named then
+        return
+    if stat.S_ISDIR(mode):  # a link to a folder is replaced, like any link
+        raise _refuse(target, "is a folder, so the file cannot be written")
+    for is_kind, kind in SPECIAL_FILES:
+        if is_kind(mode):
+            raise _refuse(target, f"is {kind}, not a regular file; not even --force replaces it")
+
+
 def _check_places(target: Path, out_dir: Path, root: Path) -> None:
     """Refuse a target that cannot be written as a file, or that a folder link would take outside out_dir."""
     inside = [p for p in (target, *target.parents) if p.is_relative_to(out_dir) and p != out_dir]
     for place in reversed(inside):  # from out_dir down, so the first problem on the way is the one named
         if place == target:
-            if place.is_dir() and not place.is_symlink():  # a link to a folder is replaced, like any link
-                raise _refuse(place, "is a folder, so the file cannot be written")
+            _check_target(place)
         elif place.is_symlink():
-            real = place.resolve()
+            real = _resolve(place)
             if not (real.is_dir() and real.is_relative_to(root)):
                 raise _refuse(
                     place,
@@ -168,6 +197,29 @@ def _check_places(target: Path, out_dir: Path, root: Path) -> None:
                 )
         elif place.exists() and not place.is_dir():
             raise _refuse(place, "is a file, so no folder can be made there")
+
+
+def _check_aliases(targets: list[Path]) -> None:
+    """Refuse two targets that folder links make one file: the second would silently replace the first."""
+    seen: dict[Path, Path] = {}
+    for target in targets:
+        real = _resolve(target.parent) / target.name  # the target itself, if a link, is replaced, not followed
+        if real in seen:
+            other = seen[real]
+            raise _refuse(target, f"is the same file as {other} (through a folder link); one would replace the other")
+        seen[real] = target
+
+
+def _check(targets: list[Path], out_dir: Path) -> None:
+    """Every check made before anything is written; an OS error on the way names its path, as bad input."""
+    try:
+        _check_out_dir(out_dir)
+        root = _resolve(out_dir)
+        for target in targets:
+            _check_places(target, out_dir, root)
+        _check_aliases(targets)
+    except OSError as exc:  # a name too long, a folder not to be looked into: the path given cannot be used
+        raise _refuse(Path(exc.filename or out_dir), exc.strerror or str(exc)) from exc
 
 
 def _missing_folders(folder: Path) -> Iterator[Path]:
@@ -191,24 +243,28 @@ def _stage(target: Path, text: str) -> Path:
     """Write text to a new file beside target (same folder, so renaming it into place is atomic)."""
     temporary = target.with_name(f".advisor-{secrets.token_hex(6)}.tmp")
     # "x" never reuses or follows what is there; newline="" keeps \n on every OS, as the references.
-    with temporary.open("x", encoding="utf-8", newline="") as file:
-        file.write(text)
+    file = temporary.open("x", encoding="utf-8", newline="")
+    try:
+        with file:
+            file.write(text)
+    except BaseException:  # a full disk: the caller only knows of temporaries returned, so remove this one here
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
     return temporary
 
 
 def write_bundle(files: dict[str, str], out_dir: Path, force: bool = False) -> list[Path]:
     """Write the files under out_dir and return their paths: all of them, or none.
 
-    Refuses before writing anything if a file exists (unless force), if a path is a folder or sits under a file,
-    or if a folder on the way is a link leading outside out_dir. With force, an existing file or link is replaced
-    (the link itself, never what it points to). If the OS refuses any write, what was written is taken back and
-    CannotWrite names the path.
+    Refuses before writing anything if a file exists (unless force), if a path is a folder, a FIFO, a socket or a
+    device or sits under a file, if a folder on the way is a link leading outside out_dir or round a loop, if two
+    paths are one file through a folder link, or if the OS cannot look at a path. With force, an existing file or
+    link is replaced (the link itself, never what it points to). If the OS refuses any write, what was written is
+    taken back and CannotWrite names the path.
     """
-    _check_out_dir(out_dir)
     targets = {out_dir.joinpath(*_relative(path).parts): text for path, text in files.items()}
-    root = out_dir.resolve()
-    for target in targets:
-        _check_places(target, out_dir, root)
+    _check(list(targets), out_dir)
     existing = [target for target in targets if os.path.lexists(target)]
     if existing and not force:
         raise WouldOverwrite([str(target) for target in existing])
