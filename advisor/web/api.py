@@ -79,12 +79,18 @@ def request_body() -> bytes:
     return body
 
 
-def read_profile() -> WorkloadProfile:
-    """The profile in the request body (JSON, or YAML by Content-Type); 415 for another media type."""
+def profile_media_type() -> str:
+    """The request's media type if it is one a profile comes in (JSON or YAML); 415 otherwise."""
     mimetype = request.mimetype
     if mimetype not in JSON_TYPES | YAML_TYPES:
         given = f"'{mimetype}'" if mimetype else "no Content-Type"
         raise UnsupportedMediaType(f"send the profile as application/json or application/yaml, not {given}")
+    return mimetype
+
+
+def read_profile() -> WorkloadProfile:
+    """The profile in the request body (JSON, or YAML by Content-Type); 415 for another media type."""
+    mimetype = profile_media_type()
     body = request_body()
     if mimetype in JSON_TYPES:
         return parse_profile_json(body)
@@ -137,7 +143,8 @@ def recommendations() -> Response:
     considered = _flag("considered", False)
     ruleset = live_rules()
     cache: AnswerCache = current_app.extensions["advisor.answers"]
-    key = (ruleset.digest, ruleset.version, request.mimetype, explain, considered, request_body())
+    # The media type is checked before the body is read or looked up: a refused request costs nothing more.
+    key = (ruleset.digest, ruleset.version, profile_media_type(), explain, considered, request_body())
     answer = cache.get(key)
     if answer is None:
         profile = read_profile()
