@@ -21,6 +21,7 @@ from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
 from advisor.settings import service_settings
 from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.artifacts import artifacts
+from advisor.web.form import form
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
 from advisor.web.rulestore import RuleStore
@@ -49,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instrument(app, metrics)
     app.register_blueprint(api)
     app.register_blueprint(artifacts)
+    app.register_blueprint(form)
     _operations(app, store, metrics)
     _errors(app)
     return app

@@ -1,0 +1,475 @@
+"""The form's fields: the profile's contract as HTML inputs, and the way back from what was typed.
+
+Every field of the profile model is one input, grouped by the model's sections; its kind, choices, bounds and
+default come from the model's JSON Schema, and its label and help text from the table below (a test checks
+the table names every field, so a new field cannot be left off the form).
+
+Names of inputs are the profile's dotted paths (`host.os`, `components.0.workload.runtime`), so a permalink
+reads like the profile it holds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import PydanticUndefined
+from werkzeug.datastructures import MultiDict
+
+from advisor.errors import InvalidInput
+from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
+from advisor.profiles import validate_profile
+
+SECTIONS = ("host", *COMPONENT_SECTIONS)
+MAX_COMPONENTS = WorkloadProfile.model_fields["components"].metadata[0].max_length
+# A value longer than this cannot be valid in any field (the longest, a command, is 32 arguments of 256).
+MAX_VALUE_CHARS = 9000
+
+# Section titles and what each is for; the model's sections, in its order.
+SECTION_HELP: dict[str, tuple[str, str]] = {
+    "host": (
+        "Host",
+        "The machine it will run on. Containers share this machine's kernel; VMs each bring their own.",
+    ),
+    "workload": ("Workload", "What the software itself needs."),
+    "security": ("Security", "How strongly it must be kept apart from other workloads."),
+    "scale": ("Scale", "How many copies run, how demand moves, and how fast a new copy must be ready."),
+    "resources": ("Resources", "What one instance needs."),
+    "hardware": ("Hardware", "Special hardware it must reach."),
+    "delivery": ("Delivery", "How often new versions ship."),
+}
+
+# Label and help for each field, in plain words: what it means and why it matters to the answer.
+FIELD_HELP: dict[str, tuple[str, str]] = {
+    "name": ("Name", "A short name for the workload: lowercase letters, digits and '-', like billing-api."),
+    "host.os": (
+        "Host operating system",
+        "Containers share the host's kernel: a Linux host runs Linux containers, Windows containers need a "
+        "Windows host, and on macOS Docker Desktop runs Linux containers inside a Linux VM.",
+    ),
+    "host.wsl2": (
+        "WSL2 is available",
+        "Windows hosts only. WSL2 gives Windows a real Linux kernel, so the host can run Linux containers "
+        "as well as Windows ones.",
+    ),
+    "host.cpus": (
+        "Host CPU cores",
+        "With the host's size, the result estimates how many instances fit as VMs and as containers. "
+        "Leave empty if unknown.",
+    ),
+    "host.memory_gib": ("Host memory (GiB)", "Used with the cores for the capacity estimate. Leave empty if unknown."),
+    "host.cloud": (
+        "Where the host lives",
+        "On premises (none), a public cloud, or a VMware vSphere estate. Clouds offer managed containers; "
+        "vSphere estates are built around VMs.",
+    ),
+    "workload.os": (
+        "Operating systems it needs",
+        "A VM brings its own OS and kernel, so VMs can run different systems side by side; containers run "
+        "only what the host's kernel runs.",
+    ),
+    "workload.os_id": (
+        "Guest OS (osinfo id)",
+        "For the starter VM: an osinfo short-id such as ubuntu24.04, debian12, rhel9.4 or win2k22 "
+        "(`osinfo-query os` lists them). Leave empty for a usual one.",
+    ),
+    "workload.kernel": (
+        "Kernel",
+        "Containers share the host's kernel. Custom means it needs its own kernel version, modules or "
+        "settings, which takes a VM or a sandbox with its own kernel.",
+    ),
+    "workload.architecture": (
+        "Architecture",
+        "Microservices and batch jobs fit containers: small, many and shipped often. A desktop application "
+        "wants a whole OS. A monolith can go either way.",
+    ),
+    "workload.gui": (
+        "Needs a graphical desktop",
+        "GUI applications want a full desktop OS, which a VM gives; containers are made for headless services.",
+    ),
+    "workload.legacy": (
+        "Legacy software",
+        "Software that is hard to change or repackage moves to a VM as it is, with its own OS around it.",
+    ),
+    "workload.runtime": ("Language runtime", "Chooses the base image and the build steps of the starter Dockerfile."),
+    "workload.ports": (
+        "Ports",
+        "Ports it listens on, separated by commas: the Dockerfile exposes them and checks the first.",
+    ),
+    "workload.packages": (
+        "System packages",
+        "Debian packages the container image needs, separated by spaces or commas; pin one with name=version.",
+    ),
+    "workload.command": (
+        "Start command",
+        "The command that starts it, as typed in a shell (quotes keep words together). Leave empty for the "
+        "runtime's usual one.",
+    ),
+    "workload.health_path": (
+        "Health check path",
+        "An HTTP path that answers when it is healthy, like /healthz; the Dockerfile's HEALTHCHECK asks it.",
+    ),
+    "workload.virtio_drivers": (
+        "Virtio drivers installed",
+        "Windows guests only: with virtio drivers the VM uses the faster virtio disk and network devices.",
+    ),
+    "security.isolation": (
+        "Isolation",
+        "Containers are isolated processes on one shared kernel; a VM has its own kernel behind a hypervisor, "
+        "a stronger wall. Strict rules out plain containers.",
+    ),
+    "security.tenancy": (
+        "Tenancy",
+        "Who shares the platform. Strangers (multi-untrusted) must not share a kernel; trusted teams can "
+        "share a container platform.",
+    ),
+    "security.compliance": (
+        "Compliance",
+        "Regimes that apply, like pci-dss or hipaa, separated by commas. Finance and other regulated "
+        "workloads lean to the stronger isolation of VMs.",
+    ),
+    "scale.instances": (
+        "Instances",
+        "How many copies run at once. Containers pack densely; many of them need an orchestrator such as Kubernetes.",
+    ),
+    "scale.elasticity": (
+        "Demand",
+        "Bursty or scale-to-zero demand suits containers, which start and stop in seconds; steady demand "
+        "suits a fixed VM allocation too.",
+    ),
+    "scale.startup_seconds": (
+        "Slowest acceptable start (seconds)",
+        "How fast a new instance must be ready. A container starts in seconds; a VM boots a whole OS first.",
+    ),
+    "resources.cpus": (
+        "CPU cores per instance",
+        "VMs hold a fixed allocation each, plus their guest OS; containers take only what the application uses.",
+    ),
+    "resources.memory_gib": ("Memory per instance (GiB)", "Each VM also carries its own guest OS in memory."),
+    "resources.disk_gib": ("Disk per instance (GiB)", "Sizes the starter VM's disk image."),
+    "hardware.gpu": (
+        "Needs a GPU",
+        "A GPU can be shared with containers on a Linux host, or passed whole to one VM.",
+    ),
+    "hardware.devices": (
+        "Other devices",
+        "Hardware passed through, like usb-dongle, fpga or hba, separated by commas; passthrough is simplest to a VM.",
+    ),
+    "delivery.deploys_per_week": (
+        "Deployments per week",
+        "Frequent delivery suits containers: an image is built once and rolls out in seconds.",
+    ),
+}
+
+COMPONENTS_HELP = (
+    "When several workloads share the host, such as a web shop and a legacy back office, describe each. "
+    "Fill in only what differs from the profile above; an empty field means the same as above. Components "
+    "that want different platforms make a hybrid."
+)
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input: where it sits in the profile, how it is typed, and what it says to the user."""
+
+    key: str  # the dotted path: "host.os"
+    section: str  # "" for the profile's name
+    name: str
+    label: str
+    help: str
+    kind: str  # choice | choices | flag | whole | number | numbers | words | command | text
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    required: bool = False
+
+    def shown(self, value: Any) -> str | list[str]:
+        """A profile value as the input shows it (the inverse of `parse`)."""
+        if self.kind == "choices":
+            return list(value)
+        if self.kind == "flag":
+            return "yes" if value else "no"
+        if self.kind == "command":
+            return shlex.join(value) if value else ""
+        if self.kind in ("numbers", "words"):
+            return ", ".join(_number_text(v) if self.kind == "numbers" else v for v in value)
+        if self.kind in ("whole", "number"):
+            return "" if value is None else _number_text(value)
+        return "" if value is None else str(value)
+
+
+def _number_text(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _kind(prop: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The input kind for one JSON Schema property, and the schema that carries its bounds."""
+    typed = next((p for p in prop.get("anyOf", [prop]) if p.get("type") != "null"), prop)
+    items = typed.get("items", {})
+    if "enum" in typed:
+        return "choice", typed
+    if typed.get("type") == "array":
+        if "enum" in items:
+            return "choices", items
+        return ("numbers" if items.get("type") == "integer" else "words"), items
+    kinds = {"boolean": "flag", "integer": "whole", "number": "number"}
+    return kinds.get(typed.get("type", ""), "text"), typed
+
+
+def _fields() -> tuple[FormField, ...]:
+    schema = WorkloadProfile.model_json_schema()
+    made = [FormField("name", "", "name", *FIELD_HELP["name"], kind="text", required=True)]
+    for section in SECTIONS:
+        definition = schema["$defs"][section.capitalize()]
+        model = WorkloadProfile.model_fields[section].annotation
+        for name, prop in definition["properties"].items():
+            key = f"{section}.{name}"
+            kind, typed = _kind(prop)
+            if key == "workload.command":
+                kind = "command"
+            minimum = typed.get("minimum", typed.get("exclusiveMinimum"))
+            default = model.model_fields[name].get_default(call_default_factory=True)
+            default = None if default is PydanticUndefined else default
+            made.append(
+                FormField(
+                    key,
+                    section,
+                    name,
+                    *FIELD_HELP[key],
+                    kind=kind,
+                    choices=tuple(typed.get("enum", ())),
+                    default=default,
+                    minimum=minimum,
+                    maximum=typed.get("maximum"),
+                    required=name in definition.get("required", ()),
+                )
+            )
+    return tuple(made)
+
+
+FIELDS = _fields()
+BY_KEY = {f.key: f for f in FIELDS}
+# Shown when the page first opens: the model's defaults, and a Linux host.
+STARTING_VALUES: dict[str, Any] = {f.key: f.shown(f.default) for f in FIELDS if f.default is not None}
+STARTING_VALUES |= {"name": "", "host.os": "linux"}
+
+_COMPONENT_KEY = re.compile(r"^components\.(\d{1,3})\.(.+)$")
+_ACTIONS = {"recommend", "add-component"}
+
+
+@dataclass
+class FormState:
+    """What the form holds: the text of every input as typed, the errors by input, and the profile if valid."""
+
+    values: dict[str, Any] = field(default_factory=lambda: dict(STARTING_VALUES))
+    components: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    action: str = "recommend"
+    profile: WorkloadProfile | None = None
+
+    def error(self, key: str, message: str) -> None:
+        """Record a problem with one input ("" for the form as a whole)."""
+        self.errors.setdefault(key, []).append(message)
+
+
+def _one(form: MultiDict[str, str], key: str, state: FormState) -> str | None:
+    given = form.getlist(key)
+    if len(given) > 1:
+        state.error(key, "is given more than once")
+    return given[0] if given else None
+
+
+def read_form(form: MultiDict[str, str]) -> FormState:
+    """The form's state from submitted fields (a POST body or a permalink's query), profile included if valid."""
+    state = FormState(values={})
+    components: dict[int, dict[str, Any]] = {}
+    for key in form:
+        matched = _COMPONENT_KEY.match(key)
+        if key == "action":
+            state.action = _one(form, key, state) or "recommend"
+        elif key in BY_KEY:
+            state.values[key] = form.getlist(key) if BY_KEY[key].kind == "choices" else _one(form, key, state)
+        elif matched and (matched.group(2) == "name" or _component_field(matched.group(2))):
+            field_ = BY_KEY.get(matched.group(2))
+            given = form.getlist(key) if field_ and field_.kind == "choices" else _one(form, key, state)
+            components.setdefault(int(matched.group(1)), {})[matched.group(2)] = given
+        else:
+            state.error("", f"'{key[:60]}' is not a field of the form")
+    state.components = [components[i] for i in sorted(components)]
+    if len(state.components) > MAX_COMPONENTS:
+        state.error("components", f"a profile has at most {MAX_COMPONENTS} components, got {len(state.components)}")
+        del state.components[MAX_COMPONENTS:]
+    _apply_action(state)
+    if state.action == "recommend" and not state.errors:
+        state.profile = _profile(state)
+    return state
+
+
+def _component_field(key: str) -> bool:
+    field_ = BY_KEY.get(key)
+    return field_ is not None and field_.section in COMPONENT_SECTIONS
+
+
+def _apply_action(state: FormState) -> None:
+    if state.action == "add-component":
+        if len(state.components) >= MAX_COMPONENTS:
+            state.error("components", f"a profile has at most {MAX_COMPONENTS} components")
+        else:
+            state.components.append({})
+    elif state.action.startswith("remove-component-") and state.action[17:].isdigit():
+        index = int(state.action[17:])
+        if index < len(state.components):
+            del state.components[index]
+    elif state.action not in _ACTIONS:
+        state.error("", f"'{state.action[:60]}' is not an action of the form")
+
+
+def parse(field_: FormField, raw: Any) -> Any:
+    """The profile value of one input's text; ValueError says what is wrong with it. None: left empty."""
+    if field_.kind == "choices":  # the form sends an empty marker, so none ticked is [], not None
+        return [v for v in raw if v]
+    text = (raw or "").strip()
+    if len(text) > MAX_VALUE_CHARS:
+        raise ValueError(f"is {len(text)} characters long; no value of this field is longer than {MAX_VALUE_CHARS}")
+    if not text:
+        return None
+    if field_.kind == "flag":
+        if text.lower() not in ("yes", "no", "on", "true", "false"):
+            raise ValueError(f"should be yes or no, got '{text[:40]}'")
+        return text.lower() in ("yes", "on", "true")
+    if field_.kind in ("whole", "number"):
+        return _number(text, whole=field_.kind == "whole")
+    if field_.kind == "numbers":
+        return [_number(part, whole=True) for part in re.split(r"[\s,]+", text) if part]
+    if field_.kind == "words":
+        return [part for part in re.split(r"[\s,]+", text) if part]
+    if field_.kind == "command":
+        try:
+            return shlex.split(text)
+        except ValueError as exc:  # an unclosed quote
+            raise ValueError(f"cannot be split into arguments: {exc}") from None
+    return text
+
+
+def _number(text: str, *, whole: bool) -> int | float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"should be {'a whole number' if whole else 'a number'}, got '{text[:40]}'") from None
+    if not math.isfinite(value):
+        raise ValueError(f"should be a finite number, got '{text[:40]}'")
+    if whole:
+        if not value.is_integer():
+            raise ValueError(f"should be a whole number, got '{text[:40]}'")
+        return int(value)
+    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+
+
+def _section_values(state: FormState, values: dict[str, Any], prefix: str, inherit: bool) -> dict[str, Any]:
+    """The profile data the inputs of one profile (or component) hold; bad inputs are recorded as errors."""
+    data: dict[str, Any] = {}
+    for field_ in FIELDS:
+        if field_.key not in values:
+            continue
+        # A flag left unticked sends nothing: on the profile that is "no", on a component "same as above".
+        try:
+            value = parse(field_, values[field_.key])
+        except ValueError as exc:
+            state.error(prefix + field_.key, str(exc))
+            continue
+        if value is None or (not inherit and value == field_.default) or (inherit and value == []):
+            continue
+        if field_.section:
+            data.setdefault(field_.section, {})[field_.name] = value
+        else:
+            data[field_.name] = value
+    return data
+
+
+def _profile(state: FormState) -> WorkloadProfile | None:
+    values = {k: v for k, v in state.values.items() if k != "name"}
+    data = {"name": (state.values.get("name") or "").strip()}
+    data |= _section_values(state, values, "", inherit=False)
+    data.setdefault("host", {})
+    if "os" not in data["host"]:  # the only required field with no default: "linux" unless chosen
+        data["host"]["os"] = "linux"
+    components = []
+    for index, component in enumerate(state.components):
+        own = _section_values(state, component, f"components.{index}.", inherit=True)
+        entry: dict[str, Any] = {"name": (component.get("name") or "").strip()}
+        # A section the component changes is taken whole, so what it does not change comes from above.
+        entry |= {section: data.get(section, {}) | given for section, given in own.items() if section != "host"}
+        components.append(entry)
+    if components:
+        data["components"] = components
+    # Validated even when some inputs could not be read, so that every problem is shown at once.
+    try:
+        profile = validate_profile(data)
+    except InvalidInput as exc:
+        unread = set(state.errors)
+        for error in exc.errors:
+            key, message = _input_of(error.loc, error.msg)
+            if key not in unread:
+                state.error(key, message)
+        return None
+    return None if state.errors else profile
+
+
+def _input_of(loc: str, message: str) -> tuple[str, str]:
+    """The input a validation error belongs to: `components[1].scale.instances` -> `components.1.scale.instances`.
+
+    An error about a whole section that names its field first (`cloud: azure offers no macOS hosts`) goes to
+    that field.
+    """
+    key = re.sub(r"\[(\d+)\]", r".\1", loc)
+    key = re.sub(r"^(.*?\.(?:ports|packages|command|compliance|devices|os))\.\d+$", r"\1", key)
+    named = re.match(r"^([a-z_0-9]+): (.*)$", message, flags=re.DOTALL)
+    if named and f"{key.split('.')[-1]}.{named.group(1)}" in BY_KEY:
+        return f"{key}.{named.group(1)}", named.group(2)
+    return key, message
+
+
+def profile_values(profile: WorkloadProfile) -> FormState:
+    """The form holding `profile`: what a permalink opens, the inverse of `read_form`."""
+    state = FormState()
+    given = profile.model_dump(mode="json", exclude_unset=True)
+    state.values["name"] = profile.name
+    for field_ in FIELDS:
+        if field_.section and field_.name in given.get(field_.section, {}):
+            state.values[field_.key] = field_.shown(given[field_.section][field_.name])
+    for component in given.get("components", []):
+        values: dict[str, Any] = {"name": component["name"]}
+        for field_ in FIELDS:
+            if field_.section and field_.name in component.get(field_.section, {}):
+                values[field_.key] = field_.shown(component[field_.section][field_.name])
+        state.components.append(values)
+    state.profile = profile
+    return state
+
+
+def permalink_query(profile: WorkloadProfile) -> list[tuple[str, str]]:
+    """The profile as query parameters named like the form's inputs; read back by `read_form`."""
+    state = profile_values(profile)
+    pairs: list[tuple[str, str]] = []
+
+    def add(prefix: str, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if isinstance(value, list):
+                pairs.extend((prefix + key, v) for v in value)
+            else:
+                pairs.append((prefix + key, value))
+
+    given = _given_keys(profile)
+    add("", {f.key: state.values[f.key] for f in FIELDS if f.key == "name" or f.key in given})
+    for index, component in enumerate(state.components):
+        add(f"components.{index}.", component)
+    return pairs
+
+
+def _given_keys(profile: WorkloadProfile) -> set[str]:
+    given = profile.model_dump(mode="json", exclude_unset=True)
+    return {f"{s}.{n}" for s in SECTIONS for n in given.get(s, {})}

@@ -1,0 +1,284 @@
+"""The web form (/) and the rules page (/rules): ask in a browser, see why, download the starter files.
+
+A third thin door onto the same functions as the CLI and the API. Pages work without JavaScript (the script
+only adds a copy button and live filtering), load nothing from elsewhere, and send a Content-Security-Policy
+that allows no inline script or style.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import yaml
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound, UnsupportedMediaType
+
+from advisor.engine.decide import recommend
+from advisor.engine.loader import RuleSet
+from advisor.errors import InvalidInput, NoPlatformFits
+from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
+from advisor.output.data import rule_data
+from advisor.output.markdown import PLATFORM_NAMES, as_markdown
+from advisor.profiles import parse_profile_json
+from advisor.validation import plain
+from advisor.web.api import NotReady, live_rules, request_body
+from advisor.web.artifacts import download, starter_file
+from advisor.web.fields import (
+    BY_KEY,
+    COMPONENTS_HELP,
+    FIELDS,
+    MAX_COMPONENTS,
+    SECTION_HELP,
+    SECTIONS,
+    STARTING_VALUES,
+    FormState,
+    permalink_query,
+    read_form,
+)
+
+form = Blueprint("form", __name__)
+
+# Everything comes from this origin; no inline script or style, no plugins, no framing, forms post here only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+FORM_TYPE = "application/x-www-form-urlencoded"
+# Browsers and gunicorn (limit_request_line) both cope with a request line this long.
+MAX_PERMALINK = 4000
+DOWNLOADS = ("profile", "markdown", "dockerfile", "libvirt", "bundle")
+
+
+PLATFORM_TITLES = {"vm": "Virtual machines", "container": "Containers", "hybrid": "Hybrid: VMs and containers"}
+
+
+@form.app_template_filter("plain")
+def _plain(value: Any) -> str:
+    return plain(value)
+
+
+@form.app_template_filter("basename")
+def _basename(path: str) -> str:
+    return PurePath(path).name
+
+
+@form.app_template_global("section_open")
+def section_open(state: FormState, index: int, section: str) -> bool:
+    """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
+    component = state.components[index]
+    prefix = f"components.{index}."
+    for field_ in FIELDS:
+        if field_.section == section:
+            given = component.get(field_.key)
+            if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
+                return True
+    return False
+
+
+@form.after_request
+def _page_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # A permalink carries the whole profile: it is not sent on to the documentation the reasons link to.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _form_fields() -> MultiDict[str, str]:
+    """The fields of a urlencoded POST, read with the API's body limit."""
+    if request.mimetype != FORM_TYPE:
+        given = f"'{request.mimetype}'" if request.mimetype else "no Content-Type"
+        raise UnsupportedMediaType(f"send the form as {FORM_TYPE}, not {given}")
+    try:
+        text = request_body().decode("ascii")
+        return MultiDict(parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=10_000))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput([], title=f"the form could not be read: {exc}") from None
+
+
+def _page(state: FormState, result: Recommendation | None = None, status: int = 200, **extra: Any) -> Response:
+    html = render_template(
+        "index.html",
+        state=state,
+        values={**STARTING_VALUES, **state.values},
+        fields=FIELDS,
+        sections=SECTIONS,
+        section_help=SECTION_HELP,
+        components_help=COMPONENTS_HELP,
+        max_components=MAX_COMPONENTS,
+        result=result,
+        error_list=_error_list(state),
+        platform_names=PLATFORM_NAMES,
+        platform_titles=PLATFORM_TITLES,
+        **(_result_view(state.profile, result) if result is not None and state.profile is not None else {}),
+        **extra,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _error_list(state: FormState) -> list[tuple[str, str, str]]:
+    """Each problem as (input key, what the user calls the input, message), in the order of the form."""
+    order = {f.key: i for i, f in enumerate(FIELDS)}
+
+    def label(key: str) -> str:
+        parts = key.split(".")
+        if parts[0] == "components" and len(parts) > 2:
+            inner = ".".join(parts[2:])
+            field_ = BY_KEY.get(inner)
+            return f"Component {int(parts[1]) + 1}: {field_.label if field_ else inner}"
+        field_ = BY_KEY.get(key)
+        return field_.label if field_ else key.capitalize()
+
+    def position(key: str) -> tuple[int, int, int]:
+        parts = key.split(".")
+        if parts[0] == "components":
+            index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else -1
+            return (1, index, order.get(".".join(parts[2:]), -1))
+        return (0, 0, order.get(key, -1))
+
+    return [(key, label(key), msg) for key in sorted(state.errors, key=position) for msg in state.errors[key]]
+
+
+def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any]]:
+    """The recommendation for the state's profile, or why there is none (status and page extras)."""
+    if state.profile is None:
+        return None, (400 if state.errors else 200), {}
+    try:
+        return recommend(state.profile, live_rules()), 200, {}
+    except NoPlatformFits as exc:
+        state.error("", str(exc))
+        return None, 422, {}
+    except NotReady:
+        return None, 503, {"not_ready": True}
+
+
+@form.get("/")
+def ask() -> Response:
+    """The form; with a profile in the query (a permalink), the form filled in and its result."""
+    state = read_form(request.args) if request.args else FormState()
+    result, status, extra = _answer(state)
+    return _page(state, result, status, **extra)
+
+
+@form.post("/")
+def submit() -> Response:
+    """A submitted form: its result by way of the permalink, the form with one component more or less, or errors."""
+    state = read_form(_form_fields())
+    result, status, extra = _answer(state)
+    if result is not None and state.profile is not None:
+        link = url_for("form.ask") + "?" + urlencode(permalink_query(state.profile))
+        if len(link) <= MAX_PERMALINK:
+            return redirect(link, 303)  # the address bar now holds the permalink, and reloading is safe
+        extra["too_long"] = True
+    return _page(state, result, status, **extra)
+
+
+@form.post("/download/<artifact>")
+def download_file(artifact: str) -> Response:
+    """One file of a shown result: the profile's YAML, the result's Markdown, a starter file or the zip."""
+    if artifact not in DOWNLOADS:
+        raise NotFound(f"no download '{artifact}'; choose one of {', '.join(DOWNLOADS)}")
+    fields = _form_fields()
+    profile = parse_profile_json(fields.get("profile", ""))
+    if artifact == "profile":
+        return download(profile_yaml(profile).encode(), "application/yaml", f"{profile.name}.yaml")
+    if artifact == "markdown":
+        text = as_markdown([recommend(profile, live_rules())])
+        return download(text.encode(), "text/markdown; charset=utf-8", f"{profile.name}-advice.md")
+    return starter_file(artifact, profile, fields.get("component") or None)
+
+
+def profile_yaml(profile: WorkloadProfile) -> str:
+    """The profile as YAML, with only the fields it sets: what `advisor recommend` and the API read."""
+    data = profile.model_dump(mode="json", exclude_unset=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def profile_json(profile: WorkloadProfile) -> str:
+    """The profile as compact JSON, with only the fields it sets."""
+    return json.dumps(profile.model_dump(mode="json", exclude_unset=True), ensure_ascii=False, separators=(",", ":"))
+
+
+def curl_command(profile: WorkloadProfile) -> str:
+    """A shell command that asks the API for the same result."""
+    url = request.url_root + "v1/recommendations"
+    return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
+
+
+def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dict[str, Any]:
+    """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left."""
+    width, label_width, bar_height, gap = 360, 92, 24, 10
+    low, high = min(0, *scores.values()), max(0, *scores.values())
+    span = (high - low) or 1
+    plot = width - label_width - 40
+    zero = label_width + plot * (-low / span)
+    bars = []
+    for index, platform in enumerate(PLATFORMS):
+        score = scores[platform]
+        length = plot * abs(score) / span
+        bars.append(
+            {
+                "platform": platform,
+                "score": score,
+                "x": zero if score >= 0 else zero - length,
+                "y": index * (bar_height + gap),
+                "width": max(length, 1),
+                "height": bar_height,
+                "text_x": (zero + length + 6) if score >= 0 else (zero - length - 6),
+                "anchor": "start" if score >= 0 else "end",
+                "kind": "chosen" if platform == chosen else "forbidden" if platform in forbidden else "other",
+            }
+        )
+    return {
+        "width": width,
+        "height": len(PLATFORMS) * (bar_height + gap) - gap,
+        "zero": zero,
+        "label_width": label_width,
+        "bars": bars,
+        "summary": ", ".join(f"{p} {scores[p]}" + (" (forbidden)" if p in forbidden else "") for p in PLATFORMS),
+    }
+
+
+def _result_view(profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
+    forbidden = {a.platform for a in result.alternatives if a.forbidden}
+    return {
+        "chart": score_chart(result.scores, result.platform, forbidden),
+        "component_charts": {
+            c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})
+            for c in result.components
+        },
+        "profile_json": profile_json(profile),
+        "curl": curl_command(profile),
+        "permalink": url_for("form.ask", _external=True) + "?" + urlencode(permalink_query(profile)),
+    }
+
+
+@form.get("/rules")
+def rules_page() -> Response:
+    """Every rule in force, searchable by id or text, each with its reason and links."""
+    try:
+        ruleset: RuleSet | None = live_rules()
+    except NotReady:
+        ruleset = None
+    query = request.args.get("q", "").strip()[:200]
+    shown = []
+    if ruleset is not None:
+        for compiled in ruleset.rules:
+            data = rule_data(ruleset, compiled.rule.id)
+            if _matches(data, query):
+                shown.append({**data, "when_yaml": yaml.safe_dump(data.get("when"), sort_keys=False, width=90)})
+    html = render_template("rules.html", ruleset=ruleset, rules=shown, query=query)
+    return Response(html, status=200 if ruleset is not None else 503, mimetype="text/html")
+
+
+def _matches(data: dict[str, Any], query: str) -> bool:
+    """Every word of the query appears in the rule's id, title, reason, notes or technologies."""
+    if not query:
+        return True
+    text = json.dumps({k: v for k, v in data.items() if k not in ("when", "file")}, ensure_ascii=False).lower()
+    return all(word in text for word in query.lower().split())
