@@ -1,8 +1,8 @@
 """The form's fields: the profile's contract as HTML inputs, and the way back from what was typed.
 
 Every field of the profile model is one input, grouped by the model's sections; its kind, choices, bounds and
-default come from the model's JSON Schema, and its label and help text from the table below (a test checks
-the table names every field, so a new field cannot be left off the form).
+default come from the model (through the catalogue rules are checked against), and its label and help text
+from the table below (a test checks the table names every field, so a new field cannot be left off the form).
 
 Names of inputs are the profile's dotted paths (`host.os`, `components.0.workload.runtime`), so a permalink
 reads like the profile it holds.
@@ -19,6 +19,8 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 from werkzeug.datastructures import MultiDict
 
+from advisor.engine.fields import FIELDS as PROFILE_FIELDS
+from advisor.engine.fields import FieldSpec
 from advisor.errors import InvalidInput
 from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.profiles import validate_profile
@@ -186,6 +188,15 @@ class FormField:
     minimum: float | None = None
     maximum: float | None = None
     required: bool = False
+    exclusive_minimum: bool = False
+
+    @property
+    def bounds(self) -> str:
+        """The allowed range in words, for the help text: 'From 1 to 4096.'"""
+        if self.minimum is None or self.maximum is None:
+            return ""
+        low, high = _number_text(self.minimum), _number_text(self.maximum)
+        return f"More than {low}, at most {high}." if self.exclusive_minimum else f"From {low} to {high}."
 
     def shown(self, value: Any) -> str | list[str]:
         """A profile value as the input shows it (the inverse of `parse`)."""
@@ -206,48 +217,44 @@ def _number_text(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _kind(prop: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The input kind for one JSON Schema property, and the schema that carries its bounds."""
-    typed = next((p for p in prop.get("anyOf", [prop]) if p.get("type") != "null"), prop)
-    items = typed.get("items", {})
-    if "enum" in typed:
-        return "choice", typed
-    if typed.get("type") == "array":
-        if "enum" in items:
-            return "choices", items
-        return ("numbers" if items.get("type") == "integer" else "words"), items
-    kinds = {"boolean": "flag", "integer": "whole", "number": "number"}
-    return kinds.get(typed.get("type", ""), "text"), typed
+def _kind(spec: FieldSpec) -> str:
+    """The input for one field of the profile's catalogue (the one rules are checked against)."""
+    if spec.path == "workload.command":
+        return "command"  # typed as a shell line, split the way a shell would
+    if spec.kind == "enum":
+        return "choices" if spec.many else "choice"
+    if spec.kind == "bool":
+        return "flag"
+    if spec.kind == "number":
+        return "numbers" if spec.many else "whole" if spec.integer else "number"
+    return "words" if spec.many else "text"
+
+
+def _default(path: str) -> Any:
+    section, name = path.split(".")
+    default = WorkloadProfile.model_fields[section].annotation.model_fields[name].get_default(call_default_factory=True)
+    return None if default is PydanticUndefined else default
 
 
 def _fields() -> tuple[FormField, ...]:
-    schema = WorkloadProfile.model_json_schema()
     made = [FormField("name", "", "name", *FIELD_HELP["name"], kind="text", required=True)]
-    for section in SECTIONS:
-        definition = schema["$defs"][section.capitalize()]
-        model = WorkloadProfile.model_fields[section].annotation
-        for name, prop in definition["properties"].items():
-            key = f"{section}.{name}"
-            kind, typed = _kind(prop)
-            if key == "workload.command":
-                kind = "command"
-            minimum = typed.get("minimum", typed.get("exclusiveMinimum"))
-            default = model.model_fields[name].get_default(call_default_factory=True)
-            default = None if default is PydanticUndefined else default
-            made.append(
-                FormField(
-                    key,
-                    section,
-                    name,
-                    *FIELD_HELP[key],
-                    kind=kind,
-                    choices=tuple(typed.get("enum", ())),
-                    default=default,
-                    minimum=minimum,
-                    maximum=typed.get("maximum"),
-                    required=name in definition.get("required", ()),
-                )
+    for path, spec in PROFILE_FIELDS.items():
+        section, name = path.split(".")
+        made.append(
+            FormField(
+                path,
+                section,
+                name,
+                *FIELD_HELP[path],
+                kind=_kind(spec),
+                choices=tuple(spec.choices) if spec.kind == "enum" else (),
+                default=_default(path),
+                minimum=spec.minimum,
+                maximum=spec.maximum,
+                required=path == "host.os",
+                exclusive_minimum=spec.exclusive_minimum,
             )
+        )
     return tuple(made)
 
 
@@ -297,8 +304,9 @@ def read_form(form: MultiDict[str, str]) -> FormState:
             field_ = BY_KEY.get(matched.group(2))
             given = form.getlist(key) if field_ and field_.kind == "choices" else _one(form, key, state)
             components.setdefault(int(matched.group(1)), {})[matched.group(2)] = given
-        else:
+        elif key.split(".")[0] in (*SECTIONS, "components"):
             state.error("", f"'{key[:60]}' is not a field of the form")
+        # Anything else (a tracker's utm_source on a shared link) is not the profile's and is left alone.
     state.components = [components[i] for i in sorted(components)]
     if len(state.components) > MAX_COMPONENTS:
         state.error("components", f"a profile has at most {MAX_COMPONENTS} components, got {len(state.components)}")
