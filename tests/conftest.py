@@ -158,6 +158,7 @@ CONTRACT = OpenAPI.from_file_path(
             "application/yaml": yaml.safe_load,
             # Files are checked as text here; their content is checked by the tests that parse them.
             "application/xml": bytes.decode,
+            "text/markdown": bytes.decode,
             "application/zip": lambda data: data.decode("latin-1"),
         }
     ),

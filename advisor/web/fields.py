@@ -290,8 +290,13 @@ def _one(form: MultiDict[str, str], key: str, state: FormState) -> str | None:
     return given[0] if given else None
 
 
-def read_form(form: MultiDict[str, str]) -> FormState:
-    """The form's state from submitted fields (a POST body or a permalink's query), profile included if valid."""
+def read_form(form: MultiDict[str, str], *, exact: bool = False) -> FormState:
+    """The form's state from submitted fields (a POST body or a permalink's query), profile included if valid.
+
+    A submitted form shows every default filled in, so a value equal to its default counts as left alone
+    (and the result names the defaults it rests on). A permalink (`exact`) holds only what its profile set,
+    defaults included, so it gives back exactly that profile.
+    """
     state = FormState(values={})
     components: dict[int, dict[str, Any]] = {}
     for key in form:
@@ -313,7 +318,7 @@ def read_form(form: MultiDict[str, str]) -> FormState:
         del state.components[MAX_COMPONENTS:]
     _apply_action(state)
     if state.action == "recommend" and not state.errors:
-        state.profile = _profile(state)
+        state.profile = _profile(state, exact)
     return state
 
 
@@ -377,19 +382,22 @@ def _number(text: str, *, whole: bool) -> int | float:
     return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
 
 
-def _section_values(state: FormState, values: dict[str, Any], prefix: str, inherit: bool) -> dict[str, Any]:
-    """The profile data the inputs of one profile (or component) hold; bad inputs are recorded as errors."""
+def _section_values(state: FormState, values: dict[str, Any], prefix: str, keep_defaults: bool) -> dict[str, Any]:
+    """The profile data the inputs of one profile (or component) hold; bad inputs are recorded as errors.
+
+    An empty input is left out. On a component it means "same as above", and a value equal to the default
+    is kept, since it may differ from the profile's.
+    """
     data: dict[str, Any] = {}
     for field_ in FIELDS:
-        if field_.key not in values:
+        if field_.key not in values or not field_.section:
             continue
-        # A flag left unticked sends nothing: on the profile that is "no", on a component "same as above".
         try:
             value = parse(field_, values[field_.key])
         except ValueError as exc:
             state.error(prefix + field_.key, str(exc))
             continue
-        if value is None or (not inherit and value == field_.default) or (inherit and value == []):
+        if value is None or (value == field_.default and not keep_defaults) or (value == [] and prefix):
             continue
         if field_.section:
             data.setdefault(field_.section, {})[field_.name] = value
@@ -398,17 +406,16 @@ def _section_values(state: FormState, values: dict[str, Any], prefix: str, inher
     return data
 
 
-def _profile(state: FormState) -> WorkloadProfile | None:
-    values = {k: v for k, v in state.values.items() if k != "name"}
-    data = {"name": (state.values.get("name") or "").strip()}
-    data |= _section_values(state, values, "", inherit=False)
+def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
+    data = {"name": _name(state, state.values, "name")}
+    data |= _section_values(state, state.values, "", keep_defaults=exact)
     data.setdefault("host", {})
     if "os" not in data["host"]:  # the only required field with no default: "linux" unless chosen
         data["host"]["os"] = "linux"
     components = []
     for index, component in enumerate(state.components):
-        own = _section_values(state, component, f"components.{index}.", inherit=True)
-        entry: dict[str, Any] = {"name": (component.get("name") or "").strip()}
+        own = _section_values(state, component, f"components.{index}.", keep_defaults=True)
+        entry: dict[str, Any] = {"name": _name(state, component, f"components.{index}.name")}
         # A section the component changes is taken whole, so what it does not change comes from above.
         entry |= {section: data.get(section, {}) | given for section, given in own.items() if section != "host"}
         components.append(entry)
@@ -425,6 +432,13 @@ def _profile(state: FormState) -> WorkloadProfile | None:
                 state.error(key, message)
         return None
     return None if state.errors else profile
+
+
+def _name(state: FormState, values: dict[str, Any], key: str) -> str:
+    name = (values.get("name") or "").strip()
+    if not name:
+        state.error(key, "is required: a short name such as billing-api")
+    return name
 
 
 def _input_of(loc: str, message: str) -> tuple[str, str]:

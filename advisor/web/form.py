@@ -160,7 +160,7 @@ def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any
 @form.get("/")
 def ask() -> Response:
     """The form; with a profile in the query (a permalink), the form filled in and its result."""
-    state = read_form(request.args) if request.args else FormState()
+    state = read_form(request.args, exact=True) if request.args else FormState()
     result, status, extra = _answer(state)
     return _page(state, result, status, **extra)
 

@@ -1,0 +1,541 @@
+"""The web form and the rules page, through the Flask client: fields, permalinks, errors, downloads, safety.
+
+Every answer is checked against openapi.yaml by the `api` client. The same pages in a real browser are in
+tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import zipfile
+from urllib.parse import parse_qsl, urlsplit
+
+import lxml.html
+import pytest
+import yaml
+from werkzeug.datastructures import MultiDict
+
+from advisor.engine.decide import recommend
+from advisor.engine.fields import FIELDS as PROFILE_FIELDS
+from advisor.generators.bundle import bundle
+from advisor.models import WorkloadProfile
+from advisor.output.data import to_data
+from advisor.profiles import parse_profiles, validate_profile
+from advisor.web import create_app
+from advisor.web.fields import FIELD_HELP, FIELDS, MAX_COMPONENTS, permalink_query, read_form
+from tests.conftest import ROOT, ContractClient
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def page(response) -> lxml.html.HtmlElement:
+    """The response's HTML, parsed."""
+    return lxml.html.fromstring(response.get_data(as_text=True))
+
+
+def shown_platform(tree) -> str:
+    return tree.cssselect(".result .verdict .platform strong")[0].text_content()
+
+
+def reasons(tree) -> list[str]:
+    return [code.text_content() for code in tree.cssselect("#result > ol.reasons a.rule-id code")]
+
+
+def submit(api, data, **kwargs):
+    """POST the form as a browser would, following the redirect to the permalink."""
+    response = api.post("/", data=MultiDict(data), **kwargs)
+    if response.status_code == 303:
+        return api.get(response.headers["Location"])
+    return response
+
+
+def form_values(tree) -> dict[str, object]:
+    """What each input of the profile form holds, as the browser would send it (checkbox groups as lists)."""
+    form = tree.get_element_by_id("profile")
+    values: dict[str, object] = {}
+    for element in form.cssselect("input, select"):
+        name = element.get("name")
+        if not name or element.get("type") in ("hidden", "submit") or name == "action":
+            continue
+        if element.get("type") == "checkbox":
+            if element.getparent().tag == "label":  # one of a group
+                values.setdefault(name, [])
+                if element.get("checked") is not None:
+                    values[name].append(element.get("value"))
+            else:
+                values[name] = element.get("checked") is not None
+        elif element.tag == "select":
+            chosen = element.cssselect("option[selected]")
+            values[name] = chosen[0].get("value", chosen[0].text) if chosen else element.cssselect("option")[0].text
+        else:
+            values[name] = element.get("value", "")
+    return values
+
+
+# --- The fields ---
+
+
+def test_every_profile_field_has_an_input_with_a_label_and_help():
+    assert set(FIELD_HELP) == {"name", *PROFILE_FIELDS}
+    assert [f.key for f in FIELDS] == ["name", *PROFILE_FIELDS]
+    for key, (label, help_text) in FIELD_HELP.items():
+        assert label and len(help_text) > 30, key
+
+
+def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
+    response = api.get("/")
+    assert response.status_code == 200
+    tree = page(response)
+    form = tree.get_element_by_id("profile")
+    legends = [legend.text_content() for legend in form.cssselect("fieldset.section > legend")]
+    assert legends == [
+        "Profile",
+        "Host",
+        "Workload",
+        "Security",
+        "Scale",
+        "Resources",
+        "Hardware",
+        "Delivery",
+        "Components",
+    ]
+    labelled = {label.get("for") for label in form.cssselect("label[for]")}
+    for element in form.cssselect("input, select"):
+        if element.get("type") in ("hidden", "submit"):
+            continue
+        inside_label = element.getparent().tag == "label"
+        assert inside_label or element.get("id") in labelled, element.get("name")
+        if not inside_label:
+            for described in element.get("aria-describedby").split():
+                assert tree.get_element_by_id(described) is not None
+    names = {e.get("name") for e in form.cssselect("input, select")}
+    assert {f.key for f in FIELDS} <= names
+
+
+def test_the_blank_form_starts_from_the_models_defaults(api):
+    values = form_values(page(api.get("/")))
+    assert values["scale.instances"] == "3"
+    assert values["workload.os"] == ["linux"]
+    assert values["workload.ports"] == "8000"
+    assert values["host.os"] == "linux"
+    assert values["workload.gui"] is False
+    # Submitted untouched (with a name), the form gives the profile of defaults.
+    values["name"] = "t"
+    state = read_form(MultiDict([(k, v) for k, vs in values.items() for v in _sent(vs)]))
+    assert state.errors == {}
+    assert state.profile == WorkloadProfile.model_validate({"name": "t", "host": {"os": "linux"}})
+
+
+def _sent(value):
+    if isinstance(value, list):
+        return ["", *value]  # the empty marker the form sends with a checkbox group
+    if isinstance(value, bool):
+        return ["yes"] if value else []
+    return [value]
+
+
+# --- Answers and permalinks ---
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_the_permalink_of_every_example_gives_the_same_answer_as_the_api(api, path, ruleset):
+    (profile,) = parse_profiles(path.read_text(), source=str(path))
+    query = permalink_query(profile)
+    state = read_form(MultiDict(query), exact=True)
+    assert state.errors == {}
+    assert to_data(recommend(state.profile, ruleset)) == to_data(recommend(profile, ruleset))
+    response = api.get("/", query_string=query)
+    assert response.status_code == 200
+    expected = recommend(profile, ruleset)
+    tree = page(response)
+    assert shown_platform(tree) == {"vm": "Virtual machines", "container": "Containers"}.get(
+        expected.platform, "Hybrid: VMs and containers"
+    )
+    assert reasons(tree) == [r.rule for r in expected.rationale]
+    assert tree.cssselect(".result .confidence strong")[0].text_content() == expected.confidence
+    assert len(tree.cssselect("#result > figure.chart svg rect")) == 3
+    # The form below the result holds the profile: submitting it again gives the same answer (defaults the
+    # example spells out now count as left alone, so only the assumptions may differ).
+    again = api.post("/", data=MultiDict(_as_submitted(form_values(tree))))
+    assert again.status_code == 303
+    resubmitted = read_form(MultiDict(parse_qsl(urlsplit(again.headers["Location"]).query)), exact=True).profile
+    assert _answer(recommend(resubmitted, ruleset)) == _answer(expected)
+
+
+def _answer(result):
+    """What a result says, without the defaults it rests on (a re-submitted form counts defaults as left alone)."""
+    parts = [result, *result.components]
+    return [(r.platform, r.confidence, r.scores, [reason.rule for reason in r.rationale]) for r in parts]
+
+
+def _as_submitted(values):
+    return [(k, v) for k, vs in values.items() for v in _sent(vs)] + [("action", "recommend")]
+
+
+def test_a_submitted_profile_redirects_to_its_permalink_with_only_what_differs(api):
+    response = api.post(
+        "/",
+        data=MultiDict(
+            [
+                ("name", "shop"),
+                ("host.os", "linux"),
+                ("workload.os", ""),
+                ("workload.os", "linux"),
+                ("workload.architecture", "microservices"),
+                ("scale.instances", " 20 "),
+                ("workload.ports", "8000"),
+                ("resources.cpus", "0.5"),
+                ("action", "recommend"),
+            ]
+        ),
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == (
+        "/?name=shop&host.os=linux&workload.architecture=microservices&scale.instances=20&resources.cpus=0.5"
+    )
+
+
+def test_a_component_changes_only_the_fields_it_fills_in(api, ruleset):
+    data = [
+        ("name", "estate"),
+        ("host.os", "linux"),
+        ("workload.os", ""),
+        ("workload.os", "windows"),
+        ("workload.legacy", "yes"),
+        ("components.0.name", "web"),
+        ("components.0.workload.runtime", "node"),
+        ("components.0.workload.gui", ""),
+        ("components.1.name", "erp"),
+    ]
+    state = read_form(MultiDict(data))
+    assert state.errors == {}
+    web, erp = state.profile.components
+    # web fills in its workload's runtime: the rest of its workload section is the profile's, not the defaults.
+    assert web.workload.runtime == "node"
+    assert web.workload.os == ["windows"] and web.workload.legacy is True
+    assert web.scale is None and erp.workload is None  # untouched sections are inherited whole
+    assert state.profile.component_profile(erp).workload == state.profile.workload
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ([("name", "My Shop")], "name", "is not a DNS label"),
+        ([("name", " ")], "name", "is required"),
+        ([("scale.instances", "lots")], "scale.instances", "should be a whole number, got 'lots'"),
+        ([("scale.instances", "2.5")], "scale.instances", "should be a whole number, got '2.5'"),
+        ([("scale.instances", "0")], "scale.instances", "should be at least 1, got 0"),
+        ([("resources.cpus", "nan")], "resources.cpus", "should be a finite number"),
+        ([("resources.cpus", "9" * 5000)], "resources.cpus", "should be a finite number"),
+        ([("workload.ports", "80, http")], "workload.ports", "should be a whole number, got 'http'"),
+        ([("workload.ports", "80, 70000")], "workload.ports", "should be at most 65535, got 70000"),
+        ([("workload.os", "")], "workload.os", "should have at least 1 item"),
+        ([("workload.os", "dos")], "workload.os", "'dos' is not one of linux, windows, bsd, other"),
+        ([("workload.command", "sh -c 'unclosed")], "workload.command", "cannot be split into arguments"),
+        ([("workload.packages", "curl; rm -rf /")], "workload.packages", "does not match"),
+        ([("host.os", "macos"), ("host.cloud", "azure")], "host.cloud", "azure offers no macOS hosts"),
+        ([("host.wsl2", "maybe")], "host.wsl2", "should be yes or no"),
+        ([("host.os", "linux"), ("host.os", "windows")], "host.os", "is given more than once"),
+        ([("components.0.name", "db"), ("components.1.name", "db")], "components", "the name 'db' is used twice"),
+        ([("components.0.name", "DB")], "components.0.name", "is not a DNS label"),
+        ([("components.0.name", "db"), ("components.0.scale.instances", "x")], "components.0.scale.instances", "x"),
+        ([("host.oss", "linux")], "", "'host.oss' is not a field of the form"),
+    ],
+    ids=[
+        "name-not-a-label",
+        "name-empty",
+        "instances-text",
+        "instances-fraction",
+        "instances-zero",
+        "cpus-nan",
+        "cpus-huge",
+        "port-text",
+        "port-too-big",
+        "no-os-ticked",
+        "os-unknown",
+        "command-unclosed-quote",
+        "package-injection",
+        "macos-on-azure",
+        "flag-not-yes-or-no",
+        "given-twice",
+        "component-names-twice",
+        "component-name-bad",
+        "component-field-bad",
+        "unknown-field",
+    ],
+)
+def test_a_bad_input_is_named_beside_its_field_and_everything_typed_is_kept(api, data, field, message):
+    sent = [("name", "shop"), ("host.os", "linux"), ("scale.elasticity", "bursty"), ("hardware.devices", "fpga")]
+    sent = [pair for pair in sent if pair[0] not in {k for k, _ in data}] + data
+    response = api.post("/", data=MultiDict([*sent, ("action", "recommend")]))
+    assert response.status_code == 400
+    tree = page(response)
+    summary = tree.get_element_by_id("errors").text_content()
+    assert message in " ".join(summary.split())
+    if field and field != "components":
+        box = tree.get_element_by_id("f-" + field.replace(".", "-"))
+        error = tree.get_element_by_id("f-" + field.replace(".", "-") + "-error")
+        assert message in error.text_content()
+        assert error.get("id") in box.get("aria-describedby")
+    values = form_values(tree)
+    for key, value in sent:
+        if key in ("host.os",) and len([k for k, _ in sent if k == key]) > 1:
+            continue
+        if "is not a field of the form" in message:
+            continue  # not an input of the form: the message names it
+        if key.startswith("components.") or key not in values:
+            kept = tree.cssselect(f'[name="{key}"]')
+            assert kept, key
+            continue
+        held = values[key]
+        if isinstance(held, list):
+            assert value in held or not value, key  # "" is the marker the form sends with a checkbox group
+        elif isinstance(held, bool):  # a checkbox: only "yes" ticks it
+            assert held is (value == "yes"), key
+        else:
+            assert held == value, key
+
+
+def test_nothing_the_user_typed_is_lost_when_a_component_is_added_or_removed(api):
+    data = [
+        ("name", "estate"),
+        ("host.os", "windows"),
+        ("host.wsl2", "yes"),
+        ("scale.instances", "not yet"),
+        ("components.0.name", "web"),
+        ("components.0.scale.instances", "12"),
+        ("components.1.name", "db"),
+        ("components.1.security.isolation", "high"),
+    ]
+    added = page(api.post("/", data=MultiDict([*data, ("action", "add-component")])))
+    values = form_values(added)
+    assert values["scale.instances"] == "not yet" and values["host.wsl2"] is True
+    assert values["components.0.scale.instances"] == "12" and values["components.1.security.isolation"] == "high"
+    assert values["components.2.name"] == ""
+    assert not added.cssselect("#errors")  # adding a component is not a submission: no errors yet
+    removed = page(api.post("/", data=MultiDict([*data, ("action", "remove-component-0")])))
+    values = form_values(removed)
+    assert values["components.0.name"] == "db" and values["components.0.security.isolation"] == "high"
+    assert "components.1.name" not in values
+
+
+def test_components_are_limited_to_what_a_profile_may_hold(api):
+    data = [("name", "big"), *[(f"components.{i}.name", f"c{i}") for i in range(MAX_COMPONENTS)]]
+    tree = page(api.post("/", data=MultiDict([*data, ("action", "add-component")])))
+    assert f"at most {MAX_COMPONENTS} components" in tree.get_element_by_id("errors").text_content()
+    assert not tree.xpath('//button[@value="add-component"]')
+
+
+def test_a_profile_too_long_for_an_address_is_answered_on_the_spot(api):
+    data = [("name", "big"), ("host.os", "linux")]
+    for i in range(60):
+        data += [
+            (f"components.{i}.name", f"component-with-a-long-name-{i:02d}"),
+            (f"components.{i}.workload.runtime", "go"),
+        ]
+    response = api.post("/", data=MultiDict([*data, ("action", "recommend")]))
+    assert response.status_code == 200
+    tree = page(response)
+    assert "too long for the address bar" in tree.text_content()
+    assert len(tree.cssselect("details.component-result")) == 60
+
+
+def test_a_tracker_parameter_on_a_shared_link_is_left_alone(api):
+    response = api.get("/?name=shop&host.os=linux&utm_source=chat")
+    assert response.status_code == 200
+    assert shown_platform(page(response))
+
+
+def test_a_profile_no_platform_fits_is_said_on_the_page(write_rules):
+    folder = write_rules(
+        """
+rules:
+  - id: no-gpu-vms
+    title: No GPU VMs here
+    when: {hardware.gpu: true}
+    forbid: [vm, hybrid]
+    because: A test rule that forbids VMs for GPU workloads.
+    links: [https://example.org/]
+  - id: no-gpu-containers
+    title: No GPU containers here
+    when: {hardware.gpu: true}
+    forbid: [container]
+    because: A test rule that forbids containers for GPU workloads.
+    links: [https://example.org/]
+"""
+    )
+    api = ContractClient(create_app({"RELOAD_SECONDS": 0, "RULE_DIRS": [str(folder)]}).test_client())
+    response = api.get("/?name=t&host.os=linux&hardware.gpu=yes")
+    assert response.status_code == 422
+    text = " ".join(page(response).get_element_by_id("errors").text_content().split())
+    assert "no-gpu-vms" in text and "no-gpu-containers" in text
+    assert form_values(page(response))["hardware.gpu"] is True
+
+
+def test_without_rules_the_pages_say_so(tmp_path):
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    (broken / "bad.yaml").write_text("rules: [{id: x}]\n")
+    api = ContractClient(create_app({"RELOAD_SECONDS": 0, "RULE_DIRS": [str(broken)]}).test_client())
+    response = api.get("/?name=t&host.os=linux")
+    assert response.status_code == 503
+    assert "not ready" in page(response).text_content()
+    assert api.get("/rules").status_code == 503
+
+
+# --- Downloads ---
+
+
+def _downloads(api, query):
+    tree = page(api.get("/", query_string=query))
+    profile_json = tree.cssselect("form.downloads input[name=profile]")[0].get("value")
+    return tree, profile_json
+
+
+@pytest.mark.parametrize("name", ["checkout-api", "core-banking", "retail-estate"])
+def test_every_download_is_the_file_its_button_names(api, name, ruleset):
+    (profile,) = parse_profiles((ROOT / "examples" / f"{name}.yaml").read_text())
+    tree, profile_json = _downloads(api, permalink_query(profile))
+    shown = validate_profile(json.loads(profile_json))
+    result = recommend(shown, ruleset)
+    buttons = tree.cssselect("form.downloads button")
+    targets = {(b.get("formaction"), b.get("value")) for b in buttons}
+    components = [c.name for c in shown.components] or [None]
+    assert {("/download/profile", None), ("/download/markdown", None), ("/download/bundle", None)} <= targets
+    assert {(f"/download/{k}", c) for k in ("dockerfile", "libvirt") for c in components} <= targets
+    for action, component in sorted(targets, key=str):
+        fields = {"profile": profile_json} | ({"component": component} if component else {})
+        response = api.post(action, data=fields)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+        body = response.get_data()
+        kind = action.rsplit("/", 1)[1]
+        if kind == "profile":
+            assert validate_profile(yaml.safe_load(body)) == shown
+        elif kind == "markdown":
+            assert f"(`{result.platform}`), confidence {result.confidence}" in body.decode()
+        elif kind == "bundle":
+            assert sorted(zipfile.ZipFile(io.BytesIO(body)).namelist()) == sorted(bundle(shown, result))
+        elif kind == "dockerfile":
+            assert body.decode().count("\nFROM ") >= 1
+        else:
+            assert lxml.etree.fromstring(body).tag == "domain"
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "status"),
+    [
+        ("/download/rootkit", {"profile": "{}"}, 404),
+        ("/download/profile", {"component": "x"}, 400),
+        ("/download/profile", {"profile": "{not json"}, 400),
+        (
+            "/download/dockerfile",
+            {"profile": json.dumps({"name": "x", "host": {"os": "linux"}}), "component": "db"},
+            400,
+        ),
+    ],
+    ids=["unknown-artifact", "no-profile", "broken-json", "no-such-component"],
+)
+def test_a_bad_download_request_is_a_problem_not_a_crash(api, action, fields, status):
+    response = api.post(action, data=fields)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_form_of_another_media_type_is_refused(api):
+    response = api.post("/", data=b'{"name": "x"}', content_type="application/json")
+    assert response.status_code == 415
+    assert "application/x-www-form-urlencoded" in response.get_json()["detail"]
+
+
+# --- Safety ---
+
+
+def test_the_pages_run_no_inline_script_or_style_and_load_nothing_from_elsewhere(api):
+    for path in ("/", "/?name=shop&host.os=linux&host.cpus=16&host.memory_gib=64", "/rules"):
+        response = api.get(path)
+        policy = response.headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in policy and "script-src 'self'" in policy and "style-src 'self'" in policy
+        tree = page(response)
+        assert all(s.get("src", "").startswith("/static/") for s in tree.iter("script"))
+        assert not list(tree.iter("style"))
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            assert "style" not in element.attrib, element.tag
+            assert not [a for a in element.attrib if a.startswith("on")], element.tag
+        for link in tree.iter("link"):
+            assert link.get("href").startswith("/static/")
+        with api.client.get(tree.cssselect("script")[0].get("src")) as script:
+            assert script.status_code == 200 and script.mimetype == "text/javascript"
+
+
+def test_what_a_user_types_is_shown_as_text_never_as_markup(api):
+    typed = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    response = api.post("/", data=MultiDict([("name", typed), ("workload.command", typed), ("action", "recommend")]))
+    assert response.status_code == 400
+    tree = page(response)
+    assert len(list(tree.iter("script"))) == 1 and not list(tree.iter("img"))
+    values = form_values(tree)
+    assert values["name"] == typed and values["workload.command"] == typed
+
+
+def test_the_curl_snippet_asks_the_api_for_the_same_answer(live_server):
+    import requests
+
+    (profile,) = parse_profiles((ROOT / "examples" / "retail-estate.yaml").read_text())
+    response = requests.get(live_server + "/", params=permalink_query(profile), timeout=10)
+    curl = lxml.html.fromstring(response.text).get_element_by_id("curl").text_content()
+    assert curl.endswith(live_server + "/v1/recommendations")
+    ran = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30, check=True)
+    expected = requests.post(live_server + "/v1/recommendations", json=json.loads(_profile_json(profile)), timeout=10)
+    assert json.loads(ran.stdout) == expected.json()
+
+
+def _profile_json(profile: WorkloadProfile) -> str:
+    return json.dumps(profile.model_dump(mode="json", exclude_unset=True))
+
+
+# --- The rules page ---
+
+
+def test_the_rules_page_lists_every_rule_with_its_reason_and_links(api, ruleset):
+    tree = page(api.get("/rules"))
+    items = tree.cssselect("ol.rules > li.rule")
+    assert [item.get("id") for item in items] == [c.rule.id for c in ruleset.rules]
+    for item, compiled in zip(items, ruleset.rules, strict=True):
+        assert compiled.rule.because.split()[0] in item.text_content()
+        assert [a.get("href") for a in item.cssselect(".links a")] == [str(link) for link in compiled.rule.links]
+
+
+@pytest.mark.parametrize(
+    ("query", "must_include"),
+    [("microservices", "microservices"), ("KERNEL own", "custom-kernel"), ("wsl2", "linux-containers-on-windows-wsl2")],
+    ids=["by-id", "by-words-any-case", "by-text"],
+)
+def test_the_rules_page_finds_rules_by_id_or_text(api, ruleset, query, must_include):
+    tree = page(api.get("/rules", query_string={"q": query}))
+    found = [item.get("id") for item in tree.cssselect("ol.rules > li.rule")]
+    assert must_include in found
+    assert 0 < len(found) < len(ruleset.rules)
+    for rule_id in found:
+        text = json.dumps(
+            {k: v for k, v in ruleset.get(rule_id).rule.model_dump(mode="json").items() if k != "when"}
+        ).lower()
+        assert all(word in text for word in query.lower().split())
+    assert tree.get_element_by_id("q").get("value") == query
+
+
+def test_a_search_that_finds_nothing_says_so(api):
+    tree = page(api.get("/rules", query_string={"q": "no-such-thing-anywhere"}))
+    assert not tree.cssselect("li.rule")
+    assert "0 of" in tree.get_element_by_id("q-count").text_content()
+
+
+def test_every_static_file_the_pages_use_is_packaged():
+    static = ROOT / "advisor" / "web" / "static"
+    templates = "".join(p.read_text() for p in (ROOT / "advisor" / "web" / "templates").glob("*.html"))
+    for name in ("advisor.css", "advisor.js", "favicon.svg"):
+        assert (static / name).is_file() and name in templates
