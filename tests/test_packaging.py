@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 import tomllib
+import zipfile
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
@@ -34,3 +36,26 @@ def test_every_module_the_package_imports_is_a_runtime_dependency():
     # pydantic brings annotated_types and pydantic_core; they come with it wherever pydantic is installed.
     missing = {m: d for m, d in missing.items() if m not in ("annotated_types", "pydantic_core")}
     assert not missing, f"imported by advisor but not in [project] dependencies: {missing}"
+
+
+def test_the_wheel_carries_every_file_the_service_reads(tmp_path):
+    """The image installs the wheel, so pages, styles and data files must be in it, not only in the checkout."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("advisor-*.whl")
+    inside = set(zipfile.ZipFile(wheel).namelist())
+    needed = [
+        path.relative_to(ROOT).as_posix()
+        for folder in ("advisor/web/templates", "advisor/web/static", "advisor/generators/data")
+        for path in (ROOT / folder).iterdir()
+    ]
+    assert needed and set(needed) <= inside
+    assert "advisor/web/openapi.yaml" in inside
+    assert {name.removeprefix("advisor/shipped_rules/") for name in inside if "shipped_rules/" in name} >= {
+        path.relative_to(ROOT / "rules").as_posix() for path in (ROOT / "rules").glob("*.yaml")
+    }
