@@ -76,7 +76,7 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
     "workload.os_id": (
         "Guest OS (osinfo id)",
         "For the starter VM: an osinfo short-id such as ubuntu24.04, debian12, rhel9.4 or win2k22 "
-        "(`osinfo-query os` lists them). Leave empty for a usual one.",
+        "(osinfo-query os lists them). Leave empty for a usual one.",
     ),
     "workload.kernel": (
         "Kernel",
@@ -195,7 +195,7 @@ class FormField:
         """The allowed range in words, for the help text: 'From 1 to 4096.'"""
         if self.minimum is None or self.maximum is None:
             return ""
-        low, high = _number_text(self.minimum), _number_text(self.maximum)
+        low, high = _bound_text(self.minimum), _bound_text(self.maximum)
         return f"More than {low}, at most {high}." if self.exclusive_minimum else f"From {low} to {high}."
 
     def shown(self, value: Any) -> str | list[str]:
@@ -211,6 +211,10 @@ class FormField:
         if self.kind in ("whole", "number"):
             return "" if value is None else _number_text(value)
         return "" if value is None else str(value)
+
+
+def _bound_text(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else str(value)
 
 
 def _number_text(value: Any) -> str:
