@@ -444,6 +444,21 @@ def test_a_bad_download_request_is_a_problem_not_a_crash(api, action, fields, st
     assert response.mimetype == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"name=\xff", "not percent-encoded UTF-8"),
+        (b"name=%ff", "not percent-encoded UTF-8"),
+        (b"a=1&" * 5000, "Max number of fields exceeded"),
+    ],
+    ids=["raw-byte", "bad-utf8-escape", "too-many-fields"],
+)
+def test_a_form_body_that_cannot_be_read_is_a_problem(api, body, detail):
+    response = api.post("/", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert detail in response.get_json()["detail"]
+
+
 def test_a_form_of_another_media_type_is_refused(api):
     response = api.post("/", data=b'{"name": "x"}', content_type="application/json")
     assert response.status_code == 415

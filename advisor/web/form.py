@@ -16,11 +16,11 @@ from urllib.parse import parse_qsl, urlencode
 import yaml
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import NotFound, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
-from advisor.errors import InvalidInput, NoPlatformFits
+from advisor.errors import NoPlatformFits
 from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
 from advisor.output.markdown import PLATFORM_NAMES, as_markdown
@@ -51,6 +51,8 @@ CONTENT_SECURITY_POLICY = (
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Browsers and gunicorn (limit_request_line) both cope with a request line this long.
 MAX_PERMALINK = 4000
+# Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
+MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", "dockerfile", "libvirt", "bundle")
 
 
@@ -96,9 +98,12 @@ def _form_fields() -> MultiDict[str, str]:
         raise UnsupportedMediaType(f"send the form as {FORM_TYPE}, not {given}")
     try:
         text = request_body().decode("ascii")
-        return MultiDict(parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=10_000))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput([], title=f"the form could not be read: {exc}") from None
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FORM_FIELDS)
+    except UnicodeDecodeError as exc:  # browsers percent-encode UTF-8; anything else is not a form they sent
+        raise BadRequest(f"the form is not percent-encoded UTF-8 (byte {exc.start}: {exc.reason})") from None
+    except ValueError as exc:
+        raise BadRequest(f"the form could not be read: {exc}") from None
+    return MultiDict(pairs)
 
 
 def _page(state: FormState, result: Recommendation | None = None, status: int = 200, **extra: Any) -> Response:
