@@ -25,6 +25,7 @@ from advisor.output.data import to_data
 from advisor.profiles import parse_profiles, validate_profile
 from advisor.web import create_app
 from advisor.web.fields import FIELD_HELP, FIELDS, MAX_COMPONENTS, permalink_query, read_form
+from advisor.web.form import effect_text
 from tests.conftest import ROOT, ContractClient
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -554,3 +555,28 @@ def test_every_static_file_the_pages_use_is_packaged():
     templates = "".join(p.read_text() for p in (ROOT / "advisor" / "web" / "templates").glob("*.html"))
     for name in ("advisor.css", "advisor.js", "favicon.svg"):
         assert (static / name).is_file() and name in templates
+
+
+@pytest.mark.parametrize(
+    ("score", "forbid", "text"),
+    [
+        ({"vm": 4, "container": -3, "hybrid": 0}, [], "+4 vm, -3 container"),
+        ({"vm": 4}, ["container"], "+4 vm; rules out container"),
+        (None, ["container", "hybrid"], "rules out container, hybrid"),
+        ({}, None, ""),
+    ],
+    ids=["points", "points-and-forbid", "forbid-only", "nothing"],
+)
+def test_a_rules_effect_reads_in_one_short_line(score, forbid, text):
+    assert effect_text(score, forbid) == text
+
+
+def test_the_rules_page_says_what_each_rule_does(api, ruleset):
+    tree = page(api.get("/rules"))
+    for item, compiled in zip(tree.cssselect("ol.rules > li.rule"), ruleset.rules, strict=True):
+        effect = item.cssselect(".effect")[0].text_content()
+        for platform in compiled.rule.forbid:
+            assert platform in effect.split("rules out ")[1]
+        if compiled.rule.score is not None:
+            for platform, points in compiled.rule.score.model_dump().items():
+                assert (f"{points:+d} {platform}" in effect) is (points != 0)

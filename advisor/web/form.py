@@ -69,6 +69,14 @@ def _basename(path: str) -> str:
     return PurePath(path).name
 
 
+@form.app_template_filter("effect")
+def effect_text(score: dict[str, int] | None, forbid: list[str] | None = None) -> str:
+    """What a rule does, in short: '+4 vm, -3 container; rules out container'."""
+    points = ", ".join(f"{value:+d} {platform}" for platform, value in (score or {}).items() if value)
+    ruled_out = f"rules out {', '.join(forbid)}" if forbid else ""
+    return "; ".join(part for part in (points, ruled_out) if part)
+
+
 @form.app_template_global("section_open")
 def section_open(state: FormState, index: int, section: str) -> bool:
     """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
