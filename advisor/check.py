@@ -360,7 +360,7 @@ class RemoteEvaluator:
     def recommend(self, profile: WorkloadProfile) -> Recommendation:
         """The service's recommendation; its 422 is NoPlatformFits and its 400 InvalidInput, as locally."""
         # Only the fields the record gave are sent, so the service sees the same defaults (and assumptions).
-        body = profile.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        body = profile.given()
         what = "POST /v1/recommendations"
         response = self._call("POST", "/v1/recommendations", json=body)
         try:

@@ -6,7 +6,7 @@ Every model is closed (unknown keys are errors) so a typo never passes silently.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import annotated_types
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -205,6 +205,13 @@ class WorkloadProfile(Closed):
             seen.add(component.name)
         return components
 
+    def given(self) -> dict[str, Any]:
+        """Only the fields this profile sets, as JSON data with whole numbers as ints (16, not 16.0).
+
+        What a profile file or request holds, so whoever reads it back sees the same defaults and assumptions.
+        """
+        return _whole_numbers(self.model_dump(mode="json", exclude_unset=True, by_alias=True))
+
     def component_profile(self, component: Component) -> WorkloadProfile:
         """Return the effective profile of one component: its own sections, the rest inherited."""
         own = {section: getattr(component, section) for section in COMPONENT_SECTIONS}
@@ -221,6 +228,14 @@ class WorkloadProfile(Closed):
 
 
 COMPONENT_SECTIONS = ("workload", "security", "scale", "resources", "hardware", "delivery")
+
+
+def _whole_numbers(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _whole_numbers(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_whole_numbers(value) for value in data]
+    return int(data) if isinstance(data, float) and data.is_integer() else data
 
 
 # --- The recommendation: one JSON shape for the CLI and the API, keys in this order. ---

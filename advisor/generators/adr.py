@@ -26,7 +26,7 @@ def _front_matter(profile: WorkloadProfile, result: Recommendation, date: dateti
         "date": date,
         "decision": {"platform": result.platform, "technologies": [t.name for t in result.technologies]},
         # Only what the profile gave, so a later check sees the same defaults and assumptions.
-        "profile": profile.model_dump(mode="json", exclude_unset=True, by_alias=True),
+        "profile": profile.given(),
     }
     return "---\n" + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=100) + "---\n"
 

@@ -337,8 +337,8 @@ def _apply_action(state: FormState) -> None:
             state.error("components", f"a profile has at most {MAX_COMPONENTS} components")
         else:
             state.components.append({})
-    elif state.action.startswith("remove-component-") and state.action[17:].isdigit():
-        index = int(state.action[17:])
+    elif removed := re.fullmatch(r"remove-component-([0-9]{1,3})", state.action):
+        index = int(removed.group(1))
         if index < len(state.components):
             del state.components[index]
     elif state.action not in _ACTIONS:
@@ -386,11 +386,14 @@ def _number(text: str, *, whole: bool) -> int | float:
     return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
 
 
-def _section_values(state: FormState, values: dict[str, Any], prefix: str, keep_defaults: bool) -> dict[str, Any]:
+def _section_values(
+    state: FormState, values: dict[str, Any], prefix: str, *, keep_defaults: bool, exact: bool
+) -> dict[str, Any]:
     """The profile data the inputs of one profile (or component) hold; bad inputs are recorded as errors.
 
-    An empty input is left out. On a component it means "same as above", and a value equal to the default
-    is kept, since it may differ from the profile's.
+    An empty input is left out (on a component it means "same as above"), except that in a permalink
+    (`exact`) an empty list field is an empty list and an empty optional field is null. On a component a
+    value equal to the default is kept, since it may differ from the profile's.
     """
     data: dict[str, Any] = {}
     for field_ in FIELDS:
@@ -401,7 +404,13 @@ def _section_values(state: FormState, values: dict[str, Any], prefix: str, keep_
         except ValueError as exc:
             state.error(prefix + field_.key, str(exc))
             continue
-        if value is None or (value == field_.default and not keep_defaults) or (value == [] and prefix):
+        # A permalink spells out an empty list or a null it was given; on the form an empty field means "not given".
+        given_as_empty = exact and value is None and (field_.kind in ("numbers", "words") or field_.default is None)
+        if given_as_empty and field_.kind in ("numbers", "words"):
+            value = []
+        if (value is None and not given_as_empty) or (value == field_.default and not keep_defaults):
+            continue
+        if value == [] and prefix and not exact:
             continue
         if field_.section:
             data.setdefault(field_.section, {})[field_.name] = value
@@ -412,16 +421,17 @@ def _section_values(state: FormState, values: dict[str, Any], prefix: str, keep_
 
 def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
     data = {"name": _name(state, state.values, "name")}
-    data |= _section_values(state, state.values, "", keep_defaults=exact)
+    data |= _section_values(state, state.values, "", keep_defaults=exact, exact=exact)
     data.setdefault("host", {})
     if "os" not in data["host"]:  # the only required field with no default: "linux" unless chosen
         data["host"]["os"] = "linux"
     components = []
     for index, component in enumerate(state.components):
-        own = _section_values(state, component, f"components.{index}.", keep_defaults=True)
+        own = _section_values(state, component, f"components.{index}.", keep_defaults=True, exact=exact)
         entry: dict[str, Any] = {"name": _name(state, component, f"components.{index}.name")}
-        # A section the component changes is taken whole, so what it does not change comes from above.
-        entry |= {section: data.get(section, {}) | given for section, given in own.items() if section != "host"}
+        # A section a component gives is taken whole. On the form an empty field means "same as above", so
+        # what the user left empty is filled in from above; a permalink holds each section as it was given.
+        entry |= {s: given if exact else data.get(s, {}) | given for s, given in own.items() if s != "host"}
         components.append(entry)
     if components:
         data["components"] = components
@@ -431,7 +441,7 @@ def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
     except InvalidInput as exc:
         unread = set(state.errors)
         for error in exc.errors:
-            key, message = _input_of(error.loc, error.msg)
+            key, message = input_of(error.loc, error.msg)
             if key not in unread:
                 state.error(key, message)
         return None
@@ -445,7 +455,7 @@ def _name(state: FormState, values: dict[str, Any], key: str) -> str:
     return name
 
 
-def _input_of(loc: str, message: str) -> tuple[str, str]:
+def input_of(loc: str, message: str) -> tuple[str, str]:
     """The input a validation error belongs to: `components[1].scale.instances` -> `components.1.scale.instances`.
 
     An error about a whole section that names its field first (`cloud: azure offers no macOS hosts`) goes to
@@ -459,43 +469,61 @@ def _input_of(loc: str, message: str) -> tuple[str, str]:
     return key, message
 
 
-def profile_values(profile: WorkloadProfile) -> FormState:
-    """The form holding `profile`: what a permalink opens, the inverse of `read_form`."""
-    state = FormState()
-    given = profile.model_dump(mode="json", exclude_unset=True)
-    state.values["name"] = profile.name
-    for field_ in FIELDS:
-        if field_.section and field_.name in given.get(field_.section, {}):
-            state.values[field_.key] = field_.shown(given[field_.section][field_.name])
-    for component in given.get("components", []):
-        values: dict[str, Any] = {"name": component["name"]}
-        for field_ in FIELDS:
-            if field_.section and field_.name in component.get(field_.section, {}):
-                values[field_.key] = field_.shown(component[field_.section][field_.name])
-        state.components.append(values)
-    state.profile = profile
-    return state
+def fill_in_sections(state: FormState) -> None:
+    """Show, on each component, the fields of a section it gives where "same as above" would be wrong.
+
+    A component's section replaces the profile's whole, so a field it leaves out has the model's default,
+    not the profile's value. A permalink made by the form never has such a field (the form fills them in),
+    but one made from a profile file can; the form then shows the component's real value, so submitting
+    it again gives the same profile.
+    """
+    profile = state.profile
+    if profile is None:
+        return
+    for index, component in enumerate(profile.components):
+        values = state.components[index]
+        for section in COMPONENT_SECTIONS:
+            own, above = getattr(component, section), getattr(profile, section)
+            if own is None:
+                continue
+            for field_ in FIELDS:
+                if field_.section == section and not values.get(field_.key):
+                    value = getattr(own, field_.name)
+                    if value != getattr(above, field_.name):
+                        values[field_.key] = field_.shown(value)
 
 
 def permalink_query(profile: WorkloadProfile) -> list[tuple[str, str]]:
-    """The profile as query parameters named like the form's inputs; read back by `read_form`."""
-    state = profile_values(profile)
-    pairs: list[tuple[str, str]] = []
-
-    def add(prefix: str, values: dict[str, Any]) -> None:
-        for key, value in values.items():
-            if isinstance(value, list):
-                pairs.extend((prefix + key, v) for v in value)
-            else:
-                pairs.append((prefix + key, value))
-
-    given = _given_keys(profile)
-    add("", {f.key: state.values[f.key] for f in FIELDS if f.key == "name" or f.key in given})
-    for index, component in enumerate(state.components):
-        add(f"components.{index}.", component)
+    """The profile as query parameters named like the form's inputs, with only what it sets; read back by
+    `read_form(..., exact=True)` into the same profile."""
+    given = profile.given()
+    pairs = [("name", profile.name)]
+    pairs += _pairs("", given)
+    for index, component in enumerate(given.get("components", [])):
+        pairs += [(f"components.{index}.name", component["name"]), *_pairs(f"components.{index}.", component)]
     return pairs
 
 
-def _given_keys(profile: WorkloadProfile) -> set[str]:
-    given = profile.model_dump(mode="json", exclude_unset=True)
-    return {f"{s}.{n}" for s in SECTIONS for n in given.get(s, {})}
+def _inputs(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(input key, what the input shows) for each field the sections in `data` hold."""
+    found = []
+    for field_ in FIELDS:
+        section = data.get(field_.section) if field_.section else None
+        if section is not None and field_.name in section:
+            found.append((field_.key, field_.shown(section[field_.name])))
+    return found
+
+
+def _pairs(prefix: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for key, shown in _inputs(data):
+        if isinstance(shown, list):
+            pairs += [(prefix + key, value) for value in shown] or [(prefix + key, "")]
+        else:
+            pairs.append((prefix + key, shown))
+    return pairs
+
+
+def is_form_query(query: MultiDict[str, str]) -> bool:
+    """True when a query holds the form's fields (a permalink), not only a tracker's (utm_source)."""
+    return any(key == "action" or key.split(".")[0] in ("name", "components", *SECTIONS) for key in query)

@@ -20,7 +20,9 @@ from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
-from advisor.errors import NoPlatformFits
+from advisor.errors import InvalidInput, NoPlatformFits
+from advisor.generators.bundle import bundle as bundle_files
+from advisor.generators.libvirt import guest_os
 from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
 from advisor.output.markdown import PLATFORM_NAMES, as_markdown
@@ -37,6 +39,9 @@ from advisor.web.fields import (
     SECTIONS,
     STARTING_VALUES,
     FormState,
+    fill_in_sections,
+    input_of,
+    is_form_query,
     permalink_query,
     read_form,
 )
@@ -77,6 +82,16 @@ def effect_text(score: dict[str, int] | None, forbid: list[str] | None = None) -
     return "; ".join(part for part in (points, ruled_out) if part)
 
 
+@form.app_template_global("rule_link")
+def rule_link(rule_id: str) -> str | None:
+    """Where the rules page shows a rule in force, or None for an id that is not a rule of the set."""
+    try:
+        known = live_rules().get(rule_id) is not None
+    except NotReady:
+        known = False
+    return url_for("form.rules_page", q=rule_id) + "#" + rule_id if known else None
+
+
 @form.app_template_global("section_open")
 def section_open(state: FormState, index: int, section: str) -> bool:
     """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
@@ -115,6 +130,8 @@ def _form_fields() -> MultiDict[str, str]:
 
 
 def _page(state: FormState, result: Recommendation | None = None, status: int = 200, **extra: Any) -> Response:
+    if result is not None and state.profile is not None:
+        extra |= _result_view(state, state.profile, result)
     html = render_template(
         "index.html",
         state=state,
@@ -128,7 +145,6 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         error_list=_error_list(state),
         platform_names=PLATFORM_NAMES,
         platform_titles=PLATFORM_TITLES,
-        **(_result_view(state.profile, result) if result is not None and state.profile is not None else {}),
         **extra,
     )
     return Response(html, status=status, mimetype="text/html")
@@ -173,7 +189,8 @@ def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any
 @form.get("/")
 def ask() -> Response:
     """The form; with a profile in the query (a permalink), the form filled in and its result."""
-    state = read_form(request.args, exact=True) if request.args else FormState()
+    state = read_form(request.args, exact=True) if is_form_query(request.args) else FormState()
+    fill_in_sections(state)
     result, status, extra = _answer(state)
     return _page(state, result, status, **extra)
 
@@ -208,13 +225,12 @@ def download_file(artifact: str) -> Response:
 
 def profile_yaml(profile: WorkloadProfile) -> str:
     """The profile as YAML, with only the fields it sets: what `advisor recommend` and the API read."""
-    data = profile.model_dump(mode="json", exclude_unset=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(profile.given(), sort_keys=False, allow_unicode=True, width=100)
 
 
 def profile_json(profile: WorkloadProfile) -> str:
     """The profile as compact JSON, with only the fields it sets."""
-    return json.dumps(profile.model_dump(mode="json", exclude_unset=True), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(profile.given(), ensure_ascii=False, separators=(",", ":"))
 
 
 def curl_command(profile: WorkloadProfile) -> str:
@@ -224,12 +240,16 @@ def curl_command(profile: WorkloadProfile) -> str:
 
 
 def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dict[str, Any]:
-    """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left."""
-    width, label_width, bar_height, gap = 360, 92, 24, 10
+    """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left.
+
+    Each score is written just right of its bar's far end (of the zero line for a negative bar), so no
+    number ever lands on the platform names at the left.
+    """
+    width, label_width, text_room, bar_height, gap = 400, 92, 110, 24, 10
     low, high = min(0, *scores.values()), max(0, *scores.values())
     span = (high - low) or 1
-    plot = width - label_width - 40
-    zero = label_width + plot * (-low / span)
+    plot = width - label_width - 8 - text_room
+    zero = label_width + 8 + plot * (-low / span)
     bars = []
     for index, platform in enumerate(PLATFORMS):
         score = scores[platform]
@@ -242,8 +262,8 @@ def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dic
                 "y": index * (bar_height + gap),
                 "width": max(length, 1),
                 "height": bar_height,
-                "text_x": (zero + length + 6) if score >= 0 else (zero - length - 6),
-                "anchor": "start" if score >= 0 else "end",
+                "text_x": zero + (length if score > 0 else 0) + 6,
+                "text": f"{score} (ruled out)" if platform in forbidden else str(score),
                 "kind": "chosen" if platform == chosen else "forbidden" if platform in forbidden else "other",
             }
         )
@@ -253,13 +273,33 @@ def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dic
         "zero": zero,
         "label_width": label_width,
         "bars": bars,
-        "summary": ", ".join(f"{p} {scores[p]}" + (" (forbidden)" if p in forbidden else "") for p in PLATFORMS),
+        "summary": ", ".join(f"{p} {scores[p]}" + (" (ruled out)" if p in forbidden else "") for p in PLATFORMS),
     }
 
 
-def _result_view(profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
+def _unmakeable(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, str]:
+    """Starter files this profile cannot have (the guest OS does not fit, say), by button; each problem is
+    also named beside its field, so the result never offers a download that would fail."""
+    problems: dict[str, str] = {}
+    parts = [(f"components.{i}.", c.name, profile.component_profile(c)) for i, c in enumerate(profile.components)]
+    for prefix, name, part in parts or [("", "", profile)]:
+        try:
+            guest_os(part)
+        except InvalidInput as exc:
+            for error in exc.errors:
+                state.error(*input_of(prefix + error.loc, error.msg))
+            problems[f"libvirt:{name}"] = exc.errors[0].msg
+    try:
+        bundle_files(profile, result)
+    except InvalidInput as exc:
+        problems["bundle:"] = exc.errors[0].msg
+    return problems
+
+
+def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
     return {
+        "unmakeable": _unmakeable(state, profile, result),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})
@@ -279,19 +319,39 @@ def rules_page() -> Response:
     except NotReady:
         ruleset = None
     query = request.args.get("q", "").strip()[:200]
+    words = query.lower().split()
     shown = []
     if ruleset is not None:
         for compiled in ruleset.rules:
             data = rule_data(ruleset, compiled.rule.id)
-            if _matches(data, query):
-                shown.append({**data, "when_yaml": yaml.safe_dump(data.get("when"), sort_keys=False, width=90)})
+            text = search_text(data)
+            if all(word in text for word in words):
+                when = yaml.safe_dump(data.get("when"), sort_keys=False, width=90)
+                shown.append({**data, "when_yaml": when, "search": text})
     html = render_template("rules.html", ruleset=ruleset, rules=shown, query=query)
     return Response(html, status=200 if ruleset is not None else 503, mimetype="text/html")
 
 
-def _matches(data: dict[str, Any], query: str) -> bool:
-    """Every word of the query appears in the rule's id, title, reason, notes or technologies."""
-    if not query:
-        return True
-    text = json.dumps({k: v for k, v in data.items() if k not in ("when", "file")}, ensure_ascii=False).lower()
-    return all(word in text for word in query.lower().split())
+def search_text(data: dict[str, Any]) -> str:
+    """What a search looks in, lowercased: every text a rule holds, and the field paths its condition tests.
+
+    The page carries it on each rule, so the script's filter as you type finds what the Search button finds.
+    """
+    words: list[str] = []
+
+    def collect(value: Any, keys: bool) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if keys:
+                    words.append(str(key))
+                collect(inner, keys)
+        elif isinstance(value, list):
+            for inner in value:
+                collect(inner, keys)
+        elif value is not None:
+            words.append(str(value))
+
+    for key, value in data.items():
+        if key != "file":
+            collect(value, keys=key == "when")  # a condition's keys are field paths and operators
+    return " ".join(words).lower()

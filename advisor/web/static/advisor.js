@@ -25,7 +25,7 @@ document.addEventListener("DOMContentLoaded", function () {
       var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
       rules.forEach(function (rule) {
-        var text = rule.textContent.toLowerCase();
+        var text = rule.dataset.search || "";  // what the server searches, so both find the same rules
         var match = words.every(function (word) { return text.indexOf(word) !== -1; });
         rule.hidden = !match;
         if (match) shown += 1;
