@@ -163,10 +163,13 @@ def pages(browser: Browser, live_server: str) -> Iterator[Pages]:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Save the whole page for a person to look at."""
+    """Save the whole page for a person to look at, and the result (or error summary) alone, readable at a glance."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    for selector in ("#result", "#errors"):
+        if page.locator(selector).count():
+            page.locator(selector).screenshot(path=str(SCREENSHOTS / f"{name}{selector.replace('#', '-')}.png"))
     return path
 
 
