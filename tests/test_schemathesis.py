@@ -12,7 +12,7 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 from pydantic import ValidationError
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from advisor.errors import InvalidInput
 from advisor.generators.libvirt import guest_os
@@ -63,7 +63,9 @@ def schema_can_say(case) -> bool:
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_the_contract(case, live_server):
-    if schema_can_say(case):
-        case.call_and_validate(base_url=live_server, timeout=10)
-    else:
-        case.call_and_validate(base_url=live_server, timeout=10, excluded_checks=[positive_data_acceptance])
+    excluded = [] if schema_can_say(case) else [positive_data_acceptance]
+    if case.operation.path == "/" and case.method == "GET":
+        # A shared link may carry a tracker's parameters (utm_source=...): the page leaves what is not a form
+        # field alone, by design, so a query the schema calls invalid may rightly get the blank form.
+        excluded.append(negative_data_rejection)
+    case.call_and_validate(base_url=live_server, timeout=10, excluded_checks=excluded)
