@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from playwright.sync_api import Browser, sync_playwright
 
 from advisor.engine.loader import RuleSet, load_rules
 from advisor.models import WorkloadProfile
@@ -216,3 +217,26 @@ def contract_session() -> requests.Session:
     session = requests.Session()
     session.hooks["response"].append(check)
     return session
+
+
+# --- A real browser: Debian's chromium, driven by playwright (which downloads no browser) ---
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless as root, and nothing may reach the network: chromium's own background traffic is turned off.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless chromium for the whole session; each test opens its own contexts (cheap, isolated)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -22,7 +22,7 @@ import dockerfile
 import pytest
 import yaml
 from lxml import etree
-from playwright.sync_api import Browser, ConsoleMessage, Download, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Download, Page, expect
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import load_rules
@@ -33,21 +33,11 @@ from advisor.generators.libvirt import domain_xml
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.markdown import PLATFORM_NAMES, as_markdown
 from advisor.profiles import component_part, validate_profile
-from tests.conftest import ROOT
+from tests.conftest import PHONE, ROOT
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
-# Debian's chromium; playwright downloads no browser, and nothing may reach the network.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # What the page calls each platform (issue 5).
 TITLES = {"container": "Containers", "vm": "Virtual machines", "hybrid": "Hybrid: VMs and containers"}
-PHONE = {"width": 390, "height": 844}
 # The only console error a page may log: the status of an error page, which is the page itself.
 # How chromium words a blocked script, style or load ("... violates the following Content Security Policy ...").
 CSP_VIOLATION = re.compile(r"Content Security Policy|Refused|violates", re.IGNORECASE)
@@ -107,15 +97,6 @@ CASES: dict[str, dict[str, Any]] = {
 
 
 # --- The browser and its pages ---
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One headless chromium for the whole session; each test opens its own contexts (cheap, isolated)."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Pages:
