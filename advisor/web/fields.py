@@ -268,6 +268,8 @@ BY_KEY = {f.key: f for f in FIELDS}
 STARTING_VALUES: dict[str, Any] = {f.key: f.shown(f.default) for f in FIELDS if f.default is not None}
 STARTING_VALUES |= {"name": "", "host.os": "linux"}
 
+# Fields that hold lists, typed into one input each.
+LISTS = frozenset(f.key for f in FIELDS if f.kind in ("choices", "numbers", "words", "command"))
 _COMPONENT_KEY = re.compile(r"^components\.(\d{1,3})\.(.+)$")
 _ACTIONS = {"recommend", "add-component"}
 
@@ -379,11 +381,9 @@ def _number(text: str, *, whole: bool) -> int | float:
         raise ValueError(f"should be {'a whole number' if whole else 'a number'}, got '{text[:40]}'") from None
     if not math.isfinite(value):
         raise ValueError(f"should be a finite number, got '{text[:40]}'")
-    if whole:
-        if not value.is_integer():
-            raise ValueError(f"should be a whole number, got '{text[:40]}'")
-        return int(value)
-    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+    if whole and not value.is_integer():
+        raise ValueError(f"should be a whole number, got '{text[:40]}'")
+    return int(value) if value.is_integer() else value
 
 
 def _section_values(
@@ -412,10 +412,7 @@ def _section_values(
             continue
         if value == [] and prefix and not exact:
             continue
-        if field_.section:
-            data.setdefault(field_.section, {})[field_.name] = value
-        else:
-            data[field_.name] = value
+        data.setdefault(field_.section, {})[field_.name] = value
     return data
 
 
@@ -462,7 +459,9 @@ def input_of(loc: str, message: str) -> tuple[str, str]:
     that field.
     """
     key = re.sub(r"\[(\d+)\]", r".\1", loc)
-    key = re.sub(r"^(.*?\.(?:ports|packages|command|compliance|devices|os))\.\d+$", r"\1", key)
+    item = re.fullmatch(r"(.+)\.\d+", key)
+    if item and re.sub(r"^components\.\d+\.", "", item.group(1)) in LISTS:
+        key = item.group(1)  # an error about one item of a list is shown beside the list's input
     named = re.match(r"^([a-z_0-9]+): (.*)$", message, flags=re.DOTALL)
     if named and f"{key.split('.')[-1]}.{named.group(1)}" in BY_KEY:
         return f"{key}.{named.group(1)}", named.group(2)

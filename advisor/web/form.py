@@ -199,13 +199,12 @@ def ask() -> Response:
 def submit() -> Response:
     """A submitted form: its result by way of the permalink, the form with one component more or less, or errors."""
     state = read_form(_form_fields())
-    result, status, extra = _answer(state)
-    if result is not None and state.profile is not None:
+    if state.profile is not None:
         link = url_for("form.ask") + "?" + urlencode(permalink_query(state.profile))
-        if len(link) <= MAX_PERMALINK:
-            return redirect(link, 303)  # the address bar now holds the permalink, and reloading is safe
-        extra["too_long"] = True
-    return _page(state, result, status, **extra)
+        if len(link) <= MAX_PERMALINK:  # the permalink answers it: the address bar holds it, reloading is safe
+            return redirect(link, 303)
+    result, status, extra = _answer(state)
+    return _page(state, result, status, too_long=state.profile is not None, **extra)
 
 
 @form.post("/download/<artifact>")
