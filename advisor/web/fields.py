@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from advisor.engine.fields import FIELDS as PROFILE_FIELDS
 from advisor.engine.fields import FieldSpec
 from advisor.errors import InvalidInput
+from advisor.generators.libvirt import guest_oses
 from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.profiles import validate_profile
 
@@ -34,19 +35,25 @@ MAX_VALUE_CHARS = 9000
 SECTION_HELP: dict[str, tuple[str, str]] = {
     "host": (
         "Host",
-        "The machine it will run on. Containers share this machine's kernel; VMs each bring their own.",
+        "The machine it will run on. Containers share its kernel (on a Mac, or for Linux containers on "
+        "Windows, the kernel of a small Linux VM); VMs each bring their own.",
     ),
     "workload": ("Workload", "What the software itself needs."),
     "security": ("Security", "How strongly it must be kept apart from other workloads."),
-    "scale": ("Scale", "How many copies run, how demand moves, and how fast a new copy must be ready."),
+    "scale": ("Scale", "How many copies run, how demand changes, and how fast a new copy must be ready."),
     "resources": ("Resources", "What one instance needs."),
     "hardware": ("Hardware", "Special hardware it must reach."),
     "delivery": ("Delivery", "How often new versions ship."),
 }
 
-# Label and help for each field, in plain words: what it means and why it matters to the answer.
+# Label and help for each field, in plain words: what it means and why it matters to the answer, from the
+# source article's reasoning and the shipped rules' reasons.
 FIELD_HELP: dict[str, tuple[str, str]] = {
-    "name": ("Name", "A short name for the workload: lowercase letters, digits and '-', like billing-api."),
+    "name": (
+        "Name",
+        "A short name for the workload, like billing-api: up to 63 lowercase letters, digits and '-', "
+        "starting and ending with a letter or digit.",
+    ),
     "host.os": (
         "Host operating system",
         "Containers share the host's kernel: a Linux host runs Linux containers, Windows containers need a "
@@ -54,122 +61,144 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
     ),
     "host.wsl2": (
         "WSL2 is available",
-        "Windows hosts only. WSL2 gives Windows a real Linux kernel, so the host can run Linux containers "
-        "as well as Windows ones.",
+        "Windows hosts only. WSL2 runs a real Linux kernel in a small VM that Windows manages, so Linux "
+        "containers run beside Windows ones; without it, a Linux workload on Windows needs a VM.",
     ),
     "host.cpus": (
         "Host CPU cores",
-        "With the host's size, the result estimates how many instances fit as VMs and as containers. "
+        "With the host's memory, lets the result estimate how many instances fit as VMs and as containers. "
         "Leave empty if unknown.",
     ),
     "host.memory_gib": ("Host memory (GiB)", "Used with the cores for the capacity estimate. Leave empty if unknown."),
     "host.cloud": (
         "Where the host lives",
-        "On premises (none), a public cloud, or a VMware vSphere estate. Clouds offer managed containers; "
-        "vSphere estates are built around VMs.",
+        "none: your own machines. aws, azure, gcp: a public cloud, where the host is itself a VM and managed "
+        "containers are ready to use. vmware: vSphere or VMware Cloud, built around VMs.",
     ),
     "workload.os": (
         "Operating systems it needs",
-        "A VM brings its own OS and kernel, so VMs can run different systems side by side; containers run "
-        "only what the host's kernel runs.",
+        "Tick every one it needs. Each VM brings its own OS and kernel, so VMs run different systems side by "
+        "side; containers use the host's kernel, so BSD and other systems need a VM.",
     ),
     "workload.os_id": (
-        "Guest OS (osinfo id)",
-        "For the starter VM: an osinfo short-id such as ubuntu24.04, debian12, rhel9.4 or win2k22 "
-        "(osinfo-query os lists them). Leave empty for a usual one.",
+        "Guest OS for the starter VM",
+        f"Only for the domain XML: one of {', '.join(sorted(guest_oses()))}, of a family ticked above. Leave "
+        "empty for a common release. It does not change the advice.",
     ),
     "workload.kernel": (
         "Kernel",
-        "Containers share the host's kernel. Custom means it needs its own kernel version, modules or "
-        "settings, which takes a VM or a sandbox with its own kernel.",
+        "Shared: the host's kernel will do. Custom: it needs its own kernel version, modules or tuning, which "
+        "only a VM or a sandboxed container with its own kernel (such as Kata Containers) gives.",
     ),
     "workload.architecture": (
         "Architecture",
-        "Microservices and batch jobs fit containers: small, many and shipped often. A desktop application "
-        "wants a whole OS. A monolith can go either way.",
+        "Microservices (many small services, each shipped on its own) and batch jobs (start, work, exit) fit "
+        "containers. A desktop application wants a whole desktop OS, which a VM gives. A monolith can go "
+        "either way.",
     ),
     "workload.gui": (
         "Needs a graphical desktop",
-        "GUI applications want a full desktop OS, which a VM gives; containers are made for headless services.",
+        "Container tools are built for command-line and server programs, so graphical apps are hard to run in "
+        "them; a VM gives a full desktop.",
     ),
     "workload.legacy": (
         "Legacy software",
         "Software that is hard to change or repackage moves to a VM as it is, with its own OS around it.",
     ),
-    "workload.runtime": ("Language runtime", "Chooses the base image and the build steps of the starter Dockerfile."),
+    "workload.runtime": (
+        "Language runtime",
+        "Chooses the base image and the build steps of the starter Dockerfile. It does not change the advice.",
+    ),
     "workload.ports": (
         "Ports",
-        "Ports it listens on, separated by commas: the Dockerfile exposes them and checks the first.",
+        "Ports it listens on, like 8000, 8443. The starter Dockerfile exposes them all and its health check "
+        "calls the first.",
     ),
     "workload.packages": (
         "System packages",
-        "Debian packages the container image needs, separated by spaces or commas; pin one with name=version.",
+        "Debian packages the Linux container image needs, like curl or libpq5, separated by spaces or commas; "
+        "pin one with name=version. Windows images cannot install them.",
     ),
     "workload.command": (
         "Start command",
-        "The command that starts it, as typed in a shell (quotes keep words together). Leave empty for the "
-        "runtime's usual one.",
+        "The command that starts it, typed as in a shell (quotes keep words together), though no shell runs "
+        "it: no pipes, && or $VARIABLES. Leave empty for the runtime's usual one.",
     ),
     "workload.health_path": (
         "Health check path",
-        "An HTTP path that answers when it is healthy, like /healthz; the Dockerfile's HEALTHCHECK asks it.",
+        "An HTTP path that answers when it is healthy, like /healthz; the starter Dockerfile's health check "
+        "calls it on the first port. Empty: / is checked.",
     ),
     "workload.virtio_drivers": (
         "Virtio drivers installed",
-        "Windows guests only: with virtio drivers the VM uses the faster virtio disk and network devices.",
+        "Windows guests only: tick if the guest has the virtio drivers (KVM's fast disk and network drivers), "
+        "so the starter VM can use them instead of slower emulated devices.",
     ),
     "security.isolation": (
         "Isolation",
-        "Containers are isolated processes on one shared kernel; a VM has its own kernel behind a hypervisor, "
-        "a stronger wall. Strict rules out plain containers.",
+        "Containers share one kernel and need extra hardening; a VM has its own kernel behind a hypervisor, a "
+        "stronger wall. High favours VMs; strict allows only VMs or sandboxed containers.",
     ),
     "security.tenancy": (
         "Tenancy",
-        "Who shares the platform. Strangers (multi-untrusted) must not share a kernel; trusted teams can "
-        "share a container platform.",
+        "single: one team. multi-trusted: teams of one organisation, who can share a container platform. "
+        "multi-untrusted: strangers, who must not share a kernel, which is why clouds give each customer VMs.",
     ),
     "security.compliance": (
         "Compliance",
-        "Regimes that apply, like pci-dss or hipaa, separated by commas. Finance and other regulated "
-        "workloads lean to the stronger isolation of VMs.",
+        "Regimes that apply, like pci-dss or hipaa, separated by commas. Any entry leans the answer toward VMs, "
+        "whose OS-level wall auditors know well; no common regime forbids containers.",
     ),
     "scale.instances": (
         "Instances",
-        "How many copies run at once. Containers pack densely; many of them need an orchestrator such as Kubernetes.",
+        "How many copies run at once. Containers pack densely, tens to hundreds on one host; once they are "
+        "many, plan for an orchestrator such as Kubernetes.",
     ),
     "scale.elasticity": (
         "Demand",
-        "Bursty or scale-to-zero demand suits containers, which start and stop in seconds; steady demand "
-        "suits a fixed VM allocation too.",
+        "steady: about the same load all the time. bursty: sudden peaks. scale-to-zero: nothing runs when idle. "
+        "Containers are added and removed in seconds; VMs take minutes.",
     ),
     "scale.startup_seconds": (
         "Slowest acceptable start (seconds)",
-        "How fast a new instance must be ready. A container starts in seconds; a VM boots a whole OS first.",
+        "The longest a new instance may take to be ready. A container starts in seconds; a VM must boot a "
+        "whole OS first.",
     ),
     "resources.cpus": (
         "CPU cores per instance",
-        "VMs hold a fixed allocation each, plus their guest OS; containers take only what the application uses.",
+        "Cores one instance uses; fractions such as 0.5 are fine. A VM holds whole vCPUs whether it uses them "
+        "or not; containers use CPU only when they need it.",
     ),
-    "resources.memory_gib": ("Memory per instance (GiB)", "Each VM also carries its own guest OS in memory."),
-    "resources.disk_gib": ("Disk per instance (GiB)", "Sizes the starter VM's disk image."),
+    "resources.memory_gib": (
+        "Memory per instance (GiB)",
+        "Memory one instance needs. Each VM also holds its own guest OS in memory (about 0.5 GiB for Linux, 2 "
+        "GiB for Windows), which weighs most on small instances.",
+    ),
+    "resources.disk_gib": (
+        "Disk per instance (GiB)",
+        "Disk one instance needs. It sizes the starter VM's disk image and does not change the advice.",
+    ),
     "hardware.gpu": (
         "Needs a GPU",
-        "A GPU can be shared with containers on a Linux host, or passed whole to one VM.",
+        "Containers use the host's GPU driver (on Linux, and Windows containers on Windows); a VM needs a "
+        "whole GPU passed through to it. On a Mac, neither containers nor VMs reach the GPU.",
     ),
     "hardware.devices": (
         "Other devices",
-        "Hardware passed through, like usb-dongle, fpga or hba, separated by commas; passthrough is simplest to a VM.",
+        "Other hardware it must own, like usb-dongle, fpga or hba (a storage adapter), separated by commas. A "
+        "VM can be handed the whole device; a container can only use devices the host already drives.",
     ),
     "delivery.deploys_per_week": (
         "Deployments per week",
-        "Frequent delivery suits containers: an image is built once and rolls out in seconds.",
+        "How often a new version ships; 0.25 is about monthly. Frequent delivery suits containers: each "
+        "release is one image that rolls out, and back, in seconds.",
     ),
 }
 
 COMPONENTS_HELP = (
-    "When several workloads share the host, such as a web shop and a legacy back office, describe each. "
-    "Fill in only what differs from the profile above; an empty field means the same as above. Components "
-    "that want different platforms make a hybrid."
+    "For several workloads on one host, such as a web shop and a legacy back office, add one component per "
+    "workload, the first included: the profile above then only gives their defaults. An empty field means "
+    "the same as above. Components that want different platforms make a hybrid."
 )
 
 
