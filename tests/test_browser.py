@@ -746,3 +746,18 @@ def test_focus_is_never_hidden_behind_the_sticky_button(pages: Pages) -> None:
             hidden.append(where[0])
     assert where[3], "Tab never reached the Recommend button"
     assert not hidden, f"focused but wholly behind the sticky bar: {hidden}"
+
+
+def test_the_live_filter_after_a_search_finds_what_the_search_button_finds(pages: Pages) -> None:
+    """After a search (/rules?q=macos) typing another finds what the Search button finds among all the rules.
+
+    (Review found the page held only the first search's rules: typing 'fargate' then showed none.)
+    """
+    live = pages.open("/rules?q=macos")
+    live.locator("#q").fill("fargate")
+    expect(live.locator("#q-count")).to_contain_text(" of ")
+    shown = live.eval_on_selector_all("ol.rules > li.rule:not([hidden])", "rules => rules.map(r => r.id)")
+    searched = pages.open("/rules?q=fargate", js=False)
+    found = searched.eval_on_selector_all("ol.rules > li.rule:not([hidden])", "rules => rules.map(r => r.id)")
+    assert found
+    assert shown == found

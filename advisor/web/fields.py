@@ -111,8 +111,8 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
     ),
     "workload.ports": (
         "Ports",
-        "Ports it listens on, like 8000, 8443. The starter Dockerfile exposes them all and its health check "
-        "calls the first.",
+        "Ports it listens on, like 8000, 8443, or none. The starter Dockerfile exposes them all and its health "
+        "check calls the first.",
     ),
     "workload.packages": (
         "System packages",
@@ -198,7 +198,8 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
 COMPONENTS_HELP = (
     "For several workloads on one host, such as a web shop and a legacy back office, add one component per "
     "workload, the first included: the profile above then only gives their defaults. An empty field means "
-    "the same as above. Components that want different platforms make a hybrid."
+    "the same as above; type none to make a list or text field empty. Components that want different "
+    "platforms make a hybrid."
 )
 
 
@@ -299,6 +300,11 @@ STARTING_VALUES |= {"name": "", "host.os": "linux"}
 
 # Fields that hold lists, typed into one input each.
 LISTS = frozenset(f.key for f in FIELDS if f.kind in ("choices", "numbers", "words", "command"))
+# Typed into a list or text input, "none" means empty here, where an empty input would mean the default
+# (or, on a component, "same as above").
+EMPTY_WORD = "none"
+EMPTIABLE = ("numbers", "words", "command", "text")
+NOTHING = object()  # "none" typed into an input whose empty value is null
 _COMPONENT_KEY = re.compile(r"^components\.(\d{1,3})\.(.+)$")
 _ACTIONS = {"recommend", "add-component"}
 
@@ -385,6 +391,8 @@ def parse(field_: FormField, raw: Any) -> Any:
         raise ValueError(f"is {len(text)} characters long; no value of this field is longer than {MAX_VALUE_CHARS}")
     if not text:
         return None
+    if field_.kind in EMPTIABLE and text.lower() == EMPTY_WORD:
+        return [] if field_.kind in ("numbers", "words") else NOTHING
     if field_.kind == "flag":
         if text.lower() not in ("yes", "no", "on", "true", "false"):
             raise ValueError(f"should be yes or no, got '{text[:40]}'")
@@ -433,13 +441,12 @@ def _section_values(
         except ValueError as exc:
             state.error(prefix + field_.key, str(exc))
             continue
-        # A permalink spells out an empty list or a null it was given; on the form an empty field means "not given".
-        given_as_empty = exact and value is None and (field_.kind in ("numbers", "words") or field_.default is None)
-        if given_as_empty and field_.kind in ("numbers", "words"):
-            value = []
-        if (value is None and not given_as_empty) or (value == field_.default and not keep_defaults):
-            continue
-        if value == [] and prefix and not exact:
+        if value is None and exact and (field_.kind in ("numbers", "words") or field_.default is None):
+            value = [] if field_.kind in ("numbers", "words") else NOTHING  # a permalink spells out what it has
+        if value is None or (value == [] and prefix and field_.kind == "choices"):
+            continue  # left empty: on the profile its default, on a component "same as above"
+        value = None if value is NOTHING else value
+        if value == field_.default and not keep_defaults:
             continue
         data.setdefault(field_.section, {})[field_.name] = value
     return data
@@ -497,28 +504,35 @@ def input_of(loc: str, message: str) -> tuple[str, str]:
     return key, message
 
 
-def fill_in_sections(state: FormState) -> None:
-    """Show, on each component, the fields of a section it gives where "same as above" would be wrong.
+def spell_out(state: FormState) -> None:
+    """Write out each value an empty input would get wrong, so that submitting the form again gives the profile.
 
-    A component's section replaces the profile's whole, so a field it leaves out has the model's default,
-    not the profile's value. A permalink made by the form never has such a field (the form fills them in),
-    but one made from a profile file can; the form then shows the component's real value, so submitting
-    it again gives the same profile.
+    An empty input means the default on the profile and "same as above" on a component. A profile file or a
+    permalink can hold what neither says: no ports at all, or a component's section that leaves out a field
+    the profile above sets (the section is taken whole, so the field has its default there). Such a value
+    is written into its input, as "none" where it is empty.
     """
     profile = state.profile
     if profile is None:
         return
+    given = profile.given()
+    for field_ in FIELDS:
+        if field_.section and field_.name in given.get(field_.section, {}):
+            _spell(state.values, field_, getattr(getattr(profile, field_.section), field_.name), field_.default)
     for index, component in enumerate(profile.components):
-        values = state.components[index]
-        for section in COMPONENT_SECTIONS:
-            own, above = getattr(component, section), getattr(profile, section)
-            if own is None:
-                continue
-            for field_ in FIELDS:
-                if field_.section == section and not values.get(field_.key):
-                    value = getattr(own, field_.name)
-                    if value != getattr(above, field_.name):
-                        values[field_.key] = field_.shown(value)
+        for field_ in FIELDS:
+            own = getattr(component, field_.section) if field_.section in COMPONENT_SECTIONS else None
+            if own is not None:
+                above = getattr(getattr(profile, field_.section), field_.name)
+                _spell(state.components[index], field_, getattr(own, field_.name), above)
+
+
+def _spell(values: dict[str, Any], field_: FormField, value: Any, empty_means: Any) -> None:
+    typed = values.get(field_.key)
+    if (any(typed) if isinstance(typed, list) else typed) or value == empty_means:
+        return  # what was typed stands, or leaving the input empty says the same
+    shown = field_.shown(value)
+    values[field_.key] = EMPTY_WORD if shown in ("", []) and field_.kind in EMPTIABLE else shown
 
 
 def permalink_query(profile: WorkloadProfile) -> list[tuple[str, str]]:

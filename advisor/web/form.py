@@ -39,11 +39,11 @@ from advisor.web.fields import (
     SECTIONS,
     STARTING_VALUES,
     FormState,
-    fill_in_sections,
     input_of,
     is_form_query,
     permalink_query,
     read_form,
+    spell_out,
 )
 
 form = Blueprint("form", __name__)
@@ -141,6 +141,7 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         section_help=SECTION_HELP,
         components_help=COMPONENTS_HELP,
         max_components=MAX_COMPONENTS,
+        max_permalink=MAX_PERMALINK,
         result=result,
         error_list=_error_list(state),
         platform_names=PLATFORM_NAMES,
@@ -190,7 +191,7 @@ def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any
 def ask() -> Response:
     """The form; with a profile in the query (a permalink), the form filled in and its result."""
     state = read_form(request.args, exact=True) if is_form_query(request.args) else FormState()
-    fill_in_sections(state)
+    spell_out(state)
     result, status, extra = _answer(state)
     return _page(state, result, status, **extra)
 
@@ -280,13 +281,19 @@ def _unmakeable(state: FormState, profile: WorkloadProfile, result: Recommendati
     """Starter files this profile cannot have (the guest OS does not fit, say), by button; each problem is
     also named beside its field, so the result never offers a download that would fail."""
     problems: dict[str, str] = {}
-    parts = [(f"components.{i}.", c.name, profile.component_profile(c)) for i, c in enumerate(profile.components)]
+    # A component that gives no workload section has the profile's: its guest OS is typed in above.
+    parts = [
+        (f"components.{i}." if c.workload is not None else "", c.name, profile.component_profile(c))
+        for i, c in enumerate(profile.components)
+    ]
     for prefix, name, part in parts or [("", "", profile)]:
         try:
             guest_os(part)
         except InvalidInput as exc:
             for error in exc.errors:
-                state.error(*input_of(prefix + error.loc, error.msg))
+                key, message = input_of(prefix + error.loc, error.msg)
+                if message not in state.errors.get(key, []):
+                    state.error(key, message)
             problems[f"libvirt:{name}"] = exc.errors[0].msg
     try:
         bundle_files(profile, result)
@@ -319,38 +326,27 @@ def rules_page() -> Response:
         ruleset = None
     query = request.args.get("q", "").strip()[:200]
     words = query.lower().split()
-    shown = []
+    rules = []
     if ruleset is not None:
         for compiled in ruleset.rules:
             data = rule_data(ruleset, compiled.rule.id)
-            text = search_text(data)
-            if all(word in text for word in words):
-                when = yaml.safe_dump(data.get("when"), sort_keys=False, width=90)
-                shown.append({**data, "when_yaml": when, "search": text})
-    html = render_template("rules.html", ruleset=ruleset, rules=shown, query=query)
+            when = yaml.safe_dump(data.get("when"), sort_keys=False, width=90)
+            text = search_text(data, when)
+            # Every rule is on the page, those the search leaves out hidden: typing a new search (the script
+            # filters as you type) can find any of them again.
+            rules.append({**data, "when_yaml": when, "search": text, "found": all(w in text for w in words)})
+    html = render_template("rules.html", ruleset=ruleset, rules=rules, query=query)
     return Response(html, status=200 if ruleset is not None else 503, mimetype="text/html")
 
 
-def search_text(data: dict[str, Any]) -> str:
-    """What a search looks in, lowercased: every text a rule holds, and the field paths its condition tests.
+def search_text(data: dict[str, Any], when: str) -> str:
+    """What a search looks in, lowercased: what the rules page shows of a rule, and nothing it does not.
 
-    The page carries it on each rule, so the script's filter as you type finds what the Search button finds.
+    The id, title, effect ('+4 vm; rules out container'), reason, note, suggestions, sources and the
+    condition as shown (`when`). The page carries it on each rule, so the script's filter as you type finds
+    what the Search button finds.
     """
-    words: list[str] = []
-
-    def collect(value: Any, keys: bool) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if keys:
-                    words.append(str(key))
-                collect(inner, keys)
-        elif isinstance(value, list):
-            for inner in value:
-                collect(inner, keys)
-        elif value is not None:
-            words.append(str(value))
-
-    for key, value in data.items():
-        if key != "file":
-            collect(value, keys=key == "when")  # a condition's keys are field paths and operators
-    return " ".join(words).lower()
+    suggestions = [f"{s['name']} ({s['role']})" for s in data.get("suggest", [])]
+    shown = [data["id"], data["title"], effect_text(data.get("score"), data.get("forbid")), data["because"]]
+    shown += [data.get("note") or "", *suggestions, *data["links"], when]
+    return " ".join(shown).lower()
