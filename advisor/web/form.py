@@ -349,4 +349,4 @@ def search_text(data: dict[str, Any], when: str) -> str:
     suggestions = [f"{s['name']} ({s['role']})" for s in data.get("suggest", [])]
     shown = [data["id"], data["title"], effect_text(data.get("score"), data.get("forbid")), data["because"]]
     shown += [data.get("note") or "", *suggestions, *data["links"], when]
-    return " ".join(shown).lower()
+    return " ".join(" ".join(shown).lower().split())  # one line: words are matched, not layout
