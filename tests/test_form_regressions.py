@@ -22,13 +22,8 @@ from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.output.data import to_data
 from advisor.profiles import validate_profile
 from advisor.web.fields import permalink_query, read_form
-from tests.test_form import _answer, _as_submitted, form_values
+from tests.test_form import _answer, _as_submitted, form_values, page
 from tests.test_properties import RULES, _value, profiles
-
-
-def page(response) -> lxml.html.HtmlElement:
-    """The response's HTML, parsed."""
-    return lxml.html.fromstring(response.get_data(as_text=True))
 
 
 def text(element) -> str:
