@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 import annotated_types
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from advisor.numbers import whole, whole_all
+
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 HostOS = Literal["linux", "windows", "macos"]
@@ -28,17 +30,13 @@ Confidence = Literal["high", "medium", "low"]
 PLATFORMS: tuple[str, ...] = ("vm", "container", "hybrid")
 
 
-def _whole_number(value: object) -> object:
-    """Let JSON's 1e1 or YAML's 10.0 count as 10; strict validation still refuses 10.5, "10" and true."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-Whole = Annotated[int, BeforeValidator(_whole_number)]
+# JSON's 1e1 or YAML's 10.0 count as 10; strict validation still refuses 10.5, "10" and true.
+Whole = Annotated[int, BeforeValidator(whole)]
 Name = Annotated[str, StringConstraints(pattern=DNS_LABEL)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$")]
 # The bounds come before the validator so that the JSON Schema shows them as minimum and maximum.
-Port = Annotated[int, annotated_types.Interval(ge=1, le=65535), BeforeValidator(_whole_number)]
-HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValidator(_whole_number)]
+Port = Annotated[int, annotated_types.Interval(ge=1, le=65535), BeforeValidator(whole)]
+HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValidator(whole)]
 # These reach generated files (Dockerfile, domain XML), so each is held to a grammar that cannot carry a
 # newline, a quote that ends an instruction, or markup.
 Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
@@ -362,7 +360,7 @@ class WorkloadProfile(Closed):
 
         What a profile file or request holds, so whoever reads it back sees the same defaults and assumptions.
         """
-        return _whole_numbers(self.model_dump(mode="json", exclude_unset=True, by_alias=True))
+        return whole_all(self.model_dump(mode="json", exclude_unset=True, by_alias=True))
 
     def component_profile(self, component: Component) -> WorkloadProfile:
         """Return the effective profile of one component: its own sections, the rest inherited."""
@@ -380,14 +378,6 @@ class WorkloadProfile(Closed):
 
 
 COMPONENT_SECTIONS = ("workload", "security", "scale", "resources", "hardware", "delivery")
-
-
-def _whole_numbers(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {key: _whole_numbers(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_whole_numbers(value) for value in data]
-    return int(data) if isinstance(data, float) and data.is_integer() else data
 
 
 # --- The recommendation: one JSON shape for the CLI and the API, keys in this order. ---

@@ -31,8 +31,9 @@ from advisor.generators.bundle import bundle
 from advisor.generators.dockerfile import dockerfile as make_dockerfile
 from advisor.generators.libvirt import domain_xml
 from advisor.models import Recommendation, WorkloadProfile
-from advisor.output.markdown import PLATFORM_NAMES, as_markdown
+from advisor.output.markdown import as_markdown
 from advisor.profiles import component_part, validate_profile
+from advisor.wording import PLATFORM_NAMES
 from tests.conftest import PHONE, ROOT
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"

@@ -25,7 +25,7 @@ from advisor.generators.bundle import bundle as bundle_files
 from advisor.generators.libvirt import guest_os
 from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
-from advisor.output.markdown import PLATFORM_NAMES, as_markdown
+from advisor.output.markdown import as_markdown
 from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
@@ -40,6 +40,7 @@ from advisor.web.inputs import (
     SECTIONS,
     STARTING_VALUES,
 )
+from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
 
 form = Blueprint("form", __name__)
 
@@ -54,9 +55,6 @@ MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", "dockerfile", "libvirt", "bundle")
-
-
-PLATFORM_TITLES = {"vm": "Virtual machines", "container": "Containers", "hybrid": "Hybrid: VMs and containers"}
 
 
 @form.app_template_filter("plain")
