@@ -13,7 +13,7 @@ from advisor.engine.decide import recommend
 from advisor.generators.adr import adr_record
 from advisor.profiles import read_profiles
 from advisor.wording import PLATFORM_OPTIONS
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
