@@ -76,6 +76,7 @@ def generated(tmp_path_factory) -> list[Path]:
     return files
 
 
+@pytest.mark.slow
 def test_hadolint_finds_nothing_at_warning_or_above_in_any_combination(generated):
     findings, codes = hadolint(generated)
     assert codes and all(code == 0 for code in codes)
