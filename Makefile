@@ -33,8 +33,9 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
-# The line coverage (branches included) the whole suite must keep; see docs/architecture.md for how it was measured.
-COVERAGE_FLOOR := 90
+# Coverage (lines and branches) the whole suite must keep: 96.41% measured over the fast suite alone on
+# 2026-11-30 (the whole suite runs a superset of it), with a point of room; see docs/architecture.md.
+COVERAGE_FLOOR := 95
 
 test: $(STAMP)
 	$(BIN)/ruff check advisor tests bench deploy

@@ -246,6 +246,7 @@ FIELDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", list(FIELDS), ids=list(FIELDS))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), runtime=st.sampled_from(RUNTIMES), family=st.sampled_from(["linux", "windows"]))

@@ -33,6 +33,7 @@ def test_every_profile_gets_a_platform_with_consistent_explanations(profile):
     assert {f.platform for f in result.flips} == set(PLATFORMS) - {result.platform}
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(profiles())
 def test_flips_really_flip(profile):
@@ -46,6 +47,7 @@ def test_flips_really_flip(profile):
         assert recommend(WorkloadProfile.model_validate(data), RULES).platform == flip.platform
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(profiles())
 def test_output_is_deterministic(profile):
