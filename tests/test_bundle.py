@@ -78,7 +78,9 @@ def test_readme_lists_every_file_and_the_next_commands(ruleset):
         if path != "README.md":
             assert f"- `{path}`" in readme
     assert shlex.join(disk_command(profile)) in readme
-    assert "virsh define t.xml\nvirsh start t\n" in readme
+    attach = "virt-xml t --add-device --disk INSTALLER.iso,device=cdrom,boot.order=1"
+    assert f"virsh define t.xml\n{attach}\nvirsh start t\nvirt-viewer t\n" in readme
+    assert "virt-xml t --remove-device --disk device=cdrom\n" in readme
     assert "docker build -t t .\ndocker run --rm -p 8080:8080 -p 9090:9090 t\n" in readme
     assert "The Dockerfile builds the image of the parts that fit a container" in readme  # which part goes where
 

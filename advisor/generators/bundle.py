@@ -18,8 +18,14 @@ from pathlib import Path, PurePosixPath
 
 from advisor.errors import CannotWrite, FieldError, InvalidInput, WouldOverwrite
 from advisor.generators import Artifact
-from advisor.generators.dockerfile import dockerfile, dockerignore, is_windows
-from advisor.generators.libvirt import disk_command, domain_xml, virt_install_command
+from advisor.generators.dockerfile import dockerfile, dockerignore, is_windows, run_flags
+from advisor.generators.libvirt import (
+    attach_installer_command,
+    detach_installer_command,
+    disk_command,
+    domain_xml,
+    virt_install_command,
+)
 from advisor.models import Recommendation, Technology, WorkloadProfile
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every run
@@ -60,7 +66,7 @@ def _section(
             *_technologies(technologies),
         ]
     if "Dockerfile" in by_name:
-        publish = "".join(f"-p {port}:{port} " for port in profile.workload.ports)
+        publish = run_flags(profile)
         host = "a Windows host in Windows-containers mode" if is_windows(profile) else "a host with Docker"
         lines += [
             f"Copy `{folder}Dockerfile` and `{folder}.dockerignore` to the root of {profile.name}'s source, "
@@ -75,14 +81,19 @@ def _section(
     xml = by_name.get(f"{profile.name}.xml")
     if xml is not None:
         lines += [
-            "Create the VM's disk, then define and start the VM. The new disk is empty: install the guest OS on "
-            "it, or put a prepared image at that path instead (a cloud image, or the old server's disk converted "
-            "with `qemu-img convert`).",
+            "Create the VM's disk, define the VM, attach the installer's ISO (it boots first, the disk after it), "
+            "start the VM and install the guest OS from its console; then remove the installer so the VM boots "
+            "from its disk. Or put a prepared image at the disk's path instead (a cloud image, or the old server's "
+            "disk converted with `qemu-img convert`) and skip the installer.",
             "",
             "```sh",
             shlex.join(disk_command(profile)),
             shlex.join(["virsh", "define", f"{folder}{xml.filename}"]),
+            shlex.join(attach_installer_command(profile)),
             shlex.join(["virsh", "start", profile.name]),
+            shlex.join(["virt-viewer", profile.name]),
+            "# once the OS is installed:",
+            shlex.join(detach_installer_command(profile)),
             "```",
             "",
             "Or, once the disk holds an installed OS, let virt-install write and define the domain itself:",
