@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import InvalidInput
-from advisor.generators.dockerfile import NODE_WINDOWS_SHA256, dockerfile, dockerignore, published_ports
+from advisor.generators.dockerfile import NODE_WINDOWS_SHA256, make_dockerfile, make_dockerignore, published_ports
 from advisor.models import DNS_LABEL, WorkloadProfile
 from advisor.profiles import validate_profile
 from tests.conftest import ROOT, make_profile
@@ -72,7 +72,7 @@ def generated(tmp_path_factory) -> list[Path]:
     files = []
     for index, case in enumerate(MATRIX):
         path = folder / f"{index:03d}-{case[0]}-{case[1]}.Dockerfile"
-        path.write_text(dockerfile(make_profile(workload=workload(*case))).content, encoding="utf-8")
+        path.write_text(make_dockerfile(make_profile(workload=workload(*case))).content, encoding="utf-8")
         files.append(path)
     return files
 
@@ -98,7 +98,7 @@ def test_hadolint_finds_nothing_in_gpu_and_batch_variants(tmp_path):
             hardware={"gpu": gpu},
         )  # fmt: skip
         path = tmp_path / f"{runtime}-{family}-{architecture}-{gpu}.Dockerfile"
-        path.write_text(dockerfile(profile).content, encoding="utf-8")
+        path.write_text(make_dockerfile(profile).content, encoding="utf-8")
         paths.append(path)
     findings, codes = hadolint(paths)
     assert codes and all(code == 0 for code in codes)
@@ -200,16 +200,16 @@ def test_stages_and_instructions_are_the_intended_ones(index, generated):
 
 
 def test_pinned_packages_need_no_hadolint_exception_and_unpinned_ones_say_where_to_pin():
-    pinned = dockerfile(make_profile(workload={"packages": ["tzdata=2024a-0+deb12u1"]}))
+    pinned = make_dockerfile(make_profile(workload={"packages": ["tzdata=2024a-0+deb12u1"]}))
     assert "hadolint ignore" not in pinned.content and pinned.notes == ()
-    mixed = dockerfile(make_profile(workload={"packages": ["curl", "tzdata=2024a-0+deb12u1"]}))
+    mixed = make_dockerfile(make_profile(workload={"packages": ["curl", "tzdata=2024a-0+deb12u1"]}))
     assert "# CHANGE: pin curl as name=version" in mixed.content
     assert "# hadolint ignore=DL3008\nRUN apt-get update" in mixed.content
     assert [n for n in mixed.notes if "curl" in n and "pinned" in n]
 
 
 def test_a_windows_workload_gets_windows_images_and_a_note():
-    artifact = dockerfile(make_profile(workload={"os": ["windows"], "runtime": "dotnet", "packages": ["curl"]}))
+    artifact = make_dockerfile(make_profile(workload={"os": ["windows"], "runtime": "dotnet", "packages": ["curl"]}))
     images = [i.value[0] for i in buildkit.parse_string(artifact.content) if i.cmd == "FROM"]
     assert images == ["mcr.microsoft.com/dotnet/sdk:10.0-windowsservercore-ltsc2022",
                       "mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022"]  # fmt: skip
@@ -219,20 +219,22 @@ def test_a_windows_workload_gets_windows_images_and_a_note():
 
 
 def test_go_without_packages_runs_on_distroless_and_with_packages_on_debian():
-    plain = buildkit.parse_string(dockerfile(make_profile(workload={"runtime": "go"})).content)
+    plain = buildkit.parse_string(make_dockerfile(make_profile(workload={"runtime": "go"})).content)
     assert [i.value[0] for i in plain if i.cmd == "FROM"][-1].startswith("gcr.io/distroless/static")
     assert not [i for i in plain[next(n for n, i in enumerate(plain) if i.value[-1] == "final") :] if i.cmd == "RUN"]
-    packaged = buildkit.parse_string(dockerfile(make_profile(workload={"runtime": "go", "packages": ["curl"]})).content)
+    packaged = buildkit.parse_string(
+        make_dockerfile(make_profile(workload={"runtime": "go", "packages": ["curl"]})).content
+    )
     assert [i.value[0] for i in packaged if i.cmd == "FROM"][-1].startswith("debian:")
 
 
 def final_stage(profile: WorkloadProfile) -> list[Any]:
-    return stages(dockerfile(profile).content)[-1]
+    return stages(make_dockerfile(profile).content)[-1]
 
 
 def test_a_gpu_workload_runs_on_cuda_runtime_and_the_notes_give_the_gpus_flag():
     profile = make_profile(workload={"runtime": "python", "architecture": "batch"}, hardware={"gpu": True})
-    artifact = dockerfile(profile)
+    artifact = make_dockerfile(profile)
     final = final_stage(profile)
     image = final[0].value[0]
     assert image.startswith("nvidia/cuda:") and "-runtime-" in image
@@ -240,7 +242,7 @@ def test_a_gpu_workload_runs_on_cuda_runtime_and_the_notes_give_the_gpus_flag():
     assert any("docker run --gpus all" in note and "NVIDIA Container Toolkit" in note for note in artifact.notes)
     assert [i.value[0] for i in final if i.cmd == "USER"] == ["10001"]
     # Other runtimes keep their image and are told how to reach the GPU.
-    node = dockerfile(make_profile(workload={"runtime": "node"}, hardware={"gpu": True}))
+    node = make_dockerfile(make_profile(workload={"runtime": "node"}, hardware={"gpu": True}))
     assert "nvidia/cuda" not in node.content.split("FROM", 1)[1].splitlines()[0]
     assert any("--gpus all" in note for note in node.notes)
 
@@ -248,26 +250,26 @@ def test_a_gpu_workload_runs_on_cuda_runtime_and_the_notes_give_the_gpus_flag():
 @pytest.mark.parametrize("runtime", ["python", "node", "go", "java", "dotnet", "other"])
 def test_a_batch_job_exposes_nothing_and_runs_no_web_server(runtime):
     profile = make_profile(workload={"runtime": runtime, "architecture": "batch", "ports": [8080]})
-    artifact = dockerfile(profile)
+    artifact = make_dockerfile(profile)
     kinds = [i.cmd for i in buildkit.parse_string(artifact.content)]
     assert "EXPOSE" not in kinds and "HEALTHCHECK" not in kinds
     assert "gunicorn" not in artifact.content and "-p 8080" not in artifact.content
     assert any("batch" in note and "workload.ports is not used" in note for note in artifact.notes)
-    service = dockerfile(make_profile(workload={"runtime": runtime, "ports": [8080]}))
+    service = make_dockerfile(make_profile(workload={"runtime": runtime, "ports": [8080]}))
     assert "EXPOSE 8080" in service.content
 
 
 def test_privileged_ports_are_moved_up_for_the_non_root_user_and_published_back():
     profile = make_profile(workload={"runtime": "node", "ports": [443, 80, 8443]})
     assert published_ports(profile) == [(443, 8444), (80, 8080), (8443, 8443)]
-    artifact = dockerfile(profile)
+    artifact = make_dockerfile(profile)
     assert "EXPOSE 8444 8080 8443" in artifact.content and "-p 443:8444 -p 80:8080 -p 8443:8443" in artifact.content
     windows = make_profile(workload={"runtime": "node", "os": ["windows"], "ports": [443]})
     assert published_ports(windows) == [(443, 443)]
 
 
 def test_the_windows_node_download_is_checked_against_a_pinned_sha256():
-    content = dockerfile(make_profile(workload={"runtime": "node", "os": ["windows"]})).content
+    content = make_dockerfile(make_profile(workload={"runtime": "node", "os": ["windows"]})).content
     assert f"ARG NODE_SHA256={NODE_WINDOWS_SHA256}" in content
     assert "Get-FileHash node.zip -Algorithm SHA256" in content and "throw" in content
     assert content.index("Get-FileHash") < content.index("Expand-Archive")
@@ -284,10 +286,10 @@ def test_the_windows_node_download_is_checked_against_a_pinned_sha256():
     ],
 )
 def test_dependency_installs_use_buildkit_cache_mounts(runtime, caches):
-    parsed = buildkit.parse_string(dockerfile(make_profile(workload={"runtime": runtime})).content)
+    parsed = buildkit.parse_string(make_dockerfile(make_profile(workload={"runtime": runtime})).content)
     found = [f.split("target=")[1] for i in parsed for f in i.flags if f.startswith("--mount=type=cache")]
     assert found == caches
-    assert "--no-cache-dir" not in dockerfile(make_profile(workload={"runtime": runtime})).content
+    assert "--no-cache-dir" not in make_dockerfile(make_profile(workload={"runtime": runtime})).content
 
 
 def ignored(path: str, patterns: list[str]) -> bool:
@@ -304,10 +306,10 @@ def ignored(path: str, patterns: list[str]) -> bool:
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_dockerignore_keeps_what_the_dockerfile_copies_and_drops_secrets(runtime):
     profile = make_profile(workload={"runtime": runtime})
-    patterns = dockerignore(profile).content.splitlines()
+    patterns = make_dockerignore(profile).content.splitlines()
     copied = [
         source
-        for i in buildkit.parse_string(dockerfile(profile).content)
+        for i in buildkit.parse_string(make_dockerfile(profile).content)
         if i.cmd == "COPY" and not any(f.startswith("--from") for f in i.flags)
         for source in i.value[:-1]
     ]
@@ -322,7 +324,7 @@ def test_dockerignore_keeps_what_the_dockerfile_copies_and_drops_secrets(runtime
 
 
 def shape(profile: WorkloadProfile) -> list[str]:
-    return [i.cmd for i in buildkit.parse_string(dockerfile(profile).content)]
+    return [i.cmd for i in buildkit.parse_string(make_dockerfile(profile).content)]
 
 
 BENIGN = {"name": "t", "ports": [8080], "packages": ["curl"], "command": ["app"], "health_path": "/"}
@@ -365,7 +367,7 @@ def test_no_profile_value_adds_an_instruction(field, data, runtime, family):
     if field in ("ports", "packages"):  # an empty list drops EXPOSE and HEALTHCHECK, or the apt-get step
         expected = shape(make_profile(workload={**reference.workload.model_dump(), field: value}))
     assert shape(profile) == expected
-    parsed = buildkit.parse_string(dockerfile(profile).content)
+    parsed = buildkit.parse_string(make_dockerfile(profile).content)
     assert parsed[-1].value == tuple(profile.workload.command or parsed[-1].value)
     health = [i for i in parsed if i.cmd == "HEALTHCHECK"]
     if health:

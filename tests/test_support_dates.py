@@ -15,7 +15,7 @@ import dockerfile as buildkit
 import pytest
 import yaml
 
-from advisor.generators.dockerfile import dockerfile
+from advisor.generators.dockerfile import make_dockerfile
 from advisor.generators.libvirt import FAMILY_DEFAULT_OS, guest_oses
 from advisor.profiles import validate_profile
 
@@ -41,7 +41,7 @@ def shipped_images() -> set[str]:
         profile = validate_profile(
             {"name": "t", "host": {"os": "linux"}, "workload": workload, "hardware": {"gpu": gpu}}
         )
-        images |= {i.value[0] for i in buildkit.parse_string(dockerfile(profile).content) if i.cmd == "FROM"}
+        images |= {i.value[0] for i in buildkit.parse_string(make_dockerfile(profile).content) if i.cmd == "FROM"}
     return images
 
 

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from advisor.errors import InvalidInput
-from advisor.generators.libvirt import domain_xml, guest_oses, sizing
+from advisor.generators.libvirt import guest_oses, make_domain_xml, sizing
 from advisor.generators.xen import (
     VIRIDIAN,
     eject_installer_command,
@@ -103,7 +103,7 @@ def test_the_install_note_boots_the_installer_then_the_disk(os_id, tmp_path):
 
 def test_the_size_and_guest_os_are_the_kvm_generators():
     profile = profile_for("win2k22", name="db")
-    kvm, xen = parse(domain_xml(profile).content), parse(make_xen_domain(profile))
+    kvm, xen = parse(make_domain_xml(profile).content), parse(make_xen_domain(profile))
     for path in ("memory", "vcpu", "cpu/topology", "metadata"):
         assert etree.tostring(kvm.find(path)) == etree.tostring(xen.find(path)), path
     assert xen_disk_command(profile)[-1] == f"{sizing(profile, GUESTS['win2k22']).disk_gib}G"

@@ -25,6 +25,7 @@ from advisor.models import DNS_LABEL, WorkloadProfile
 IMAGE_DIR = "/var/lib/libvirt/images"
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 GUEST_AGENT_CHANNEL = "org.qemu.guest_agent.0"
+UNKNOWN_OS = "detect=on,require=off"  # virt-install's way to go on without knowing the guest OS
 
 # The guest OS when the profile names only a family. A server release for Windows, since advisor sizes
 # workloads, not desktops; the note tells the user to set workload.os_id for anything else.
@@ -423,7 +424,7 @@ def _device_notes(profile: WorkloadProfile, guest: GuestOS) -> list[str]:
     return [note.replace("NAME", profile.name) for note in notes]
 
 
-def domain_xml(profile: WorkloadProfile) -> Artifact:
+def make_domain_xml(profile: WorkloadProfile) -> Artifact:
     """Return the libvirt domain XML for the profile's guest, with notes on sizing, devices and the host."""
     name = checked_name(profile)
     guest = guest_os(profile)
@@ -452,3 +453,42 @@ def domain_xml(profile: WorkloadProfile) -> Artifact:
     )
     notes = (*size.notes, *guest_notes(profile, guest), *_device_notes(profile, guest), host)
     return Artifact(f"{name}.xml", "application/xml", content, notes)
+
+
+def domain_readme(profile: WorkloadProfile, folder: str) -> list[str]:
+    """The bundle README's steps for the domain XML: make the disk, define and start the VM, or virt-install."""
+    lines = [
+        "Create the VM's disk, define the VM, attach the installer's ISO (it boots first, the disk after it), "
+        "start the VM and install the guest OS from its console; then remove the installer so the VM boots "
+        "from its disk. Or put a prepared image at the disk's path instead (a cloud image, or the old server's "
+        "disk converted with `qemu-img convert`) and skip the installer.",
+        "",
+        "```sh",
+        shlex.join(disk_command(profile)),
+        shlex.join(["virsh", "define", f"{folder}{checked_name(profile)}.xml"]),
+        shlex.join(attach_installer_command(profile)),
+        shlex.join(["virsh", "start", profile.name]),
+        shlex.join(["virt-viewer", profile.name]),
+        "# once the OS is installed:",
+        shlex.join(detach_installer_command(profile)),
+        "```",
+        "",
+        "Or, once the disk holds an installed OS, let virt-install write and define the domain itself:",
+        "",
+        "```sh",
+        shlex.join(virt_install_command(profile, UNKNOWN_OS)),
+        "```",
+        "",
+    ]
+    if profile.workload.os_id:
+        lines += [
+            f"(If your virt-install does not know `{profile.workload.os_id}`, as older osinfo-db releases do not: "
+            f"see `virt-install --osinfo list`, or write `--osinfo {UNKNOWN_OS}`.)",
+            "",
+        ]
+    return lines
+
+
+def disk_lines(profile: WorkloadProfile) -> list[str]:
+    """What `advisor emit libvirt` adds on stderr: the command that makes the disk the XML points at."""
+    return [f"disk: {shlex.join(disk_command(profile))}"]
