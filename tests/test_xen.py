@@ -17,8 +17,8 @@ from advisor.generators.xen import (
     eject_installer_command,
     insert_installer_command,
     make_xen_domain,
+    make_xen_file,
     xen_disk_command,
-    xen_domain,
 )
 from advisor.profiles import validate_profile
 
@@ -79,7 +79,7 @@ def _virt_xml(argv: list[str], xml: str) -> str:
 @pytest.mark.parametrize("os_id", ["debian13", "win2k22", "win11", "freebsd14.4", "generic"])
 def test_the_install_note_boots_the_installer_then_the_disk(os_id, tmp_path):
     profile = profile_for(os_id)
-    artifact = xen_domain(profile)
+    artifact = make_xen_file(profile)
     notes = " ".join(artifact.notes)
     for command in (insert_installer_command(profile), eject_installer_command(profile), xen_disk_command(profile)):
         assert shlex.join(command) in notes

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from advisor.errors import CannotWrite, FieldError, InvalidInput, WouldOverwrite
 from advisor.generators import Artifact
 from advisor.generators.libvirt import UNKNOWN_OS
-from advisor.generators.registry import KINDS, StarterKind, Verdict
+from advisor.generators.registry import HYPERVISOR_NAMES, KINDS, StarterKind, Verdict, hypervisor
 from advisor.models import Recommendation, Technology, WorkloadProfile
 
 __all__ = ["UNKNOWN_OS", "make_bundle", "write_bundle", "zip_bundle"]
@@ -65,10 +65,26 @@ def _section(
         ]
     for kind, _ in kinds:
         lines += kind.readme(profile, folder)
+    lines += _no_vm_starter(profile, platform, [kind for kind, _ in kinds])
     notes = [note for _, artifacts in kinds for artifact in artifacts for note in artifact.notes]
     if notes:
         lines += ["Notes:", "", *(f"- {note}" for note in notes), ""]
     return lines
+
+
+def _no_vm_starter(profile: WorkloadProfile, platform: str, made: list[StarterKind]) -> list[str]:
+    """What the README says when the verdict calls for a VM but no VM starter is for the host's hypervisor."""
+    vm_kinds = [kind for kind in KINDS.values() if kind.hosts is not None and platform in kind.platforms]
+    if not vm_kinds or any(kind in made for kind in vm_kinds):
+        return []
+    runs = HYPERVISOR_NAMES[hypervisor(profile)]
+    written = sorted({HYPERVISOR_NAMES[host] for kind in vm_kinds for host in kind.hosts if host != "macos"})
+    return [
+        f"No VM definition here: {profile.name}'s host runs {runs}, and advisor's VM starters are for "
+        f"{' and '.join(written)} hosts. Create the VM with {runs}'s own tools, with the size the recommendation's "
+        "capacity gives; `advisor emit libvirt` still writes a domain for a Linux KVM host.",
+        "",
+    ]
 
 
 def make_bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dict[str, str]:

@@ -15,6 +15,7 @@ from advisor.errors import AdvisorError
 from advisor.generators import Artifact
 from advisor.generators.dockerfile import dockerfile_readme, make_dockerfile, make_dockerignore
 from advisor.generators.libvirt import disk_lines, domain_readme, make_domain_xml
+from advisor.generators.xen import make_xen_file, xen_disk_lines, xen_readme
 from advisor.models import Recommendation, WorkloadProfile
 
 EXIT_DOES_NOT_FIT = 1
@@ -46,6 +47,31 @@ def _any_profile(profile: WorkloadProfile, verdict: Verdict) -> bool:
     return True
 
 
+HYPERVISOR_NAMES = {
+    "kvm": "KVM",
+    "hyper-v": "Hyper-V",
+    "esxi": "VMware ESXi",
+    "xen": "Xen",
+    "macos": "Apple's Hypervisor.framework",
+}
+
+
+def hypervisor(profile: WorkloadProfile) -> str:
+    """The hypervisor the profile's host runs, so a VM starter is for what the host actually runs.
+
+    A vSphere estate (host.cloud vmware) runs ESXi, a Windows host Hyper-V, a Mac Apple's Hypervisor.framework
+    (through UTM, Parallels or VMware Fusion), any other Linux host KVM. No profile field says a host runs Xen
+    yet: issue 12's host.kind (xcp-ng) is where it will, and this function is the one place to read it.
+    """
+    if profile.host.cloud == "vmware":
+        return "esxi"
+    if profile.host.os == "windows":
+        return "hyper-v"
+    if profile.host.os == "macos":
+        return "macos"
+    return "kvm"
+
+
 @dataclass(frozen=True)
 class StarterKind:
     """One kind of starter file, and everything each door needs to offer it."""
@@ -66,15 +92,24 @@ class StarterKind:
     # Whether the kind fits a part beyond its platform. None: the single-file doors make it for any profile,
     # without asking the rules for a verdict (the Dockerfile and the domain XML have always been so).
     fits: Callable[[WorkloadProfile, Verdict], bool] | None = None
+    # The hypervisors (hypervisor()'s names) whose hosts the bundle and the form give it to; None for any host.
+    # A VM starter is for one hypervisor; `advisor emit NAME` and /v1/artifacts/NAME still write it on request.
+    hosts: frozenset[str] | None = None
 
     @property
     def needs_verdict(self) -> bool:
         """Whether making or offering it needs the recommendation (so the rules must be loaded)."""
         return self.fits is not None
 
+    def serves_host(self, profile: WorkloadProfile) -> bool:
+        """Whether the part's host runs what the kind is written for (any host, for a container's files)."""
+        return self.hosts is None or hypervisor(profile) in self.hosts
+
     def offered(self, profile: WorkloadProfile, verdict: Verdict) -> bool:
-        """Whether the doors offer it for this part: its platform is one the kind serves, and it fits."""
-        return verdict.platform in self.platforms and (self.fits or _any_profile)(profile, verdict)
+        """Whether the doors offer it for this part: its platform is one the kind serves, it fits, and the host
+        runs what it is written for."""
+        fits = (self.fits or _any_profile)(profile, verdict)
+        return verdict.platform in self.platforms and fits and self.serves_host(profile)
 
 
 class KindDoesNotFit(AdvisorError):
@@ -128,6 +163,21 @@ KINDS: dict[str, StarterKind] = {
             readme=domain_readme,
             bundle_text="a libvirt VM definition (domain XML) and the command that makes its disk",
             stderr_lines=disk_lines,
+            # A Mac has no KVM, but QEMU-based UTM is close to it; the notes say what to use there.
+            hosts=frozenset({"kvm", "macos"}),
+        ),
+        StarterKind(
+            name="xen",
+            label="Xen domain XML",
+            summary="A libvirt domain XML of type xen (HVM) for a Xen Project host, sized from osinfo's facts.",
+            make=_profile_only(make_xen_file),
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="application/xml",
+            file_name="{name}-xen.xml",
+            readme=xen_readme,
+            bundle_text="a Xen domain XML and the command that makes its disk, for Xen hosts",
+            stderr_lines=xen_disk_lines,
+            hosts=frozenset({"xen"}),
         ),
     )
 }
@@ -158,5 +208,7 @@ def kinds_table() -> str:
     for kind in KINDS.values():
         name = kind.file_name.replace("{name}", "NAME")
         platforms = ", ".join(sorted(kind.platforms))
+        if kind.hosts is not None:
+            platforms += f" on {' and '.join(HYPERVISOR_NAMES[host] for host in sorted(kind.hosts))} hosts"
         rows.append(f"| `{kind.name}` | `{name}` | `{kind.media_type}` | {platforms} | {kind.summary} |")
     return "\n".join(rows) + "\n"

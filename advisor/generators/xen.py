@@ -150,7 +150,7 @@ def make_xen_domain(profile: WorkloadProfile, *, pvh: bool = False) -> str:
     return etree.tostring(domain, pretty_print=True, encoding="unicode")
 
 
-def xen_domain(profile: WorkloadProfile) -> Artifact:
+def make_xen_file(profile: WorkloadProfile) -> Artifact:
     """Return the HVM Xen domain XML as a file, with notes on sizing, the guest and the host."""
     name = checked_name(profile)
     guest = guest_os(profile)
@@ -176,3 +176,29 @@ def xen_domain(profile: WorkloadProfile) -> Artifact:
         "`xe vm-install` and the same vCPUs, memory and disk."
     )
     return Artifact(f"{name}-xen.xml", "application/xml", make_xen_domain(profile), tuple(notes))
+
+
+def xen_readme(profile: WorkloadProfile, folder: str) -> list[str]:
+    """The bundle README's steps for the Xen domain: make the disk, define it, insert the installer, start it."""
+    name = checked_name(profile)
+    return [
+        "On the Xen host (libvirt's libxl driver): create the VM's disk, define the VM, put the installer's ISO in "
+        "its CD-ROM drive (it boots before the disk), start it and install the guest OS from its display; then "
+        "empty the drive.",
+        "",
+        "```sh",
+        shlex.join(xen_disk_command(profile)),
+        shlex.join(["virsh", "-c", XEN_URI, "define", f"{folder}{name}-xen.xml"]),
+        shlex.join(insert_installer_command(profile)),
+        shlex.join(["virsh", "-c", XEN_URI, "start", name]),
+        shlex.join(["virt-viewer", "-c", XEN_URI, name]),
+        "# once the OS is installed:",
+        shlex.join(eject_installer_command(profile)),
+        "```",
+        "",
+    ]
+
+
+def xen_disk_lines(profile: WorkloadProfile) -> list[str]:
+    """What `advisor emit xen` adds on stderr: the command that makes the disk the XML points at."""
+    return [f"disk: {shlex.join(xen_disk_command(profile))}"]

@@ -289,9 +289,9 @@ def _starters(
         buttons[name] = []
         verdict = verdict_of(profile, result, name or None)
         for kind in KINDS.values():
-            # A kind any profile can have (the Dockerfile, the domain XML) is always offered; the others
-            # where the recommendation calls for them.
-            if kind.needs_verdict and not kind.offered(part, verdict):
+            # A kind any profile can have (the Dockerfile, the domain XML) is offered whatever the verdict; the
+            # others where the recommendation calls for them. A VM starter only for the hypervisor the host runs.
+            if (kind.needs_verdict and not kind.offered(part, verdict)) or not kind.serves_host(part):
                 continue
             try:
                 kind.make(part, verdict)
