@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from advisor.generators.libvirt import disk_command, disk_path, make_domain_xml
+from advisor.generators.libvirt import PCIE_ROOT_PORTS, disk_command, disk_path, make_domain_xml
 from tests.conftest import make_profile
 
 # Enough for virsh as nobody: it cannot read the checkout or the venv, so it only gets files in `work`.
@@ -82,6 +83,13 @@ def test_real_qemu_accepts_a_linux_and_a_windows_11_domain(work):
     # libvirt resolved the q35 alias against this QEMU's machine types.
     dumped = virsh(work, "dumpxml", "win")
     assert "machine='pc-q35-" in dumped.stdout and "<tpm model='tpm-crb'>" in dumped.stdout
+    # libvirt placed every PCI device on the root ports given and added none: some stay free for hot-plug.
+    root = etree.fromstring(dumped.stdout.encode())
+    ports = root.findall("devices/controller[@model='pcie-root-port']")
+    assert len(ports) == PCIE_ROOT_PORTS
+    port_buses = {int(port.get("index")) for port in ports}
+    used = {int(a.get("bus"), 16) for a in root.iterfind("devices//address[@type='pci']")} & port_buses
+    assert 0 < len(used) < PCIE_ROOT_PORTS
 
 
 def test_real_qemu_refuses_an_unknown_machine(work):
