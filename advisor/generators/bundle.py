@@ -105,7 +105,7 @@ def make_bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dic
         kinds = _kinds(part, verdict)
         files.update({f"{folder}{a.filename}": a.content for _, artifacts in kinds for a in artifacts})
         sections += _section(part, result.platform, folder, kinds, result.technologies)
-    listing = [f"- `{path}`" for path in files]
+    listing = [f"- `{path}`" for path in files] or ["- none besides this README"]
     readme = [
         f"# {profile.name}: starter artifacts",
         "",
