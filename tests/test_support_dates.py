@@ -10,6 +10,7 @@ import datetime
 import itertools
 import warnings
 from importlib import resources
+from pathlib import Path
 
 import dockerfile as buildkit
 import pytest
@@ -17,9 +18,10 @@ import yaml
 
 from advisor.generators.dockerfile import make_dockerfile
 from advisor.generators.libvirt import FAMILY_DEFAULT_OS, guest_oses
-from advisor.profiles import validate_profile
+from advisor.profiles import read_profiles, validate_profile
 
 WARN_DAYS = 90
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 RUNTIMES = ["python", "node", "go", "java", "dotnet", "static", "other"]
 
 
@@ -89,6 +91,14 @@ def test_no_guest_os_picked_by_default_is_past_its_end_of_support():
         f"guest OS {os_id} (default for {family})": known[os_id].eol for family, os_id in FAMILY_DEFAULT_OS.items()
     }
     assert checked(defaults) == []
+
+
+def test_no_guest_os_of_the_committed_examples_is_past_its_end_of_support():
+    known = guest_oses()
+    parts = [p for profile in read_profiles([str(EXAMPLES)]) for p in [profile, *profile.components]]
+    ids = {part.workload.os_id for part in parts if part.workload is not None and part.workload.os_id}
+    assert ids  # the examples name their guest OSes
+    assert checked({f"guest OS {os_id} (examples/)": known[os_id].eol for os_id in sorted(ids)}) == []
 
 
 def test_the_check_fails_past_the_end_and_warns_ahead_of_it():
