@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # libvirt-python, and chromium for the browser tests (driven by playwright, which downloads no browser). Installed with apt-get when running as root; otherwise they must already be there.
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
 	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium
-SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
+SYSTEM_TOOLS := virsh virt-xml virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
 
 .PHONY: run test test-fast bench bench-http lint lock clean
 

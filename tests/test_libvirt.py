@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,16 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from advisor.errors import InvalidInput
-from advisor.generators.libvirt import LIBOSINFO_NS, disk_command, domain_xml, guest_oses
+from advisor.generators.libvirt import (
+    HYPERV_ENLIGHTENMENTS,
+    LIBOSINFO_NS,
+    PCIE_ROOT_PORTS,
+    attach_installer_command,
+    detach_installer_command,
+    disk_command,
+    guest_oses,
+    make_domain_xml,
+)
 from advisor.models import WorkloadProfile
 from advisor.profiles import validate_profile
 from tests.support import make_profile, tool
@@ -23,8 +33,20 @@ GIB = 1024**3
 MIB = 1024**2
 
 GUESTS = guest_oses()
-REQUIRED_IDS = ["ubuntu22.04", "ubuntu24.04", "debian12", "rhel9.0", "fedora40", "linux2022"]
-REQUIRED_IDS += ["win10", "win11", "win2k19", "win2k22", "win2k25", "freebsd14.0"]
+REQUIRED_IDS = ["ubuntu22.04", "ubuntu24.04", "debian12", "debian13", "rhel9.0", "rhel10.0", "fedora40"]
+REQUIRED_IDS += ["linux2022", "linux2024", "win10", "win11", "win2k19", "win2k22", "win2k25"]
+REQUIRED_IDS += ["freebsd14.0", "freebsd14.4", "freebsd15.0"]
+# The osinfo device ids behind each name data/osinfo.yaml uses (virt-install's osdict.py checks the same).
+DEVICE_IDS = {
+    "q35": ["http://qemu.org/chipset/x86/q35"],
+    "virtio-disk": ["http://pcisig.com/pci/1af4/1001", "http://pcisig.com/pci/1af4/1042"],
+    "virtio-net": ["http://pcisig.com/pci/1af4/1000", "http://pcisig.com/pci/1af4/1041"],
+    "virtio-gpu": ["http://pcisig.com/pci/1af4/1050"],
+    "usb3": ["http://pcisig.com/pci/1b36/0004"],
+    "virtio-rng": ["http://pcisig.com/pci/1af4/1005", "http://pcisig.com/pci/1af4/1044"],
+    "virtio-balloon": ["http://pcisig.com/pci/1af4/1002", "http://pcisig.com/pci/1af4/1045"],
+    "virtio-serial": ["http://pcisig.com/pci/1af4/1003", "http://pcisig.com/pci/1af4/1043"],
+}
 
 
 def guest_profile(os_id: str, *, gui: bool = False, virtio: bool = False, host: str = "linux", **sections):
@@ -34,7 +56,7 @@ def guest_profile(os_id: str, *, gui: bool = False, virtio: bool = False, host: 
 
 
 def parse(profile: WorkloadProfile) -> etree._Element:
-    return etree.fromstring(domain_xml(profile).content.encode())
+    return etree.fromstring(make_domain_xml(profile).content.encode())
 
 
 def attr(root: etree._Element, path: str, name: str) -> str | None:
@@ -49,7 +71,8 @@ def _os_elements() -> dict[str, etree._Element]:
     assert OSINFO_DIR.is_dir(), f"{OSINFO_DIR} is missing: install osinfo-db (make test does)"
     by_id: dict[str, etree._Element] = {}
     by_uri: dict[str, etree._Element] = {}
-    for path in sorted(OSINFO_DIR.glob("**/*.xml")):
+    # Not the <os>.d folders: they hold drivers under the same os id, which would hide the OS itself.
+    for path in sorted(p for p in OSINFO_DIR.glob("**/*.xml") if not p.parent.name.endswith(".d")):
         for os_element in etree.parse(str(path)).getroot().iterfind("os"):
             by_uri[os_element.get("id")] = os_element
             for short_id in os_element.iterfind("short-id"):
@@ -76,6 +99,26 @@ def _resources(os_element, by_uri, kind: str) -> dict[str, int]:
     return found
 
 
+def _devices(os_element, by_uri) -> set[str]:
+    """osinfo's get_all_devices: the OS's own devices and those of what it derives from, less unsupported ones."""
+    found: set[str] = set()
+    parent = os_element.find("derives-from")
+    if parent is not None and parent.get("id") in by_uri:
+        found |= _devices(by_uri[parent.get("id")], by_uri)
+    for device in os_element.iterfind("devices/device"):
+        (found.discard if device.get("supported") == "false" else found.add)(device.get("id"))
+    return found
+
+
+def _device_names(os_element, by_uri) -> set[str]:
+    ids = _devices(os_element, by_uri)
+    names = {name for name, device_ids in DEVICE_IDS.items() if ids & set(device_ids)}
+    # virt-install's supports_chipset_q35: no q35 for an OS with legacy virtio-net but not virtio 1.0.
+    if "http://pcisig.com/pci/1af4/1000" in ids and "http://pcisig.com/pci/1af4/1041" not in ids:
+        names.discard("q35")
+    return names
+
+
 def test_the_required_guest_oses_are_shipped():
     assert set(REQUIRED_IDS) <= set(GUESTS)
     assert all(guest.source for guest in GUESTS.values())
@@ -97,8 +140,15 @@ def test_shipped_facts_match_the_installed_osinfo_db():
         bios = os_element.find("firmware[@arch='x86_64'][@type='bios']")
         efi_only = bios is not None and bios.get("supported") == "false"
         assert (guest.firmware == "efi") == efi_only, short_id
+        assert set(guest.devices) == _device_names(os_element, by_uri), short_id
         checked.append(short_id)
     assert set(checked) >= {"ubuntu22.04", "rhel9.0", "linux2022", "win10", "win11", "win2k19", "win2k22"}
+
+
+def test_a_freebsd_release_the_installed_db_knows_gets_the_devices_shipped_for_freebsd():
+    # No FreeBSD 14 or 15 in Debian 12's osinfo-db: its 13.1 shows what osinfo-db lists for FreeBSD.
+    by_id, by_uri = _os_elements()
+    assert _device_names(by_id["freebsd13.1"], by_uri) == set(GUESTS["freebsd14.4"].devices)
 
 
 DRY_RUN = ["--connect", "test:///default", "--print-xml", "--dry-run", "--import"]
@@ -143,7 +193,7 @@ def test_every_variant_validates_and_runs_on_the_test_driver(tmp_path):
     try:
         for index, (os_id, gui, virtio, host) in enumerate(MATRIX):
             profile = guest_profile(os_id, gui=gui, virtio=virtio, host=host).model_copy(update={"name": f"g{index}"})
-            content = domain_xml(profile).content
+            content = make_domain_xml(profile).content
             assert schema.validate(etree.fromstring(content.encode())), (os_id, gui, virtio, host, schema.error_log)
             domain = conn.defineXML(content)
             domain.create()
@@ -158,23 +208,71 @@ def test_every_variant_validates_and_runs_on_the_test_driver(tmp_path):
     assert len(first_of_os) == len(GUESTS)
 
 
+def _virt_xml(argv: list[str], xml: str) -> str:
+    """Run a documented virt-xml command's options on XML: with no domain name virt-xml edits stdin's XML."""
+    assert argv[0] == "virt-xml"
+    run = subprocess.run(
+        [tool("virt-xml"), "--connect", "test:///default", *argv[2:]], input=xml, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def _boot_order(root: etree._Element) -> list[tuple[int, str, str | None]]:
+    disks = [disk for disk in root.iterfind("devices/disk") if disk.find("boot") is not None]
+    order = [(int(attr(d, "boot", "order")), d.get("device"), attr(d, "source", "file")) for d in disks]
+    return sorted(order)
+
+
+@pytest.mark.libvirt
+@pytest.mark.parametrize("os_id", ["linux2024", "win11", "win2k22", "freebsd14.4", "generic"])
+def test_the_install_note_boots_the_installer_first_on_a_running_domain(os_id, tmp_path):
+    import libvirt
+
+    profile = guest_profile(os_id)
+    artifact = make_domain_xml(profile)
+    notes = " ".join(artifact.notes)
+    assert shlex.join(attach_installer_command(profile)) in notes
+    assert shlex.join(detach_installer_command(profile)) in notes
+    iso = tmp_path / "installer.iso"
+    iso.write_bytes(bytes(2048))  # virt-xml checks the file exists
+    with_installer = _virt_xml(attach_installer_command(profile, str(iso)), artifact.content)
+    libvirt.registerErrorHandler(lambda *_: None, None)
+    conn = libvirt.open("test:///default")
+    try:
+        domain = conn.defineXML(with_installer)
+        domain.create()
+        live = etree.fromstring(domain.XMLDesc(0).encode())
+        inactive = domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    finally:
+        conn.close()
+    disk = "/var/lib/libvirt/images/t.qcow2"
+    assert _boot_order(live) == [(1, "cdrom", str(iso)), (2, "disk", disk)]
+    assert live.find("os/boot") is None
+    bus = attr(live, "devices/disk[@device='cdrom']/target", "bus")
+    assert bus == ("sata" if GUESTS[os_id].machine == "q35" else "ide")
+    # After the install the note's second command leaves the disk alone to boot.
+    installed = etree.fromstring(_virt_xml(detach_installer_command(profile), inactive).encode())
+    assert _boot_order(installed) == [(2, "disk", disk)]
+
+
 def test_output_is_deterministic():
     profile = guest_profile("win11", gui=True)
     again = WorkloadProfile.model_validate(profile.model_dump(exclude_unset=True))
-    assert domain_xml(profile) == domain_xml(again)
-    assert domain_xml(profile).content.startswith('<domain type="kvm">\n  <name>t</name>\n')
+    assert make_domain_xml(profile) == make_domain_xml(again)
+    assert make_domain_xml(profile).content.startswith('<domain type="kvm">\n  <name>t</name>\n')
 
 
 def test_artifact_is_named_for_the_profile():
-    artifact = domain_xml(guest_profile("debian12"))
+    artifact = make_domain_xml(guest_profile("debian12"))
     assert (artifact.filename, artifact.media_type) == ("t.xml", "application/xml")
 
 
 # --- Devices follow virt-install's choices ---
 
 
-@pytest.mark.parametrize("os_id", ["ubuntu24.04", "debian12", "rhel9.0", "fedora40", "linux2022", "freebsd14.0"])
-def test_linux_and_bsd_guests_get_virtio_devices(os_id):
+@pytest.mark.parametrize("os_id", ["ubuntu24.04", "debian13", "rhel10.0", "fedora40", "linux2024"])
+def test_linux_guests_get_q35_and_virtio_devices(os_id):
     root = parse(guest_profile(os_id))
     assert root.get("type") == "kvm"
     assert attr(root, "os/type", "machine") == "q35"
@@ -183,16 +281,64 @@ def test_linux_and_bsd_guests_get_virtio_devices(os_id):
     assert attr(root, "devices/interface/model", "type") == "virtio"
     assert attr(root, "devices/rng", "model") == "virtio"
     assert attr(root, "devices/memballoon", "model") == "virtio"
+    assert attr(root, "devices/video/model", "type") == "virtio"
+    assert attr(root, "devices/controller[@type='usb']", "model") == "qemu-xhci"
     assert attr(root, "clock", "offset") == "utc"
     assert root.find("features/hyperv") is None
 
 
+def test_ubuntu_22_04_gets_qxl_video_as_osinfo_marks_virtio_gpu_unsupported():
+    assert attr(parse(guest_profile("ubuntu22.04")), "devices/video/model", "type") == "qxl"
+
+
+@pytest.mark.parametrize("os_id", ["freebsd14.0", "freebsd14.4", "freebsd15.0"])
+def test_freebsd_gets_i440fx_and_the_virtio_devices_osinfo_lists(os_id):
+    artifact = make_domain_xml(guest_profile(os_id))
+    root = etree.fromstring(artifact.content.encode())
+    assert attr(root, "os/type", "machine") == "pc"
+    assert root.find("devices/controller[@model='pcie-root-port']") is None
+    assert attr(root, "devices/disk/target", "bus") == "virtio"
+    assert attr(root, "devices/interface/model", "type") == "virtio"
+    assert root.find("devices/rng") is None and root.find("devices/channel[@type='unix']") is None
+    assert attr(root, "devices/memballoon", "model") == "virtio"
+    assert attr(root, "devices/video/model", "type") == "qxl"
+    assert any("i440fx machine (pc), as virt-install picks" in note for note in artifact.notes)
+
+
+def test_freebsd_is_sized_by_the_handbook_not_below_its_minimum():
+    root = parse(guest_profile("freebsd14.4"))
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("2", "2048")
+    assert disk_command(guest_profile("freebsd14.4"))[-1] == "8G"
+    artifact = make_domain_xml(guest_profile("freebsd14.4", resources={"memory_gib": 0.0625, "disk_gib": 1}))
+    root = etree.fromstring(artifact.content.encode())
+    assert root.findtext("memory") == "96"
+    assert "resources.memory_gib 0.0625 is below FreeBSD 14.4's minimum of 96 MiB: raised to 96 MiB." in artifact.notes
+
+
 @pytest.mark.parametrize("os_id", ["win10", "win11", "win2k19", "win2k22", "win2k25"])
-def test_windows_guests_get_hyperv_enlightenments_and_local_time(os_id):
+def test_windows_guests_get_virt_install_5_hyperv_enlightenments_and_local_time(os_id):
     root = parse(guest_profile(os_id))
     assert attr(root, "clock", "offset") == "localtime"
-    assert [child.tag for child in root.find("features/hyperv")] == ["relaxed", "vapic", "spinlocks"]
+    hyperv = root.find("features/hyperv")
+    assert [child.tag for child in hyperv] == list(HYPERV_ENLIGHTENMENTS)
+    assert HYPERV_ENLIGHTENMENTS == (
+        "relaxed",
+        "vapic",
+        "spinlocks",
+        "vpindex",
+        "runtime",
+        "synic",
+        "stimer",
+        "frequencies",
+        "tlbflush",
+        "ipi",
+    )
+    assert all(child.get("state") == "on" for child in hyperv)
+    assert attr(hyperv, "spinlocks", "retries") == "8191"
+    assert attr(hyperv, "stimer/direct", "state") == "on"
+    assert hyperv.find("evmcs") is None and hyperv.find("avic") is None  # host-bound: the note says how
     assert attr(root, "clock/timer[@name='hypervclock']", "present") == "yes"
+    assert attr(root, "devices/video/model", "type") == "qxl"
 
 
 @pytest.mark.parametrize(
@@ -222,14 +368,46 @@ def test_windows_11_gets_secure_boot_uefi_and_a_tpm():
         assert other.find("devices/tpm") is None and attr(other, "os", "firmware") is None
 
 
-@pytest.mark.parametrize("os_id", ["ubuntu24.04", "win11", "generic"])
-def test_guest_agent_and_serial_console_always_graphics_only_for_gui(os_id):
+@pytest.mark.parametrize(
+    ("os_id", "virtio", "agent"),
+    [("ubuntu24.04", False, True), ("win11", False, False), ("win11", True, True), ("generic", False, False)],
+)
+def test_a_display_and_serial_console_always_the_guest_agent_where_the_guest_has_virtio_serial(os_id, virtio, agent):
     for gui in (False, True):
-        root = parse(guest_profile(os_id, gui=gui))
-        assert attr(root, "devices/channel[@type='unix']/target", "name") == "org.qemu.guest_agent.0"
+        root = parse(guest_profile(os_id, gui=gui, virtio=virtio))
+        assert (attr(root, "devices/channel[@type='unix']/target", "name") == "org.qemu.guest_agent.0") is agent
         assert root.find("devices/serial") is not None and root.find("devices/console") is not None
-        assert (root.find("devices/graphics") is not None) is gui
-        assert (root.find("devices/video") is not None) is gui
+        assert attr(root, "devices/graphics", "type") == "spice"
+        assert attr(root, "devices/graphics/listen", "address") == "127.0.0.1"
+        assert root.find("devices/video/model") is not None
+        assert attr(root, "devices/input", "type") == "tablet"
+
+
+@pytest.mark.parametrize("os_id", ["linux2024", "win11", "win2k22"])
+def test_q35_guests_get_free_pcie_root_ports_for_hot_plug(os_id):
+    root = parse(guest_profile(os_id))
+    controllers = root.findall("devices/controller[@type='pci']")
+    assert [c.get("model") for c in controllers] == ["pcie-root"] + ["pcie-root-port"] * PCIE_ROOT_PORTS
+    # Fewer PCI devices than root ports, so some stay free for hot-plug once libvirt has placed them all.
+    pci_devices = root.findall("devices/disk/target[@bus='virtio']") + root.findall("devices/interface")
+    pci_devices += root.findall("devices/rng") + root.findall("devices/video") + root.findall("devices/tpm")
+    pci_devices += root.findall("devices/controller[@type='usb']") + root.findall("devices/memballoon")
+    pci_devices += [root.find("devices/channel")]  # the virtio-serial controller
+    assert len(pci_devices) + 4 <= PCIE_ROOT_PORTS
+
+
+@pytest.mark.parametrize(("os_id", "cpus"), [("win10", 4), ("win11", 6), ("debian13", 3)])
+def test_vcpus_are_cores_of_one_socket(os_id, cpus):
+    # Windows 10/11 client editions use at most two sockets: four one-core sockets would be two vCPUs.
+    root = parse(guest_profile(os_id, resources={"cpus": cpus}))
+    topology = root.find("cpu/topology")
+    assert (topology.get("sockets"), topology.get("dies"), topology.get("cores"), topology.get("threads")) == (
+        "1",
+        "1",
+        str(cpus),
+        "1",
+    )
+    assert root.findtext("vcpu") == str(cpus)
 
 
 @pytest.mark.parametrize("os_id", sorted(GUESTS))
@@ -240,11 +418,11 @@ def test_metadata_names_the_osinfo_os(os_id):
 
 @pytest.mark.parametrize(
     ("family", "os_id"),
-    [("linux", "linux2022"), ("windows", "win2k22"), ("bsd", "freebsd14.0"), ("other", "generic")],
+    [("linux", "linux2024"), ("windows", "win2k22"), ("bsd", "freebsd14.4"), ("other", "generic")],
     ids=["linux", "windows", "bsd", "other"],
 )
 def test_a_family_alone_picks_its_usual_os_and_says_so(family, os_id):
-    artifact = domain_xml(make_profile(workload={"os": [family]}))
+    artifact = make_domain_xml(make_profile(workload={"os": [family]}))
     assert etree.fromstring(artifact.content.encode()).findtext("vcpu")
     assert any(f"({os_id}) stands in for workload.os {family}" in note for note in artifact.notes)
 
@@ -265,26 +443,30 @@ def test_unset_resources_take_the_oses_recommended_values():
 def test_set_resources_are_rounded_up_and_unset_ones_still_default():
     root = parse(guest_profile("debian12", resources={"cpus": 2.5}))
     assert (root.findtext("vcpu"), root.findtext("memory")) == ("3", "2048")
-    root = parse(guest_profile("debian12", resources={"memory_gib": 0.0015, "disk_gib": 7.2}))
-    assert (root.findtext("vcpu"), root.findtext("memory")) == ("2", "2")
-    assert disk_command(guest_profile("debian12", resources={"disk_gib": 7.2}))[-1] == "8G"
+    root = parse(guest_profile("debian12", resources={"memory_gib": 1.0015, "disk_gib": 17.2}))
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("2", "1026")
+    assert disk_command(guest_profile("debian12", resources={"disk_gib": 17.2}))[-1] == "18G"
 
 
-def test_resources_below_the_minimum_are_kept_with_a_warning():
-    artifact = domain_xml(guest_profile("win11", resources={"cpus": 1, "memory_gib": 2, "disk_gib": 30}))
+def test_resources_below_the_minimum_are_raised_to_it_with_a_note():
+    artifact = make_domain_xml(guest_profile("win11", resources={"cpus": 1, "memory_gib": 2, "disk_gib": 30}))
     root = etree.fromstring(artifact.content.encode())
-    assert (root.findtext("vcpu"), root.findtext("memory")) == ("1", "2048")
-    warnings = [note for note in artifact.notes if note.startswith("Warning")]
-    assert len(warnings) == 3
-    assert "resources.memory_gib 2 is below Microsoft Windows 11's minimum of 4 GiB" in warnings[1]
-    quiet = domain_xml(guest_profile("win11", resources={"cpus": 2, "memory_gib": 4, "disk_gib": 64}))
-    assert not [note for note in quiet.notes if note.startswith("Warning")]
+    assert (root.findtext("vcpu"), root.findtext("memory")) == ("2", "4096")
+    assert disk_command(guest_profile("win11", resources={"disk_gib": 30}))[-1] == "64G"
+    raised = [note for note in artifact.notes if "raised to" in note]
+    assert len(raised) == 3
+    assert "resources.memory_gib 2 is below Microsoft Windows 11's minimum of 4 GiB: raised to 4 GiB." in raised
+    quiet = make_domain_xml(guest_profile("win11", resources={"cpus": 2, "memory_gib": 4, "disk_gib": 64}))
+    assert not [note for note in quiet.notes if "raised to" in note]
 
 
-def test_a_generic_guest_uses_the_profile_defaults():
+def test_a_generic_guest_uses_the_profile_defaults_and_emulated_devices_on_i440fx():
     root = parse(guest_profile("generic"))
     assert (root.findtext("vcpu"), root.findtext("memory")) == ("1", "1024")
-    assert attr(root, "devices/disk/target", "bus") == "sata"
+    assert attr(root, "os/type", "machine") == "pc"
+    assert attr(root, "devices/disk/target", "bus") == "ide"
+    assert attr(root, "devices/interface/model", "type") == "e1000"
+    assert attr(root, "devices/memballoon", "model") == "none"
 
 
 def test_disk_command_makes_the_disk_the_xml_points_at():
@@ -297,11 +479,11 @@ def test_disk_command_makes_the_disk_the_xml_points_at():
 
 @pytest.mark.libvirt
 def test_disk_command_creates_a_disk_of_that_size(tmp_path):
-    command = disk_command(guest_profile("debian12", resources={"disk_gib": 3}))
+    command = disk_command(guest_profile("debian12", resources={"disk_gib": 13}))
     command[0], command[4] = tool("qemu-img"), str(tmp_path / "t.qcow2")
     subprocess.run(command, check=True, capture_output=True)
     info = subprocess.run([command[0], "info", "--output=json", command[4]], capture_output=True, text=True)
-    assert '"virtual-size": 3221225472' in info.stdout
+    assert '"virtual-size": 13958643712' in info.stdout
 
 
 # --- Host notes ---
@@ -317,7 +499,7 @@ def test_disk_command_creates_a_disk_of_that_size(tmp_path):
     ids=["linux", "windows", "macos"],
 )
 def test_notes_say_what_to_use_on_the_host(host, words):
-    notes = " ".join(domain_xml(guest_profile("ubuntu24.04", host=host)).notes)
+    notes = " ".join(make_domain_xml(guest_profile("ubuntu24.04", host=host)).notes)
     assert all(word in notes for word in words)
 
 
@@ -327,18 +509,27 @@ def test_notes_say_what_to_use_on_the_host(host, words):
 @pytest.mark.parametrize(
     ("workload", "message"),
     [
-        ({"os": ["windows"], "os_id": "win11x"}, "unknown guest OS 'win11x'; known ids: debian12, fedora40"),
+        ({"os": ["windows"], "os_id": "win11x"}, "unknown guest OS 'win11x'; known ids: debian12, debian13, fedora40"),
         ({"os": ["linux"], "os_id": "ubuntu99.04"}, "known ids:"),
         ({"os": ["linux"], "os_id": "win11"}, "win11 is a windows OS but workload.os is [linux]"),
         ({"os": ["windows"], "os_id": "debian12"}, "debian12 is a linux OS but workload.os is [windows]"),
         ({"os": ["linux"], "os_id": "rhel9"}, "unknown guest OS 'rhel9'; did you mean rhel9.0 or rhel9.4?"),
+        ({"os": ["linux"], "os_id": "rhel10"}, "did you mean rhel10.0 or rhel10.1?"),
         ({"os": ["linux"], "os_id": "fedora"}, "did you mean fedora40?"),
     ],
-    ids=["typo", "unknown-release", "windows-id-linux-family", "linux-id-windows-family", "a-family", "fedora"],
+    ids=[
+        "typo",
+        "unknown-release",
+        "windows-id-linux-family",
+        "linux-id-windows-family",
+        "a-family",
+        "rhel10",
+        "fedora",
+    ],
 )
 def test_a_bad_os_id_names_the_field(workload, message):
     profile = make_profile(workload=workload)
-    for generate in (domain_xml, disk_command):
+    for generate in (make_domain_xml, disk_command):
         with pytest.raises(InvalidInput) as caught:
             generate(profile)
         assert [error.loc for error in caught.value.errors] == ["workload.os_id"]
@@ -348,7 +539,7 @@ def test_a_bad_os_id_names_the_field(workload, message):
 def test_a_name_that_skipped_validation_is_still_refused():
     profile = make_profile().model_copy(update={"name": "x</name><evil/>"})
     with pytest.raises(InvalidInput) as caught:
-        domain_xml(profile)
+        make_domain_xml(profile)
     assert caught.value.errors[0].loc == "name"
 
 
@@ -420,6 +611,6 @@ def test_an_unvalidated_name_never_adds_an_element(name):
 
 
 def test_several_families_get_a_domain_for_one_and_a_note():
-    artifact = domain_xml(make_profile(workload={"os": ["linux", "windows"], "os_id": "win2k25"}))
+    artifact = make_domain_xml(make_profile(workload={"os": ["linux", "windows"], "os_id": "win2k25"}))
     assert "workload.os lists linux, windows: this domain is for windows only." in artifact.notes
     assert etree.fromstring(artifact.content.encode()).find("features/hyperv") is not None
