@@ -225,3 +225,20 @@ def make_hyperv_script(profile: WorkloadProfile) -> Artifact:
         )
     content = _script(name, guest, size.vcpus, memory_mib, size.disk_gib)
     return Artifact(f"{name}.ps1", "text/plain", content, tuple(notes))
+
+
+def hyperv_readme(profile: WorkloadProfile, folder: str) -> list[str]:
+    """The bundle README's steps for the Hyper-V script: run it, start the VM, connect to its console."""
+    name = checked_name(profile)
+    script = ".\\" + f"{folder}{name}.ps1".replace("/", "\\")
+    return [
+        "On the Windows host with the Hyper-V role, in an elevated PowerShell, run the script with the installer "
+        "ISO and a virtual switch of that host, then start the VM and install the guest OS from its console:",
+        "",
+        "```powershell",
+        f"{script} -IsoPath C:\\iso\\installer.iso -SwitchName 'Default Switch'",
+        f"Start-VM -Name {name}",
+        f"vmconnect.exe localhost {name}",
+        "```",
+        "",
+    ]

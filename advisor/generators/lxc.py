@@ -8,6 +8,7 @@ load_config). Profile values reach the file only as a validated name and as numb
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass
 
 from advisor.errors import FieldError, InvalidInput
@@ -79,12 +80,13 @@ def image(profile: WorkloadProfile) -> Image:
     return IMAGES.get(profile.workload.os_id or "", DEFAULT_IMAGE)
 
 
-def create_command(profile: WorkloadProfile) -> list[str]:
+def create_command(profile: WorkloadProfile, folder: str = "") -> list[str]:
     """Return the `lxc-create` argv that makes the container from this configuration and a downloaded image."""
     name = checked_name(profile)
     chosen = image(profile)
     disk = math.ceil(profile.resources.disk_gib)
-    argv = ["lxc-create", "-n", name, "-f", f"{name}.conf", "-B", "lvm", "--fssize", f"{disk}G", "-t", "download"]
+    argv = ["lxc-create", "-n", name, "-f", f"{folder}{name}.conf", "-B", "lvm", "--fssize", f"{disk}G"]
+    argv += ["-t", "download"]
     return [*argv, "--", "--dist", chosen.dist, "--release", chosen.release, "--arch", "amd64"]
 
 
@@ -120,7 +122,7 @@ def make_lxc_config(profile: WorkloadProfile) -> Artifact:
     ]
     content = "\n".join(lines) + "\n"
     notes = [
-        f"Create and start it as root on a Linux host with LXC: `{' '.join(create_command(profile))}`, then "
+        f"Create and start it as root on a Linux host with LXC: `{shlex.join(create_command(profile))}`, then "
         f"`lxc-start -n {name}` and `lxc-attach -n {name}`.",
         f"The root filesystem is an LVM volume of {math.ceil(profile.resources.disk_gib)} GiB (resources.disk_gib); "
         "with `-B dir` it has no size limit.",
@@ -132,3 +134,20 @@ def make_lxc_config(profile: WorkloadProfile) -> Artifact:
     if profile.host.os != "linux":
         notes.append(f"LXC needs a Linux host; the profile's host is {profile.host.os}.")
     return Artifact(f"{name}.conf", "text/plain", content, tuple(notes))
+
+
+def lxc_readme(profile: WorkloadProfile, folder: str) -> list[str]:
+    """The bundle README's steps for the LXC configuration: create the container from it, start it, enter it."""
+    name = checked_name(profile)
+    return [
+        "As root on the Linux host (with the lxc package, an `lxcbr0` bridge and root's /etc/subuid and "
+        "/etc/subgid ranges), create the system container from the configuration and a downloaded image, then "
+        "start it and open a shell in it:",
+        "",
+        "```sh",
+        shlex.join(create_command(profile, folder)),
+        shlex.join(["lxc-start", "-n", name]),
+        shlex.join(["lxc-attach", "-n", name]),
+        "```",
+        "",
+    ]

@@ -7,6 +7,7 @@ Sizes and the guest OS come from the same osinfo facts as the libvirt domain.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from lxml import etree
@@ -25,6 +26,7 @@ NSMAP = {None: OVF_NS, "ovf": OVF_NS, "rasd": RASD_NS, "vssd": VSSD_NS, "vmw": V
 # ESXi 8.0's virtual hardware: the first to know windows11_64Guest and windows2022srvNext_64Guest.
 HARDWARE_VERSION = "vmx-20"
 NETWORK = "VM Network"  # the port group every ESXi host is installed with
+TARGET = "vi://USER@VCENTER/DATACENTER/host/CLUSTER"  # CHANGE: ovftool's locator of the cluster or host
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,12 @@ def _hardware(system: etree._Element, name: str, guest: GuestOS, vcpus: int, mem
     _vmw_config(hardware, "bootOptions.efiSecureBootEnabled", str(guest.family in ("windows", "linux")).lower())
 
 
+def deploy_command(profile: WorkloadProfile, folder: str = "") -> list[str]:
+    """Return the VMware OVF Tool argv that deploys the descriptor; the target is the user's to fill in."""
+    name = checked_name(profile)
+    return ["ovftool", f"--name={name}", f"--network={NETWORK}", f"{folder}{name}.ovf", TARGET]
+
+
 def make_ovf(profile: WorkloadProfile) -> Artifact:
     """Return an OVF 1.1 descriptor that deploys the profile's guest as an empty VM on vSphere/ESXi."""
     name = checked_name(profile)
@@ -180,8 +188,8 @@ def make_ovf(profile: WorkloadProfile) -> Artifact:
     if profile.host.cloud != "vmware":
         notes.append("This descriptor is for VMware vSphere/ESXi; the profile's host.cloud is not vmware.")
     notes.append(
-        f"Deploy with `ovftool --name={name} --network='{NETWORK}' {name}.ovf vi://<vcenter-or-esxi>/...` or the "
-        "vSphere Client's Deploy OVF Template, connect the installer ISO to CD/DVD drive 1, then power on."
+        f"Deploy with `{shlex.join(deploy_command(profile))}` or the vSphere Client's Deploy OVF Template, "
+        "connect the installer ISO to CD/DVD drive 1, then power on."
     )
     if guest.family == "windows" and guest.firmware == "efi":
         notes.append(
@@ -191,3 +199,17 @@ def make_ovf(profile: WorkloadProfile) -> Artifact:
     if guest.family == "windows":
         notes.append("NVMe disk and E1000e network card, which Windows drives out of the box; install VMware Tools.")
     return Artifact(f"{name}.ovf", "application/xml", content, tuple(notes))
+
+
+def ovf_readme(profile: WorkloadProfile, folder: str) -> list[str]:
+    """The bundle README's steps for the OVF descriptor: deploy it, attach the installer, power on."""
+    return [
+        "Deploy the descriptor to vCenter or an ESXi host with VMware OVF Tool (or the vSphere Client's *Deploy "
+        "OVF Template*); its disk is created empty. Connect the installer ISO to CD/DVD drive 1, then power the "
+        "VM on and install the guest OS:",
+        "",
+        "```sh",
+        shlex.join(deploy_command(profile, folder)),
+        "```",
+        "",
+    ]
