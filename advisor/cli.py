@@ -23,6 +23,7 @@ from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
 from advisor.engine.schema import RuleFile
 from advisor.errors import EXIT_FAILURE, AdvisorError, WouldOverwrite
+from advisor.generators.registry import KINDS, StarterKind
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output import FORMATTERS
 from advisor.output.data import rule_data
@@ -235,7 +236,7 @@ def adr_new(
     """Write a MADR decision record for PROFILE's recommendation (a file, or - for stdin)."""
     import datetime
 
-    from advisor.generators.adr import adr_record
+    from advisor.generators.adr import make_adr
     from advisor.generators.bundle import write_bundle
 
     out = None if out_arg is None else Path(out_arg)  # Path("") would be ".", so the raw text is checked
@@ -249,7 +250,7 @@ def adr_new(
     if out is not None and os.path.lexists(out) and not force:  # refuse before the work, not only before the write
         raise WouldOverwrite([str(out)])
     result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
-    record = adr_record(parsed, result, date=datetime.date.today(), status=status)
+    record = make_adr(parsed, result, date=datetime.date.today(), status=status)
     if out is None:
         click.echo(record.content, nl=False)
         return
@@ -259,7 +260,7 @@ def adr_new(
 
 @cli.group()
 def emit() -> None:
-    """Write starter artifacts: a Dockerfile, a libvirt domain XML, or everything the recommendation calls for."""
+    """Write starter artifacts: one file of a kind below, or everything the recommendation calls for (all)."""
 
 
 def _part(profile: WorkloadProfile, component: str | None) -> WorkloadProfile:
@@ -272,36 +273,36 @@ def _part(profile: WorkloadProfile, component: str | None) -> WorkloadProfile:
 _component_option = click.option("--component", metavar="NAME", help="Which component, for a profile with components.")
 
 
-@emit.command("dockerfile")
-@click.argument("profile")
-@_component_option
-@_reports_errors
-def emit_dockerfile(profile: str, component: str | None) -> None:
-    """Print a starter Dockerfile for PROFILE (a file, or - for stdin); notes go to stderr."""
-    from advisor.generators.dockerfile import dockerfile
+def _emit_kind(kind: StarterKind) -> click.Command:
+    """`advisor emit KIND`: print one starter file of the kind; notes (and the kind's own lines) go to stderr."""
 
-    artifact = dockerfile(_part(_one_profile(profile), component))
-    click.echo(artifact.content, nl=False)
-    for note in artifact.notes:
-        click.echo(f"note: {note}", err=True)
+    def run(
+        profile: str, component: str | None, rule_dirs: tuple[Path, ...] = (), no_builtin_rules: bool = False
+    ) -> None:
+        from advisor.generators.registry import make_starter, verdict_of
+
+        parsed = _one_profile(profile)
+        part = _part(parsed, component)
+        verdict = None
+        if kind.needs_verdict:
+            verdict = verdict_of(parsed, recommend_profile(parsed, _load(rule_dirs, no_builtin_rules)), component)
+        artifact = make_starter(kind, part, verdict)
+        click.echo(artifact.content, nl=False)
+        for line in kind.stderr_lines(part):
+            click.echo(line, err=True)
+        for note in artifact.notes:
+            click.echo(f"note: {note}", err=True)
+
+    command = _reports_errors(run)
+    if kind.needs_verdict:  # the kind is chosen by the recommendation, so the rules are loaded
+        command = _rule_options(command)
+    command = _component_option(click.argument("profile")(command))
+    text = f"Print the {kind.label} for PROFILE (a file, or - for stdin); notes go to stderr. {kind.summary}"
+    return click.command(kind.name, help=text)(command)
 
 
-@emit.command("libvirt")
-@click.argument("profile")
-@_component_option
-@_reports_errors
-def emit_libvirt(profile: str, component: str | None) -> None:
-    """Print a libvirt domain XML for PROFILE; the qemu-img command for its disk and notes go to stderr."""
-    import shlex
-
-    from advisor.generators.libvirt import disk_command, domain_xml
-
-    part = _part(_one_profile(profile), component)
-    artifact = domain_xml(part)
-    click.echo(artifact.content, nl=False)
-    click.echo(f"disk: {shlex.join(disk_command(part))}", err=True)
-    for note in artifact.notes:
-        click.echo(f"note: {note}", err=True)
+for _kind in KINDS.values():
+    emit.add_command(_emit_kind(_kind))
 
 
 @emit.command("all")
@@ -312,14 +313,14 @@ def emit_libvirt(profile: str, component: str | None) -> None:
 @_reports_errors
 def emit_all(profile: str, out_arg: str, force: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
     """Write the files PROFILE's recommendation calls for into --out, with a README.md of next commands."""
-    from advisor.generators.bundle import bundle, write_bundle
+    from advisor.generators.bundle import make_bundle, write_bundle
 
     if not out_arg:  # Path("") would be ".": writing into the current folder is asked for with --out .
         raise click.BadParameter("is empty; name a folder (--out . for the current one)", param_hint="'--out'")
     out_dir = Path(out_arg)
     parsed = _one_profile(profile)
     result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
-    written = write_bundle(bundle(parsed, result), out_dir, force=force)
+    written = write_bundle(make_bundle(parsed, result), out_dir, force=force)
     click.echo(f"{parsed.name}: {result.platform}; wrote {len(written)} files (next steps in README.md):")
     for path in written:
         click.echo(f"  {path}")

@@ -10,7 +10,7 @@ import yaml
 
 from advisor.cli import cli
 from advisor.engine.decide import recommend
-from advisor.generators.adr import OPTIONS, adr_record
+from advisor.generators.adr import OPTIONS, make_adr
 from advisor.profiles import read_profiles
 from tests.conftest import ROOT
 
@@ -71,7 +71,7 @@ def test_the_record_is_madr_filled_from_the_recommendation(runner, ruleset):
 
 def test_the_generator_uses_the_date_it_is_given(ruleset):
     profile = read_profiles([str(ROOT / "examples" / "checkout-api.yaml")])[0]
-    artifact = adr_record(profile, recommend(profile, ruleset), date=datetime.date(2025, 1, 2))
+    artifact = make_adr(profile, recommend(profile, ruleset), date=datetime.date(2025, 1, 2))
     assert front_matter(artifact.content)["date"] == datetime.date(2025, 1, 2)
     assert (artifact.filename, artifact.media_type) == ("checkout-api.md", "text/markdown")
 

@@ -13,7 +13,7 @@ import yaml
 from lxml import etree
 
 from advisor.engine.decide import recommend
-from advisor.generators.bundle import bundle
+from advisor.generators.bundle import make_bundle
 from advisor.profiles import parse_profiles
 from tests.conftest import CHECKOUT
 
@@ -48,7 +48,7 @@ def test_the_bundle_is_the_zip_of_emit_all(api, ruleset):
     assert response.headers["Content-Disposition"] == 'attachment; filename="retail-estate-starter.zip"'
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     profile = parse_profiles(RETAIL)[0]
-    expected = bundle(profile, recommend(profile, ruleset))
+    expected = make_bundle(profile, recommend(profile, ruleset))
     assert {name: archive.read(name).decode() for name in archive.namelist()} == expected
     assert any("/" in name for name in archive.namelist()), "components get folders of their own"
     again = api.post("/v1/artifacts/bundle", data=RETAIL, content_type="application/yaml")

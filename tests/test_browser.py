@@ -27,9 +27,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Download, Page, expect
 from advisor.engine.decide import recommend
 from advisor.engine.loader import load_rules
 from advisor.errors import InvalidInput
-from advisor.generators.bundle import bundle
-from advisor.generators.dockerfile import dockerfile as make_dockerfile
-from advisor.generators.libvirt import domain_xml
+from advisor.generators.bundle import make_bundle
+from advisor.generators.dockerfile import make_dockerfile
+from advisor.generators.libvirt import make_domain_xml
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.markdown import PLATFORM_NAMES, as_markdown
 from advisor.profiles import component_part, validate_profile
@@ -373,7 +373,7 @@ def check_starter_files(page: Page, profile: WorkloadProfile, component: str | N
     root = etree.fromstring(saved(domain))
     assert root.tag == "domain"
     assert root.findtext("name") == part.name
-    assert saved(domain).decode() == domain_xml(part).content
+    assert saved(domain).decode() == make_domain_xml(part).content
 
 
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
@@ -404,7 +404,7 @@ def test_downloads_hold_the_result(pages: Pages, engine: Any, case: str) -> None
     archive = click_download(page, page.get_by_role("button", name="Starter bundle (zip)"))
     with zipfile.ZipFile(io.BytesIO(saved(archive))) as opened:
         files = {name: opened.read(name).decode() for name in opened.namelist()}
-    assert files == bundle(shown, expected_there)
+    assert files == make_bundle(shown, expected_there)
 
     for component in [c["name"] for c in data.get("components", [])] or [None]:
         check_starter_files(page, profile, component)
@@ -557,7 +557,7 @@ def test_without_javascript_a_case_works_from_form_to_download(pages: Pages, eng
     expect(page.locator("textarea#curl")).to_be_visible()
     archive = click_download(page, page.get_by_role("button", name="Starter bundle (zip)"))
     with zipfile.ZipFile(io.BytesIO(saved(archive))) as opened:
-        assert sorted(opened.namelist()) == sorted(bundle(profile, engine(profile)))
+        assert sorted(opened.namelist()) == sorted(make_bundle(profile, engine(profile)))
 
 
 def test_without_javascript_errors_are_shown_and_kept(pages: Pages) -> None:

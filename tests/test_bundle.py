@@ -18,9 +18,9 @@ from lxml import etree
 
 from advisor.engine.decide import recommend
 from advisor.errors import CannotWrite, InvalidInput, WouldOverwrite
-from advisor.generators.bundle import UNKNOWN_OS, bundle, write_bundle, zip_bundle
-from advisor.generators.dockerfile import dockerfile, dockerignore
-from advisor.generators.libvirt import disk_command, domain_xml
+from advisor.generators.bundle import UNKNOWN_OS, make_bundle, write_bundle, zip_bundle
+from advisor.generators.dockerfile import make_dockerfile, make_dockerignore
+from advisor.generators.libvirt import disk_command, make_domain_xml
 from advisor.profiles import read_profiles
 from tests.conftest import ROOT, immutable, make_profile
 
@@ -44,27 +44,27 @@ def as_platform(profile, ruleset, platform):
 )
 def test_each_platform_gets_its_files(ruleset, platform, expected):
     profile = make_profile()
-    files = bundle(profile, as_platform(profile, ruleset, platform))
+    files = make_bundle(profile, as_platform(profile, ruleset, platform))
     assert sorted(files) == sorted(expected)
     if "Dockerfile" in files:
-        assert files["Dockerfile"] == dockerfile(profile).content
-        assert files[".dockerignore"] == dockerignore(profile).content
+        assert files["Dockerfile"] == make_dockerfile(profile).content
+        assert files[".dockerignore"] == make_dockerignore(profile).content
     if "t.xml" in files:
-        assert files["t.xml"] == domain_xml(profile).content
+        assert files["t.xml"] == make_domain_xml(profile).content
 
 
 def test_components_get_a_folder_each_per_their_own_result(ruleset):
     [profile] = read_profiles([str(ROOT / "examples" / "retail-estate.yaml")])
     result = recommend(profile, ruleset)
-    files = bundle(profile, result)
+    files = make_bundle(profile, result)
     expected = {"README.md"}
     for component, part in zip(profile.components, result.components, strict=True):
         own = profile.component_profile(component)
         if part.platform in ("container", "hybrid"):
-            assert files[f"{component.name}/Dockerfile"] == dockerfile(own).content
+            assert files[f"{component.name}/Dockerfile"] == make_dockerfile(own).content
             expected |= {f"{component.name}/Dockerfile", f"{component.name}/.dockerignore"}
         if part.platform in ("vm", "hybrid"):
-            assert files[f"{component.name}/{component.name}.xml"] == domain_xml(own).content
+            assert files[f"{component.name}/{component.name}.xml"] == make_domain_xml(own).content
             expected.add(f"{component.name}/{component.name}.xml")
     assert set(files) == expected
     assert {p.platform for p in result.components} == {"container", "vm"}
@@ -72,7 +72,7 @@ def test_components_get_a_folder_each_per_their_own_result(ruleset):
 
 def test_readme_lists_every_file_and_the_next_commands(ruleset):
     profile = make_profile(workload={"ports": [8080, 9090]})
-    files = bundle(profile, as_platform(profile, ruleset, "hybrid"))
+    files = make_bundle(profile, as_platform(profile, ruleset, "hybrid"))
     readme = files["README.md"]
     for path in files:
         if path != "README.md":
@@ -91,9 +91,9 @@ def virt_install_line(readme: str) -> list[str]:
 @pytest.mark.parametrize("example", ["core-banking", "legacy-erp"], ids=["linux-guest", "windows-guest"])
 def test_the_readmes_virt_install_command_runs_and_matches_the_domain_xml(ruleset, tmp_path, example):
     [profile] = read_profiles([str(ROOT / "examples" / f"{example}.yaml")])
-    readme = bundle(profile, recommend(profile, ruleset))["README.md"]
+    readme = make_bundle(profile, recommend(profile, ruleset))["README.md"]
     argv = virt_install_line(readme)
-    ours = etree.fromstring(domain_xml(profile).content.encode())
+    ours = etree.fromstring(make_domain_xml(profile).content.encode())
     assert f"path={ours.find('devices/disk/source').get('file')}" in argv
     disk = tmp_path / "disk.qcow2"  # libvirt's test driver needs the disk to exist
     disk.touch()
@@ -390,7 +390,7 @@ def test_zip_is_deterministic_sorted_and_holds_the_files():
 def test_committed_reference_artifacts_are_what_emit_all_writes(ruleset, example):
     """Regenerate with: advisor emit all examples/NAME.yaml --out examples/artifacts/NAME --force"""
     [profile] = read_profiles([str(example)])
-    files = bundle(profile, recommend(profile, ruleset))
+    files = make_bundle(profile, recommend(profile, ruleset))
     folder = ARTIFACTS / profile.name
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert on_disk == set(files), f"regenerate: advisor emit all {example.relative_to(ROOT)} --out {folder} --force"

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import InvalidInput
-from advisor.generators.dockerfile import dockerfile, dockerignore
+from advisor.generators.dockerfile import make_dockerfile, make_dockerignore
 from advisor.models import DNS_LABEL, WorkloadProfile
 from advisor.profiles import validate_profile
 from tests.conftest import ROOT, make_profile
@@ -72,7 +72,7 @@ def generated(tmp_path_factory) -> list[Path]:
     files = []
     for index, case in enumerate(MATRIX):
         path = folder / f"{index:03d}-{case[0]}-{case[1]}.Dockerfile"
-        path.write_text(dockerfile(make_profile(workload=workload(*case))).content, encoding="utf-8")
+        path.write_text(make_dockerfile(make_profile(workload=workload(*case))).content, encoding="utf-8")
         files.append(path)
     return files
 
@@ -169,16 +169,16 @@ def test_stages_and_instructions_are_the_intended_ones(index, generated):
 
 
 def test_pinned_packages_need_no_hadolint_exception_and_unpinned_ones_say_where_to_pin():
-    pinned = dockerfile(make_profile(workload={"packages": ["tzdata=2024a-0+deb12u1"]}))
+    pinned = make_dockerfile(make_profile(workload={"packages": ["tzdata=2024a-0+deb12u1"]}))
     assert "hadolint ignore" not in pinned.content and pinned.notes == ()
-    mixed = dockerfile(make_profile(workload={"packages": ["curl", "tzdata=2024a-0+deb12u1"]}))
+    mixed = make_dockerfile(make_profile(workload={"packages": ["curl", "tzdata=2024a-0+deb12u1"]}))
     assert "# CHANGE: pin curl as name=version" in mixed.content
     assert "# hadolint ignore=DL3008\nRUN apt-get update" in mixed.content
     assert [n for n in mixed.notes if "curl" in n and "pinned" in n]
 
 
 def test_a_windows_workload_gets_windows_images_and_a_note():
-    artifact = dockerfile(make_profile(workload={"os": ["windows"], "runtime": "dotnet", "packages": ["curl"]}))
+    artifact = make_dockerfile(make_profile(workload={"os": ["windows"], "runtime": "dotnet", "packages": ["curl"]}))
     images = [i.value[0] for i in buildkit.parse_string(artifact.content) if i.cmd == "FROM"]
     assert images == ["mcr.microsoft.com/dotnet/sdk:8.0-windowsservercore-ltsc2022",
                       "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022"]  # fmt: skip
@@ -188,10 +188,12 @@ def test_a_windows_workload_gets_windows_images_and_a_note():
 
 
 def test_go_without_packages_runs_on_distroless_and_with_packages_on_debian():
-    plain = buildkit.parse_string(dockerfile(make_profile(workload={"runtime": "go"})).content)
+    plain = buildkit.parse_string(make_dockerfile(make_profile(workload={"runtime": "go"})).content)
     assert [i.value[0] for i in plain if i.cmd == "FROM"][-1].startswith("gcr.io/distroless/static")
     assert not [i for i in plain[next(n for n, i in enumerate(plain) if i.value[-1] == "final") :] if i.cmd == "RUN"]
-    packaged = buildkit.parse_string(dockerfile(make_profile(workload={"runtime": "go", "packages": ["curl"]})).content)
+    packaged = buildkit.parse_string(
+        make_dockerfile(make_profile(workload={"runtime": "go", "packages": ["curl"]})).content
+    )
     assert [i.value[0] for i in packaged if i.cmd == "FROM"][-1].startswith("debian:")
 
 
@@ -209,10 +211,10 @@ def ignored(path: str, patterns: list[str]) -> bool:
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_dockerignore_keeps_what_the_dockerfile_copies_and_drops_secrets(runtime):
     profile = make_profile(workload={"runtime": runtime})
-    patterns = dockerignore(profile).content.splitlines()
+    patterns = make_dockerignore(profile).content.splitlines()
     copied = [
         source
-        for i in buildkit.parse_string(dockerfile(profile).content)
+        for i in buildkit.parse_string(make_dockerfile(profile).content)
         if i.cmd == "COPY" and not any(f.startswith("--from") for f in i.flags)
         for source in i.value[:-1]
     ]
@@ -227,7 +229,7 @@ def test_dockerignore_keeps_what_the_dockerfile_copies_and_drops_secrets(runtime
 
 
 def shape(profile: WorkloadProfile) -> list[str]:
-    return [i.cmd for i in buildkit.parse_string(dockerfile(profile).content)]
+    return [i.cmd for i in buildkit.parse_string(make_dockerfile(profile).content)]
 
 
 BENIGN = {"name": "t", "ports": [8080], "packages": ["curl"], "command": ["app"], "health_path": "/"}
@@ -270,7 +272,7 @@ def test_no_profile_value_adds_an_instruction(field, data, runtime, family):
     if field in ("ports", "packages"):  # an empty list drops EXPOSE and HEALTHCHECK, or the apt-get step
         expected = shape(make_profile(workload={**reference.workload.model_dump(), field: value}))
     assert shape(profile) == expected
-    parsed = buildkit.parse_string(dockerfile(profile).content)
+    parsed = buildkit.parse_string(make_dockerfile(profile).content)
     assert parsed[-1].value == tuple(profile.workload.command or parsed[-1].value)
     health = [i for i in parsed if i.cmd == "HEALTHCHECK"]
     if health:

@@ -11,9 +11,9 @@ import pytest
 
 from advisor.cli import cli
 from advisor.engine.decide import recommend
-from advisor.generators.bundle import bundle
-from advisor.generators.dockerfile import dockerfile
-from advisor.generators.libvirt import disk_command, domain_xml
+from advisor.generators.bundle import make_bundle
+from advisor.generators.dockerfile import make_dockerfile
+from advisor.generators.libvirt import disk_command, make_domain_xml
 from advisor.profiles import read_profiles
 from tests.conftest import ROOT, immutable
 
@@ -31,7 +31,7 @@ def test_emit_dockerfile_prints_the_file_and_notes_go_to_stderr(runner, tmp_path
     source.write_text("name: w\nhost: {os: linux}\nworkload: {packages: [curl]}\n", encoding="utf-8")
     result = runner.invoke(cli, ["emit", "dockerfile", str(source)])
     assert result.exit_code == 0, result.output
-    artifact = dockerfile(load(str(source)))
+    artifact = make_dockerfile(load(str(source)))
     assert result.stdout == artifact.content
     assert artifact.notes and result.stderr == "".join(f"note: {note}\n" for note in artifact.notes)
 
@@ -47,7 +47,7 @@ def test_emit_libvirt_prints_the_xml_and_the_disk_command_on_stderr(runner):
     assert result.exit_code == 0, result.output
     profile = load(RETAIL)
     part = profile.component_profile(profile.components[1])
-    assert result.stdout == domain_xml(part).content
+    assert result.stdout == make_domain_xml(part).content
     assert result.stderr.splitlines()[0] == f"disk: {shlex.join(disk_command(part))}"
 
 
@@ -55,7 +55,7 @@ def test_a_component_is_chosen_by_name(runner):
     result = runner.invoke(cli, ["emit", "dockerfile", RETAIL, "--component", "storefront"])
     assert result.exit_code == 0
     profile = load(RETAIL)
-    assert result.stdout == dockerfile(profile.component_profile(profile.components[0])).content
+    assert result.stdout == make_dockerfile(profile.component_profile(profile.components[0])).content
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_emit_all_writes_the_bundle_and_then_refuses_to_overwrite(runner, tmp_pa
     out = tmp_path / "out"
     result = runner.invoke(cli, ["emit", "all", RETAIL, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    files = bundle(load(RETAIL), recommend(load(RETAIL), ruleset))
+    files = make_bundle(load(RETAIL), recommend(load(RETAIL), ruleset))
     for path, text in files.items():
         assert (out / path).read_text(encoding="utf-8") == text
     assert result.stdout.splitlines()[0] == "retail-estate: hybrid; wrote 4 files (next steps in README.md):"
@@ -157,7 +157,7 @@ def test_force_replaces_links_in_the_out_folder_never_what_they_point_to(runner,
     assert forced.exit_code == 0, forced.output
     assert precious.read_text(encoding="utf-8") == "mine\n" and not (tmp_path / "elsewhere").exists()
     assert not (out / "README.md").is_symlink() and not (out / "Dockerfile").is_symlink()
-    assert (out / "Dockerfile").read_text(encoding="utf-8") == dockerfile(load(CHECKOUT)).content
+    assert (out / "Dockerfile").read_text(encoding="utf-8") == make_dockerfile(load(CHECKOUT)).content
 
 
 def test_a_component_folder_linked_outside_is_refused_by_name(runner, tmp_path):

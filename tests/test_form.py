@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
-from advisor.generators.bundle import bundle
+from advisor.generators.bundle import make_bundle
 from advisor.generators.libvirt import guest_oses
 from advisor.models import KNOWN_GUEST_OSES, WorkloadProfile
 from advisor.output.data import to_data
@@ -440,7 +440,7 @@ def test_every_download_is_the_file_its_button_names(api, name, ruleset):
         elif kind == "markdown":
             assert f"(`{result.platform}`), confidence {result.confidence}" in body.decode()
         elif kind == "bundle":
-            assert sorted(zipfile.ZipFile(io.BytesIO(body)).namelist()) == sorted(bundle(shown, result))
+            assert sorted(zipfile.ZipFile(io.BytesIO(body)).namelist()) == sorted(make_bundle(shown, result))
         elif kind == "dockerfile":
             assert body.decode().count("\nFROM ") >= 1
         else:

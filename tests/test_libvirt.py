@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from advisor.errors import InvalidInput
-from advisor.generators.libvirt import LIBOSINFO_NS, disk_command, domain_xml, guest_oses
+from advisor.generators.libvirt import LIBOSINFO_NS, disk_command, guest_oses, make_domain_xml
 from advisor.models import WorkloadProfile
 from advisor.profiles import validate_profile
 from tests.conftest import make_profile
@@ -42,7 +42,7 @@ def guest_profile(os_id: str, *, gui: bool = False, virtio: bool = False, host: 
 
 
 def parse(profile: WorkloadProfile) -> etree._Element:
-    return etree.fromstring(domain_xml(profile).content.encode())
+    return etree.fromstring(make_domain_xml(profile).content.encode())
 
 
 def attr(root: etree._Element, path: str, name: str) -> str | None:
@@ -146,7 +146,7 @@ def test_every_variant_validates_and_runs_on_the_test_driver(tmp_path):
     try:
         for index, (os_id, gui, virtio, host) in enumerate(MATRIX):
             profile = guest_profile(os_id, gui=gui, virtio=virtio, host=host).model_copy(update={"name": f"g{index}"})
-            content = domain_xml(profile).content
+            content = make_domain_xml(profile).content
             assert schema.validate(etree.fromstring(content.encode())), (os_id, gui, virtio, host, schema.error_log)
             domain = conn.defineXML(content)
             domain.create()
@@ -164,12 +164,12 @@ def test_every_variant_validates_and_runs_on_the_test_driver(tmp_path):
 def test_output_is_deterministic():
     profile = guest_profile("win11", gui=True)
     again = WorkloadProfile.model_validate(profile.model_dump(exclude_unset=True))
-    assert domain_xml(profile) == domain_xml(again)
-    assert domain_xml(profile).content.startswith('<domain type="kvm">\n  <name>t</name>\n')
+    assert make_domain_xml(profile) == make_domain_xml(again)
+    assert make_domain_xml(profile).content.startswith('<domain type="kvm">\n  <name>t</name>\n')
 
 
 def test_artifact_is_named_for_the_profile():
-    artifact = domain_xml(guest_profile("debian12"))
+    artifact = make_domain_xml(guest_profile("debian12"))
     assert (artifact.filename, artifact.media_type) == ("t.xml", "application/xml")
 
 
@@ -247,7 +247,7 @@ def test_metadata_names_the_osinfo_os(os_id):
     ids=["linux", "windows", "bsd", "other"],
 )
 def test_a_family_alone_picks_its_usual_os_and_says_so(family, os_id):
-    artifact = domain_xml(make_profile(workload={"os": [family]}))
+    artifact = make_domain_xml(make_profile(workload={"os": [family]}))
     assert etree.fromstring(artifact.content.encode()).findtext("vcpu")
     assert any(f"({os_id}) stands in for workload.os {family}" in note for note in artifact.notes)
 
@@ -274,13 +274,13 @@ def test_set_resources_are_rounded_up_and_unset_ones_still_default():
 
 
 def test_resources_below_the_minimum_are_kept_with_a_warning():
-    artifact = domain_xml(guest_profile("win11", resources={"cpus": 1, "memory_gib": 2, "disk_gib": 30}))
+    artifact = make_domain_xml(guest_profile("win11", resources={"cpus": 1, "memory_gib": 2, "disk_gib": 30}))
     root = etree.fromstring(artifact.content.encode())
     assert (root.findtext("vcpu"), root.findtext("memory")) == ("1", "2048")
     warnings = [note for note in artifact.notes if note.startswith("Warning")]
     assert len(warnings) == 3
     assert "resources.memory_gib 2 is below Microsoft Windows 11's minimum of 4 GiB" in warnings[1]
-    quiet = domain_xml(guest_profile("win11", resources={"cpus": 2, "memory_gib": 4, "disk_gib": 64}))
+    quiet = make_domain_xml(guest_profile("win11", resources={"cpus": 2, "memory_gib": 4, "disk_gib": 64}))
     assert not [note for note in quiet.notes if note.startswith("Warning")]
 
 
@@ -319,7 +319,7 @@ def test_disk_command_creates_a_disk_of_that_size(tmp_path):
     ids=["linux", "windows", "macos"],
 )
 def test_notes_say_what_to_use_on_the_host(host, words):
-    notes = " ".join(domain_xml(guest_profile("ubuntu24.04", host=host)).notes)
+    notes = " ".join(make_domain_xml(guest_profile("ubuntu24.04", host=host)).notes)
     assert all(word in notes for word in words)
 
 
@@ -340,7 +340,7 @@ def test_notes_say_what_to_use_on_the_host(host, words):
 )
 def test_a_bad_os_id_names_the_field(workload, message):
     profile = make_profile(workload=workload)
-    for generate in (domain_xml, disk_command):
+    for generate in (make_domain_xml, disk_command):
         with pytest.raises(InvalidInput) as caught:
             generate(profile)
         assert [error.loc for error in caught.value.errors] == ["workload.os_id"]
@@ -350,7 +350,7 @@ def test_a_bad_os_id_names_the_field(workload, message):
 def test_a_name_that_skipped_validation_is_still_refused():
     profile = make_profile().model_copy(update={"name": "x</name><evil/>"})
     with pytest.raises(InvalidInput) as caught:
-        domain_xml(profile)
+        make_domain_xml(profile)
     assert caught.value.errors[0].loc == "name"
 
 
@@ -422,6 +422,6 @@ def test_an_unvalidated_name_never_adds_an_element(name):
 
 
 def test_several_families_get_a_domain_for_one_and_a_note():
-    artifact = domain_xml(make_profile(workload={"os": ["linux", "windows"], "os_id": "win2k25"}))
+    artifact = make_domain_xml(make_profile(workload={"os": ["linux", "windows"], "os_id": "win2k25"}))
     assert "workload.os lists linux, windows: this domain is for windows only." in artifact.notes
     assert etree.fromstring(artifact.content.encode()).find("features/hyperv") is not None

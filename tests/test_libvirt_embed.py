@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.generators.libvirt import disk_command, disk_path, domain_xml
+from advisor.generators.libvirt import disk_command, disk_path, make_domain_xml
 from tests.conftest import make_profile
 
 # Enough for virsh as nobody: it cannot read the checkout or the venv, so it only gets files in `work`.
@@ -62,7 +62,7 @@ def define(work: Path, profile) -> tuple[subprocess.CompletedProcess[str], str]:
     subprocess.run(command, check=True, capture_output=True)
     if os.geteuid() == 0:
         shutil.chown(disk, "nobody", "nogroup")
-    xml = domain_xml(profile).content.replace(disk_path(profile), disk)
+    xml = make_domain_xml(profile).content.replace(disk_path(profile), disk)
     result = virsh(work, "define", str(write(work, f"{profile.name}.xml", xml)))
     if "does not support virt type 'kvm'" in result.stderr:
         # /dev/kvm is closed to this user (CI containers); QEMU's emulator checks the same machine and devices.

@@ -77,7 +77,7 @@ def _options(result: Recommendation) -> list[str]:
     return lines
 
 
-def adr_record(
+def make_adr(
     profile: WorkloadProfile, result: Recommendation, *, date: datetime.date, status: str = "proposed"
 ) -> Artifact:
     """A MADR record (Markdown with a decision record as front matter) deciding on the recommended platform."""

@@ -10,7 +10,6 @@ import contextlib
 import io
 import os
 import secrets
-import shlex
 import stat
 import zipfile
 from collections.abc import Iterator
@@ -18,21 +17,23 @@ from pathlib import Path, PurePosixPath
 
 from advisor.errors import CannotWrite, FieldError, InvalidInput, WouldOverwrite
 from advisor.generators import Artifact
-from advisor.generators.dockerfile import dockerfile, dockerignore, is_windows
-from advisor.generators.libvirt import disk_command, domain_xml, virt_install_command
+from advisor.generators.libvirt import UNKNOWN_OS
+from advisor.generators.registry import KINDS, StarterKind, Verdict
 from advisor.models import Recommendation, Technology, WorkloadProfile
 
+__all__ = ["UNKNOWN_OS", "make_bundle", "write_bundle", "zip_bundle"]
+
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every run
-UNKNOWN_OS = "detect=on,require=off"  # virt-install's way to go on without knowing the guest OS
 PLATFORM_WORDS = {"vm": "a VM", "container": "containers", "hybrid": "a hybrid of VMs and containers"}
 
 
-def _artifacts(profile: WorkloadProfile, platform: str) -> list[Artifact]:
-    found: list[Artifact] = []
-    if platform in ("container", "hybrid"):
-        found += [dockerfile(profile), dockerignore(profile)]
-    if platform in ("vm", "hybrid"):
-        found.append(domain_xml(profile))
+def _kinds(profile: WorkloadProfile, verdict: Verdict) -> list[tuple[StarterKind, list[Artifact]]]:
+    """The kinds the part's verdict calls for, in the registry's order, each with its files."""
+    found = []
+    for kind in KINDS.values():
+        if kind.offered(profile, verdict):
+            made = kind.make(profile, verdict)
+            found.append((kind, [made, *(companion(profile) for companion in kind.companions)]))
     return found
 
 
@@ -45,11 +46,14 @@ def _technologies(technologies: list[Technology]) -> list[str]:
 
 
 def _section(
-    profile: WorkloadProfile, platform: str, folder: str, artifacts: list[Artifact], technologies: list[Technology]
+    profile: WorkloadProfile,
+    platform: str,
+    folder: str,
+    kinds: list[tuple[StarterKind, list[Artifact]]],
+    technologies: list[Technology],
 ) -> list[str]:
     """The README part for one workload: what to run, in order, from the bundle's folder."""
     lines = [f"## {profile.name}: {PLATFORM_WORDS[platform]}", ""]
-    by_name = {a.filename: a for a in artifacts}
     if platform == "hybrid":
         lines += [
             "A hybrid runs containers and VMs side by side, or containers inside VMs. The Dockerfile builds the "
@@ -59,66 +63,32 @@ def _section(
             "",
             *_technologies(technologies),
         ]
-    if "Dockerfile" in by_name:
-        publish = "".join(f"-p {port}:{port} " for port in profile.workload.ports)
-        host = "a Windows host in Windows-containers mode" if is_windows(profile) else "a host with Docker"
-        lines += [
-            f"Copy `{folder}Dockerfile` and `{folder}.dockerignore` to the root of {profile.name}'s source, "
-            f"then, on {host}:",
-            "",
-            "```sh",
-            f"docker build -t {profile.name} .",
-            f"docker run --rm {publish}{profile.name}",
-            "```",
-            "",
-        ]
-    xml = by_name.get(f"{profile.name}.xml")
-    if xml is not None:
-        lines += [
-            "Create the VM's disk, then define and start the VM. The new disk is empty: install the guest OS on "
-            "it, or put a prepared image at that path instead (a cloud image, or the old server's disk converted "
-            "with `qemu-img convert`).",
-            "",
-            "```sh",
-            shlex.join(disk_command(profile)),
-            shlex.join(["virsh", "define", f"{folder}{xml.filename}"]),
-            shlex.join(["virsh", "start", profile.name]),
-            "```",
-            "",
-            "Or, once the disk holds an installed OS, let virt-install write and define the domain itself:",
-            "",
-            "```sh",
-            shlex.join(virt_install_command(profile, UNKNOWN_OS)),
-            "```",
-            "",
-        ]
-        if profile.workload.os_id:
-            lines += [
-                f"(If your virt-install does not know `{profile.workload.os_id}`, as older osinfo-db releases do not: "
-                f"see `virt-install --osinfo list`, or write `--osinfo {UNKNOWN_OS}`.)",
-                "",
-            ]
-    notes = [note for artifact in artifacts for note in artifact.notes]
+    for kind, _ in kinds:
+        lines += kind.readme(profile, folder)
+    notes = [note for _, artifacts in kinds for artifact in artifacts for note in artifact.notes]
     if notes:
         lines += ["Notes:", "", *(f"- {note}" for note in notes), ""]
     return lines
 
 
-def bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dict[str, str]:
+def make_bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dict[str, str]:
     """Return the files the recommendation calls for, by relative path, with a README.md of next commands."""
     files: dict[str, str] = {}
     sections: list[str] = []
     if profile.components:
+        estate = tuple(result.platform for result in recommendation.components)
         parts = [
-            (profile.component_profile(component), result.platform, f"{component.name}/", result.technologies)
+            (profile.component_profile(component), result, f"{component.name}/")
             for component, result in zip(profile.components, recommendation.components, strict=True)
         ]
     else:
-        parts = [(profile, recommendation.platform, "", recommendation.technologies)]
-    for part, platform, folder, technologies in parts:
-        artifacts = _artifacts(part, platform)
-        files.update({f"{folder}{a.filename}": a.content for a in artifacts})
-        sections += _section(part, platform, folder, artifacts, technologies)
+        estate = (recommendation.platform,)
+        parts = [(profile, recommendation, "")]
+    for part, result, folder in parts:
+        verdict = Verdict(result.platform, tuple(t.name for t in result.technologies), estate)
+        kinds = _kinds(part, verdict)
+        files.update({f"{folder}{a.filename}": a.content for _, artifacts in kinds for a in artifacts})
+        sections += _section(part, result.platform, folder, kinds, result.technologies)
     listing = [f"- `{path}`" for path in files]
     readme = [
         f"# {profile.name}: starter artifacts",

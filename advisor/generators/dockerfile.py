@@ -312,7 +312,7 @@ def _header(profile: WorkloadProfile, windows: bool) -> list[str]:
     return ["\n".join(lines)]
 
 
-def dockerfile(profile: WorkloadProfile) -> Artifact:
+def make_dockerfile(profile: WorkloadProfile) -> Artifact:
     """Return a starter Dockerfile for the profile's runtime and OS, with notes on what to change."""
     windows = is_windows(profile)
     recipe = RECIPES[profile.workload.runtime](profile, windows)
@@ -382,7 +382,23 @@ RUNTIME_IGNORES: dict[str, tuple[str, ...]] = {
 }
 
 
-def dockerignore(profile: WorkloadProfile) -> Artifact:
+def make_dockerignore(profile: WorkloadProfile) -> Artifact:
     """Return a .dockerignore for the profile's runtime, keeping the build context small and secrets out."""
     lines = [*COMMON_IGNORES, *RUNTIME_IGNORES[profile.workload.runtime]]
     return Artifact(".dockerignore", "text/plain", "\n".join(lines) + "\n")
+
+
+def dockerfile_readme(profile: WorkloadProfile, folder: str) -> list[str]:
+    """The bundle README's steps for the Dockerfile: where to copy it, and how to build and run the image."""
+    publish = "".join(f"-p {port}:{port} " for port in profile.workload.ports)
+    host = "a Windows host in Windows-containers mode" if is_windows(profile) else "a host with Docker"
+    return [
+        f"Copy `{folder}Dockerfile` and `{folder}.dockerignore` to the root of {profile.name}'s source, "
+        f"then, on {host}:",
+        "",
+        "```sh",
+        f"docker build -t {profile.name} .",
+        f"docker run --rm {publish}{profile.name}",
+        "```",
+        "",
+    ]

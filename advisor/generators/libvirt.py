@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -22,6 +23,7 @@ from advisor.models import DNS_LABEL, WorkloadProfile
 IMAGE_DIR = "/var/lib/libvirt/images"
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 GUEST_AGENT_CHANNEL = "org.qemu.guest_agent.0"
+UNKNOWN_OS = "detect=on,require=off"  # virt-install's way to go on without knowing the guest OS
 
 # The guest OS when the profile names only a family. A server release for Windows, since advisor sizes
 # workloads, not desktops; the note tells the user to set workload.os_id for anything else.
@@ -294,7 +296,7 @@ def _guest_notes(profile: WorkloadProfile, guest: GuestOS) -> list[str]:
     return notes
 
 
-def domain_xml(profile: WorkloadProfile) -> Artifact:
+def make_domain_xml(profile: WorkloadProfile) -> Artifact:
     """Return the libvirt domain XML for the profile's guest, with notes on sizing, devices and the host."""
     name = _checked_name(profile)
     guest = guest_os(profile)
@@ -323,3 +325,37 @@ def domain_xml(profile: WorkloadProfile) -> Artifact:
     host = HOST_NOTES[profile.host.os].format(file=f"{name}.xml", name=name)
     notes = (*size.notes, *_guest_notes(profile, guest), host)
     return Artifact(f"{name}.xml", "application/xml", content, notes)
+
+
+def domain_readme(profile: WorkloadProfile, folder: str) -> list[str]:
+    """The bundle README's steps for the domain XML: make the disk, define and start the VM, or virt-install."""
+    lines = [
+        "Create the VM's disk, then define and start the VM. The new disk is empty: install the guest OS on "
+        "it, or put a prepared image at that path instead (a cloud image, or the old server's disk converted "
+        "with `qemu-img convert`).",
+        "",
+        "```sh",
+        shlex.join(disk_command(profile)),
+        shlex.join(["virsh", "define", f"{folder}{_checked_name(profile)}.xml"]),
+        shlex.join(["virsh", "start", profile.name]),
+        "```",
+        "",
+        "Or, once the disk holds an installed OS, let virt-install write and define the domain itself:",
+        "",
+        "```sh",
+        shlex.join(virt_install_command(profile, UNKNOWN_OS)),
+        "```",
+        "",
+    ]
+    if profile.workload.os_id:
+        lines += [
+            f"(If your virt-install does not know `{profile.workload.os_id}`, as older osinfo-db releases do not: "
+            f"see `virt-install --osinfo list`, or write `--osinfo {UNKNOWN_OS}`.)",
+            "",
+        ]
+    return lines
+
+
+def disk_lines(profile: WorkloadProfile) -> list[str]:
+    """What `advisor emit libvirt` adds on stderr: the command that makes the disk the XML points at."""
+    return [f"disk: {shlex.join(disk_command(profile))}"]

@@ -18,6 +18,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
+from advisor.generators.registry import KindDoesNotFit
 from advisor.settings import service_settings
 from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.artifacts import artifacts
@@ -102,6 +103,10 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(NoPlatformFits)
     def unservable(exc: NoPlatformFits) -> Response:
+        return problem(422, str(exc))
+
+    @app.errorhandler(KindDoesNotFit)
+    def unfitting(exc: KindDoesNotFit) -> Response:
         return problem(422, str(exc))
 
     @app.errorhandler(NotReady)

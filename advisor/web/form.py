@@ -21,8 +21,8 @@ from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import InvalidInput, NoPlatformFits
-from advisor.generators.bundle import bundle as bundle_files
-from advisor.generators.libvirt import guest_os
+from advisor.generators.bundle import make_bundle
+from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of
 from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
 from advisor.output.markdown import PLATFORM_NAMES, as_markdown
@@ -53,7 +53,7 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
-DOWNLOADS = ("profile", "markdown", "dockerfile", "libvirt", "bundle")
+DOWNLOADS = ("profile", "markdown", *KINDS, BUNDLE)
 
 
 PLATFORM_TITLES = {"vm": "Virtual machines", "container": "Containers", "hybrid": "Hybrid: VMs and containers"}
@@ -272,9 +272,13 @@ def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dic
     }
 
 
-def _unmakeable(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, str]:
-    """Starter files this profile cannot have (the guest OS does not fit, say), by button; each problem is
-    also named beside its field, so the result never offers a download that would fail."""
+def _starters(
+    state: FormState, profile: WorkloadProfile, result: Recommendation
+) -> tuple[dict[str, list[StarterKind]], dict[str, str]]:
+    """The starter buttons of each part (by component name, "" for a profile without components), and the
+    files this profile cannot have (the guest OS does not fit, say), by button. Each problem is also named
+    beside its field, so the result never offers a download that would fail."""
+    buttons: dict[str, list[StarterKind]] = {}
     problems: dict[str, str] = {}
     # A component that gives no workload section has the profile's: its guest OS is typed in above.
     parts = [
@@ -282,25 +286,43 @@ def _unmakeable(state: FormState, profile: WorkloadProfile, result: Recommendati
         for i, c in enumerate(profile.components)
     ]
     for prefix, name, part in parts or [("", "", profile)]:
-        try:
-            guest_os(part)
-        except InvalidInput as exc:
-            for error in exc.errors:
-                key, message = input_of(prefix + error.loc, error.msg)
-                if message not in state.errors.get(key, []):
-                    state.error(key, message)
-            problems[f"libvirt:{name}"] = exc.errors[0].msg
+        buttons[name] = []
+        verdict = verdict_of(profile, result, name or None)
+        for kind in KINDS.values():
+            # A kind any profile can have (the Dockerfile, the domain XML) is always offered; the others
+            # where the recommendation calls for them.
+            if kind.needs_verdict and not kind.offered(part, verdict):
+                continue
+            try:
+                kind.make(part, verdict)
+            except InvalidInput as exc:
+                for error in exc.errors:
+                    key, message = input_of(prefix + error.loc, error.msg)
+                    if message not in state.errors.get(key, []):
+                        state.error(key, message)
+                problems[f"{kind.name}:{name}"] = exc.errors[0].msg
+            else:
+                buttons[name].append(kind)
     try:
-        bundle_files(profile, result)
+        make_bundle(profile, result)
     except InvalidInput as exc:
-        problems["bundle:"] = exc.errors[0].msg
-    return problems
+        problems[f"{BUNDLE}:"] = exc.errors[0].msg
+    return buttons, problems
+
+
+def bundle_text() -> str:
+    """What the bundle holds, in the registry's words, for the help under the download buttons."""
+    kinds = [f"{kind.bundle_text} for {' and '.join(sorted(kind.platforms))}" for kind in KINDS.values()]
+    return f"The bundle holds what the answer calls for: {', '.join(kinds)}, and a README of next steps."
 
 
 def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
+    starters, unmakeable = _starters(state, profile, result)
     return {
-        "unmakeable": _unmakeable(state, profile, result),
+        "starters": starters,
+        "unmakeable": unmakeable,
+        "bundle_text": bundle_text(),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})

@@ -1,0 +1,162 @@
+"""The starter kinds: one table that `advisor emit`, /v1/artifacts, the bundle, the form and the docs all list.
+
+Each kind is one entry (after datamodel-code-generator's per-target sets and Semgrep's FORMATTERS): the
+function that makes its file, the platforms whose bundle holds it, its file name, media type, label and the
+bundle README's steps for it. Adding a kind is its module, one entry here, its tests and its golden examples;
+no door keeps a list of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from advisor.errors import AdvisorError
+from advisor.generators import Artifact
+from advisor.generators.dockerfile import dockerfile_readme, make_dockerfile, make_dockerignore
+from advisor.generators.libvirt import disk_lines, domain_readme, make_domain_xml
+from advisor.models import Recommendation, WorkloadProfile
+
+EXIT_DOES_NOT_FIT = 1
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a kind is chosen by, for one part of a profile (the profile itself, or one component).
+
+    `platform` is the part's own result, `technologies` the names its result suggests, and `estate` the
+    platforms of every part of the profile (the profile's own alone when it has no components).
+    """
+
+    platform: str
+    technologies: tuple[str, ...] = ()
+    estate: tuple[str, ...] = ()
+
+
+def verdict_of(profile: WorkloadProfile, recommendation: Recommendation, component: str | None = None) -> Verdict:
+    """The verdict for the profile, or for its component named `component`, from the recommendation."""
+    results = recommendation.components
+    estate = tuple(r.platform for r in results) or (recommendation.platform,)
+    result = next((r for r in results if r.name == component), None) if component else None
+    chosen = result or recommendation
+    return Verdict(chosen.platform, tuple(t.name for t in chosen.technologies), estate)
+
+
+def _any_profile(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class StarterKind:
+    """One kind of starter file, and everything each door needs to offer it."""
+
+    name: str  # the word in `advisor emit NAME`, /v1/artifacts/NAME and the form's /download/NAME
+    label: str  # the form's button text
+    summary: str  # one sentence for `--help`, the contract and the README
+    make: Callable[[WorkloadProfile, Verdict | None], Artifact]  # the file, for one part of a profile
+    platforms: frozenset[str]  # the verdicts whose bundle holds it
+    media_type: str
+    file_name: str  # per part; {name} is the part's name
+    readme: Callable[[WorkloadProfile, str], list[str]]  # the bundle README's steps, given the part's folder
+    bundle_text: str  # what the bundle holds of it, for the form's help and the docs
+    # Files the bundle puts beside it (a .dockerignore beside the Dockerfile); the single-file doors leave them out.
+    companions: tuple[Callable[[WorkloadProfile], Artifact], ...] = ()
+    # Lines `advisor emit NAME` writes to stderr before the notes (the command that makes a VM's disk).
+    stderr_lines: Callable[[WorkloadProfile], list[str]] = field(default=lambda profile: [])
+    # Whether the kind fits a part beyond its platform. None: the single-file doors make it for any profile,
+    # without asking the rules for a verdict (the Dockerfile and the domain XML have always been so).
+    fits: Callable[[WorkloadProfile, Verdict], bool] | None = None
+
+    @property
+    def needs_verdict(self) -> bool:
+        """Whether making or offering it needs the recommendation (so the rules must be loaded)."""
+        return self.fits is not None
+
+    def offered(self, profile: WorkloadProfile, verdict: Verdict) -> bool:
+        """Whether the doors offer it for this part: its platform is one the kind serves, and it fits."""
+        return verdict.platform in self.platforms and (self.fits or _any_profile)(profile, verdict)
+
+
+class KindDoesNotFit(AdvisorError):
+    """A starter kind asked for where the recommendation does not call for it (a manifest for a VM, say)."""
+
+    exit_code = EXIT_DOES_NOT_FIT
+    http_status = 422
+
+    def __init__(self, kind: StarterKind, profile: WorkloadProfile, verdict: Verdict) -> None:
+        self.kind = kind
+        served = " or ".join(sorted(kind.platforms))
+        super().__init__(
+            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; a {kind.label} is written for "
+            f"{served} where it fits ({kind.summary[0].lower()}{kind.summary[1:].rstrip('.')})"
+        )
+
+
+def _profile_only(make: Callable[[WorkloadProfile], Artifact]) -> Callable[[WorkloadProfile, Verdict | None], Artifact]:
+    """A generator that needs only the profile, in the registry's shape."""
+
+    def made(profile: WorkloadProfile, verdict: Verdict | None = None) -> Artifact:
+        return make(profile)
+
+    made.__doc__ = make.__doc__
+    return made
+
+
+KINDS: dict[str, StarterKind] = {
+    kind.name: kind
+    for kind in (
+        StarterKind(
+            name="dockerfile",
+            label="Dockerfile",
+            summary="A starter Dockerfile for the workload's runtime and OS, with a .dockerignore in the bundle.",
+            make=_profile_only(make_dockerfile),
+            platforms=frozenset({"container", "hybrid"}),
+            media_type="text/plain",
+            file_name="Dockerfile",
+            readme=dockerfile_readme,
+            bundle_text="a Dockerfile and .dockerignore",
+            companions=(make_dockerignore,),
+        ),
+        StarterKind(
+            name="libvirt",
+            label="Domain XML",
+            summary="A libvirt domain XML for a Linux KVM host, sized and equipped from osinfo's facts.",
+            make=_profile_only(make_domain_xml),
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="application/xml",
+            file_name="{name}.xml",
+            readme=domain_readme,
+            bundle_text="a libvirt VM definition (domain XML) and the command that makes its disk",
+            stderr_lines=disk_lines,
+        ),
+    )
+}
+BUNDLE = "bundle"  # the zip of every kind the recommendation calls for: a door of its own beside the kinds
+
+
+def kind_named(name: str) -> StarterKind:
+    """The starter kind called `name`; KeyError names the kinds there are."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise KeyError(f"no starter kind {name!r}; choose one of {', '.join(KINDS)}") from None
+
+
+def make_starter(kind: StarterKind, part: WorkloadProfile, verdict: Verdict | None) -> Artifact:
+    """The kind's file for one part; refused with KindDoesNotFit where the verdict does not call for it."""
+    if kind.needs_verdict and (verdict is None or not kind.offered(part, verdict)):
+        raise KindDoesNotFit(kind, part, verdict or Verdict("none"))
+    return kind.make(part, verdict)
+
+
+def kinds_table() -> str:
+    """The README's table of starter kinds, written from the registry (a test checks the README holds it)."""
+    rows = [
+        "| Kind | File (per part) | Media type | In the bundle for | What it is |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in KINDS.values():
+        name = kind.file_name.replace("{name}", "NAME")
+        platforms = ", ".join(sorted(kind.platforms))
+        rows.append(f"| `{kind.name}` | `{name}` | `{kind.media_type}` | {platforms} | {kind.summary} |")
+    return "\n".join(rows) + "\n"
