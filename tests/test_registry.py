@@ -15,7 +15,7 @@ from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
 from advisor.generators.registry import BUNDLE, KINDS, kinds_table, make_starter, verdict_of
 from advisor.profiles import read_profiles
-from advisor.web.fields import permalink_query
+from advisor.web.formdata import permalink_query
 from advisor.web.form import DOWNLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
