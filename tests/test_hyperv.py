@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import tree_sitter_powershell
@@ -239,3 +240,22 @@ def test_no_name_adds_a_statement(name):
     root = parse(text)
     assert not root.has_error
     assert commands(root) == reference
+
+
+def test_every_committed_example_script_parses_and_is_documented():
+    examples = sorted((Path(__file__).parent.parent / "examples" / "artifacts").rglob("*.ps1"))
+    assert examples, "no example script: examples/design-workstation.yaml is a VM on a Windows host"
+    for path in examples:
+        root = parse(path.read_text(encoding="utf-8"))
+        assert not root.has_error, (path, problems(root))
+        for name, params in commands(root):
+            assert name in CMDLETS and not set(params) - CMDLETS[name].parameters - COMMON_PARAMETERS
+
+
+@pytest.mark.parametrize("name", ["vm1\n", "vm1'\nRemove-Item -Recurse C:\\"])
+def test_a_name_with_a_line_break_or_quote_is_refused_on_name(name):
+    base = profile()
+    crafted = WorkloadProfile.model_construct(_fields_set=base.model_fields_set, **{**dict(base), "name": name})
+    with pytest.raises(InvalidInput) as refused:
+        make_hyperv_script(crafted)
+    assert [e.loc for e in refused.value.errors] == ["name"]

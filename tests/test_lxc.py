@@ -184,3 +184,19 @@ def test_no_name_adds_a_key(name):
         return
     assert keys(text) == reference
     assert f"lxc.uts.name = {name}\n" in text
+
+
+def test_liblxc_loads_every_committed_example(tmp_path):
+    examples = sorted((Path(__file__).parent.parent / "examples" / "artifacts").rglob("*.conf"))
+    assert examples, "no example LXC configuration: checkout-api is a Linux container the rules suggest LXC for"
+    results = load(examples, tmp_path / "containers")
+    assert {str(path): results[str(path)]["loaded"] for path in examples} == {str(path): True for path in examples}
+
+
+@pytest.mark.parametrize("name", ["web\n", "web\nlxc.mount.entry = / host none bind 0 0"])
+def test_a_name_with_a_line_break_is_refused_on_name(name):
+    base = PROFILES["debian"]
+    crafted = WorkloadProfile.model_construct(_fields_set=base.model_fields_set, **{**dict(base), "name": name})
+    with pytest.raises(InvalidInput) as refused:
+        make_lxc_config(crafted)
+    assert [e.loc for e in refused.value.errors] == ["name"]

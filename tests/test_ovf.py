@@ -202,3 +202,11 @@ def test_no_name_adds_an_element(name):
         assert [e.loc for e in refused.errors] == ["name"]
         return
     assert _shape(etree.fromstring(text.encode())) == reference
+
+
+def test_every_committed_example_descriptor_validates():
+    examples = sorted((Path(__file__).parent.parent / "examples" / "artifacts").rglob("*.ovf"))
+    assert examples, "no example OVF: examples/claims-desk.yaml is a vSphere estate"
+    for path in examples:
+        result = xmllint(path)
+        assert result.returncode == 0, result.stderr

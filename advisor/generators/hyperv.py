@@ -120,7 +120,8 @@ def ps_literal(text: str) -> str:
 
 def checked_name(profile: WorkloadProfile) -> str:
     """Return the profile's name, checked again: model_construct (components) skips validation, and it names files."""
-    if not isinstance(profile.name, str) or not re.match(DNS_LABEL, profile.name):
+    # fullmatch: a "$" alone would let a trailing newline through.
+    if not isinstance(profile.name, str) or not re.fullmatch(DNS_LABEL, profile.name):
         raise InvalidInput([FieldError("name", "must be a DNS label: lowercase letters, digits and '-'")])
     return profile.name
 

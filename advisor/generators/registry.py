@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from advisor.errors import AdvisorError
 from advisor.generators import Artifact
 from advisor.generators.dockerfile import dockerfile_readme, make_dockerfile, make_dockerignore
+from advisor.generators.hyperv import hyperv_readme, make_hyperv_script
 from advisor.generators.libvirt import disk_lines, domain_readme, make_domain_xml
+from advisor.generators.lxc import lxc_readme, make_lxc_config
+from advisor.generators.ovf import make_ovf, ovf_readme
 from advisor.models import Recommendation, WorkloadProfile
 
 EXIT_DOES_NOT_FIT = 1
@@ -102,6 +105,22 @@ def _profile_only(make: Callable[[WorkloadProfile], Artifact]) -> Callable[[Work
     return made
 
 
+# Where each hypervisor starter fits. The profile has no host kind (ESXi, Hyper-V Server...) yet, so the host's
+# OS and cloud say which hypervisor runs the VMs: Hyper-V on a Windows host on premises (in a public cloud the
+# provider's hypervisor does), ESXi in a vSphere estate.
+def _hyperv_host(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    return profile.host.os == "windows" and profile.host.cloud == "none"
+
+
+def _vsphere_estate(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    return profile.host.cloud == "vmware"
+
+
+def _system_container(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    # The rules decide where LXC fits (tools-on-linux-host suggests it); its guest shares the host's Linux kernel.
+    return "LXC" in verdict.technologies and "linux" in profile.workload.os
+
+
 KINDS: dict[str, StarterKind] = {
     kind.name: kind
     for kind in (
@@ -128,6 +147,42 @@ KINDS: dict[str, StarterKind] = {
             readme=domain_readme,
             bundle_text="a libvirt VM definition (domain XML) and the command that makes its disk",
             stderr_lines=disk_lines,
+        ),
+        StarterKind(
+            name="hyperv",
+            label="Hyper-V script",
+            summary="A PowerShell script that creates a generation 2 Hyper-V VM, for a Windows host on premises.",
+            make=_profile_only(make_hyperv_script),
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="text/plain",
+            file_name="{name}.ps1",
+            readme=hyperv_readme,
+            bundle_text="a PowerShell script that creates the Hyper-V VM (Windows hosts)",
+            fits=_hyperv_host,
+        ),
+        StarterKind(
+            name="ovf",
+            label="OVF descriptor",
+            summary="An OVF 1.1 descriptor that deploys the VM on VMware vSphere/ESXi, for a vSphere estate.",
+            make=_profile_only(make_ovf),
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="application/xml",
+            file_name="{name}.ovf",
+            readme=ovf_readme,
+            bundle_text="an OVF descriptor that deploys the VM on vSphere (vSphere estates)",
+            fits=_vsphere_estate,
+        ),
+        StarterKind(
+            name="lxc",
+            label="LXC config",
+            summary="An LXC configuration for an unprivileged system container, where the rules suggest LXC.",
+            make=_profile_only(make_lxc_config),
+            platforms=frozenset({"container"}),  # the rules suggest LXC for containers, not for a hybrid
+            media_type="text/plain",
+            file_name="{name}.conf",
+            readme=lxc_readme,
+            bundle_text="an LXC system container configuration (Linux hosts, where the rules suggest LXC)",
+            fits=_system_container,
         ),
     )
 }
