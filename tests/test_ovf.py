@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from advisor.cli import cli
 from advisor.errors import InvalidInput
 from advisor.generators.libvirt import GuestOS, guest_oses
 from advisor.generators.ovf import OVF_NS, RASD_NS, VMW_NS, VSPHERE_GUESTS, make_ovf, vsphere_guest
@@ -210,3 +211,10 @@ def test_every_committed_example_descriptor_validates():
     for path in examples:
         result = xmllint(path)
         assert result.returncode == 0, result.stderr
+
+
+def test_emit_ovf_is_refused_outside_a_vsphere_estate(runner):
+    refused = runner.invoke(cli, ["emit", "ovf", str(Path(__file__).parent.parent / "examples" / "legacy-erp.yaml")])
+    assert refused.exit_code == 1
+    assert "ovf: legacy-erp's recommendation is vm; the OVF descriptor is written for hybrid or vm" in refused.stderr
+    assert "for a vSphere estate" in refused.stderr

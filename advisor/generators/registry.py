@@ -90,7 +90,7 @@ class KindDoesNotFit(AdvisorError):
         self.kind = kind
         served = " or ".join(sorted(kind.platforms))
         super().__init__(
-            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; a {kind.label} is written for "
+            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; the {kind.label} is written for "
             f"{served} where it fits ({kind.summary[0].lower()}{kind.summary[1:].rstrip('.')})"
         )
 
