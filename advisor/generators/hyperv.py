@@ -8,12 +8,10 @@ validated name inside a single-quoted literal, or as numbers.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
-from advisor.errors import FieldError, InvalidInput
-from advisor.generators import Artifact
+from advisor.generators import Artifact, checked_name
 from advisor.generators.libvirt import GuestOS, guest_os, sizing
 from advisor.models import DNS_LABEL, WorkloadProfile
 
@@ -116,14 +114,6 @@ def ps_literal(text: str) -> str:
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
         raise ValueError(f"{text!r} holds a control character; it cannot be a one-line PowerShell literal")
     return "'" + "".join(ch * 2 if ch in _QUOTES else ch for ch in text) + "'"
-
-
-def checked_name(profile: WorkloadProfile) -> str:
-    """Return the profile's name, checked again: model_construct (components) skips validation, and it names files."""
-    # fullmatch: a "$" alone would let a trailing newline through.
-    if not isinstance(profile.name, str) or not re.fullmatch(DNS_LABEL, profile.name):
-        raise InvalidInput([FieldError("name", "must be a DNS label: lowercase letters, digits and '-'")])
-    return profile.name
 
 
 def _needs_tpm(guest: GuestOS) -> bool:

@@ -12,8 +12,7 @@ import shlex
 from dataclasses import dataclass
 
 from advisor.errors import FieldError, InvalidInput
-from advisor.generators import Artifact
-from advisor.generators.hyperv import checked_name
+from advisor.generators import Artifact, checked_name
 from advisor.models import WorkloadProfile
 
 # cgroup v2's cpu.max is "quota period" in microseconds; 100 ms is the kernel's default period, and the kernel

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from advisor.generators import Artifact
-from advisor.generators.hyperv import checked_name
+from advisor.generators import Artifact, checked_name
 from advisor.generators.libvirt import FAMILY_DEFAULT_OS, GuestOS, guest_os, sizing
 from advisor.models import WorkloadProfile
 
