@@ -14,7 +14,7 @@ from advisor.cli import cli, emit
 from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
 from advisor.generators.registry import BUNDLE, KINDS, kinds_table, make_starter, verdict_of
-from advisor.profiles import read_profiles
+from advisor.profiles import read_profiles, validate_profile
 from advisor.web.form import DOWNLOADS
 from advisor.web.formdata import permalink_query
 
@@ -104,3 +104,38 @@ def test_every_kind_has_a_form_button_where_it_fits(api, ruleset, name):
     page = html.fromstring(api.get("/?" + urlencode(permalink_query(profile))).data)
     actions = [b.get("formaction") for b in page.cssselect("form.downloads button")]
     assert f"/download/{name}" in actions
+
+
+@pytest.mark.parametrize(
+    ("host", "workload_os", "offered"),
+    [
+        ({"os": "windows"}, "windows", {"hyperv"}),
+        ({"os": "windows", "cloud": "azure"}, "windows", set()),  # Azure's hypervisor, not the user's Hyper-V
+        ({"os": "windows", "cloud": "vmware"}, "windows", {"ovf"}),
+        ({"os": "linux", "cloud": "vmware"}, "linux", {"ovf"}),
+        ({"os": "linux"}, "windows", set()),  # a KVM host: the domain XML is its starter
+    ],
+)
+def test_each_hypervisor_starter_is_offered_only_for_the_host_that_runs_it(ruleset, host, workload_os, offered):
+    profile = validate_profile(
+        {
+            "name": "vm1",
+            "host": host,
+            "workload": {"os": [workload_os], "legacy": True},
+            "security": {"isolation": "high"},
+        }
+    )
+    result = recommend(profile, ruleset)
+    assert result.platform == "vm"
+    verdict = verdict_of(profile, result)
+    hypervisor_kinds = {name for name in ("hyperv", "ovf") if KINDS[name].offered(profile, verdict)}
+    assert hypervisor_kinds == offered
+
+
+def test_lxc_is_offered_where_the_rules_suggest_it(ruleset):
+    checkout = EXAMPLES["checkout-api"]
+    result = recommend(checkout, ruleset)
+    assert "LXC" in [t.name for t in result.technologies]
+    assert KINDS["lxc"].offered(checkout, verdict_of(checkout, result))
+    gcp = EXAMPLES["ml-training"]  # containers in a public cloud: no LXC suggested, no LXC starter
+    assert not KINDS["lxc"].offered(gcp, verdict_of(gcp, recommend(gcp, ruleset)))

@@ -105,15 +105,21 @@ def _profile_only(make: Callable[[WorkloadProfile], Artifact]) -> Callable[[Work
     return made
 
 
-# Where each hypervisor starter fits. The profile has no host kind (ESXi, Hyper-V Server...) yet, so the host's
-# OS and cloud say which hypervisor runs the VMs: Hyper-V on a Windows host on premises (in a public cloud the
-# provider's hypervisor does), ESXi in a vSphere estate.
+# Where each hypervisor starter fits: the hypervisor the host actually runs. Hyper-V runs a Windows host on
+# premises (in a public cloud the provider's hypervisor does), ESXi a vSphere estate. The host's kind (ESXi,
+# Hyper-V Server, ...) comes with issue 12's host.kind; until that field is in the model, a host counts as
+# general-purpose and the host's OS and cloud decide alone.
+def _host_kind(profile: WorkloadProfile) -> str:
+    return getattr(profile.host, "kind", "general-purpose")
+
+
 def _hyperv_host(profile: WorkloadProfile, verdict: Verdict) -> bool:
-    return profile.host.os == "windows" and profile.host.cloud == "none"
+    windows_on_premises = profile.host.os == "windows" and profile.host.cloud == "none"
+    return windows_on_premises and _host_kind(profile) in ("general-purpose", "hyper-v-server")
 
 
 def _vsphere_estate(profile: WorkloadProfile, verdict: Verdict) -> bool:
-    return profile.host.cloud == "vmware"
+    return profile.host.cloud == "vmware" or _host_kind(profile) == "esxi"
 
 
 def _system_container(profile: WorkloadProfile, verdict: Verdict) -> bool:
