@@ -148,6 +148,16 @@ def test_the_create_command_downloads_the_profiles_distribution(key, dist, relea
     assert argv[argv.index("--dist") + 1] == dist and argv[argv.index("--release") + 1] == release
 
 
+def test_an_os_id_without_an_image_gets_debian_and_a_note():
+    fedora = profile("f", "fedora40")
+    assert create_command(fedora)[-5:] == ["fedora", "--release", "40", "--arch", "amd64"]
+    generic = WorkloadProfile.model_validate(
+        {"name": "g", "host": {"os": "linux"}, "workload": {"os": ["linux", "other"], "os_id": "generic"}}
+    )
+    assert create_command(generic)[-5:] == ["debian", "--release", "bookworm", "--arch", "amd64"]
+    assert "workload.os_id generic has no LXC image in advisor's table" in " ".join(make_lxc_config(generic).notes)
+
+
 def test_notes_say_how_to_create_it_and_what_stands_in_for_rhel():
     notes = " ".join(make_lxc_config(PROFILES["rhel"]).notes)
     assert "lxc-create -n db -f db.conf" in notes and "AlmaLinux 9" in notes

@@ -42,6 +42,14 @@ IMAGES = {
     "rhel9.0": Image("almalinux", "9", "Red Hat publishes no LXC images; AlmaLinux 9 (a RHEL 9 rebuild) stands in."),
     "rhel9.4": Image("almalinux", "9", "Red Hat publishes no LXC images; AlmaLinux 9 (a RHEL 9 rebuild) stands in."),
     "fedora40": Image("fedora", "40"),
+    # Releases newer osinfo data names (issue 15's osinfo update); harmless before that lands.
+    "debian13": Image("debian", "trixie"),
+    "rhel10.0": Image(
+        "almalinux", "10", "Red Hat publishes no LXC images; AlmaLinux 10 (a RHEL 10 rebuild) stands in."
+    ),
+    "rhel10.1": Image(
+        "almalinux", "10", "Red Hat publishes no LXC images; AlmaLinux 10 (a RHEL 10 rebuild) stands in."
+    ),
 }
 DEFAULT_IMAGE = Image("debian", "bookworm")
 
@@ -128,6 +136,12 @@ def make_lxc_config(profile: WorkloadProfile) -> Artifact:
     ]
     if chosen.note:
         notes.append(chosen.note)
+    os_id = profile.workload.os_id
+    if os_id and os_id not in IMAGES:
+        notes.append(
+            f"workload.os_id {os_id} has no LXC image in advisor's table: {chosen.dist} {chosen.release} stands in; "
+            "change --dist and --release (`lxc-create -t download -- --list` shows the images)."
+        )
     if quota == CPU_MIN_QUOTA_US and profile.resources.cpus * CPU_PERIOD_US < CPU_MIN_QUOTA_US:
         notes.append(f"resources.cpus {profile.resources.cpus:g} is below the 1 ms per 100 ms cgroup v2 allows.")
     if profile.host.os != "linux":

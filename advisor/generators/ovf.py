@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from advisor.generators import Artifact, checked_name
-from advisor.generators.libvirt import FAMILY_DEFAULT_OS, GuestOS, guest_os, sizing
+from advisor.generators.libvirt import GuestOS, guest_os, sizing
 from advisor.models import WorkloadProfile
 
 OVF_NS = "http://schemas.dmtf.org/ovf/envelope/1"
@@ -76,12 +76,18 @@ class Devices:
     nic: str
 
 
+# For a guest OS the table does not name yet (osinfo ids are added as releases come out): its family's generic id.
+FAMILY_GUESTS = {
+    "linux": VSphereGuest("other5xLinux64Guest", 101, "Other 5.x or later Linux (64-bit)"),
+    "windows": VSphereGuest("windows2019srvNext_64Guest", 102, "Microsoft Windows Server 2022 (64-bit)"),
+    "bsd": VSphereGuest("freebsd14_64Guest", 78, "FreeBSD 14 (64-bit)"),
+    "other": VSphereGuest("otherGuest64", 102, "Other (64-bit)"),
+}
+
+
 def vsphere_guest(guest: GuestOS) -> VSphereGuest:
-    """Return vSphere's guestId and CIM OS type for a guest OS; an id not in the table gets its family's usual one."""
-    known = VSPHERE_GUESTS.get(guest.short_id)
-    if known is not None:
-        return known
-    return VSPHERE_GUESTS[FAMILY_DEFAULT_OS.get(guest.family, "generic")]
+    """Return vSphere's guestId and CIM OS type for a guest OS; an id not in the table gets its family's."""
+    return VSPHERE_GUESTS.get(guest.short_id) or FAMILY_GUESTS[guest.family]
 
 
 def devices(guest: GuestOS) -> Devices:
