@@ -33,7 +33,7 @@ PROFILES = {
     "win11-large": profile("cad", "win11", {"cpus": 16, "memory_gib": 64, "disk_gib": 1024}),
     "win2k22": profile("erp", "win2k22"),
     "win2k25-large": profile("sql", "win2k25", {"cpus": 32, "memory_gib": 256, "disk_gib": 2048}),
-    "ubuntu24.04": profile("web", "ubuntu24.04", {"cpus": 1, "memory_gib": 0.75, "disk_gib": 20}),
+    "ubuntu24.04": profile("web", "ubuntu24.04", {"cpus": 1, "memory_gib": 3.25, "disk_gib": 25}),
     "rhel9.4": profile("db", "rhel9.4", {"cpus": 8, "memory_gib": 32, "disk_gib": 500}),
     "freebsd14.0": profile("fw", "freebsd14.0"),
 }
@@ -165,7 +165,7 @@ def test_generation_2_vm_boots_the_installer_dvd_first(key):
         ("win11-small", 2, 4096, 64),
         ("win11-large", 16, 65536, 1024),
         ("win2k25-large", 32, 262144, 2048),
-        ("ubuntu24.04", 1, 768, 20),
+        ("ubuntu24.04", 1, 3328, 25),
         ("rhel9.4", 8, 32768, 500),
     ],
 )
@@ -178,8 +178,8 @@ def test_sizes_come_from_the_profile(key, vcpus, memory_mb, disk_gb):
 
 
 def test_memory_is_rounded_up_to_the_2_mb_hyper_v_assigns_in():
-    text = make_hyperv_script(profile("odd", "ubuntu24.04", {"memory_gib": 1.0005})).content
-    assert "-StartupBytes 1026MB" in text  # ceil(1024.5) = 1025 MiB, up to the next even number
+    text = make_hyperv_script(profile("odd", "ubuntu24.04", {"memory_gib": 4.0005})).content
+    assert "-StartupBytes 4098MB" in text  # ceil(4096.5) = 4097 MiB, up to the next even number
 
 
 def test_the_script_is_ascii_so_windows_powershell_reads_it_without_a_bom():

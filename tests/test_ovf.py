@@ -34,7 +34,7 @@ PROFILES = {
     "win11-small": profile("desk", "win11", {"cpus": 2, "memory_gib": 4, "disk_gib": 64}),
     "win11-large": profile("cad", "win11", {"cpus": 16, "memory_gib": 64, "disk_gib": 1024}),
     "win2k22": profile("erp", "win2k22"),
-    "ubuntu24.04": profile("web", "ubuntu24.04", {"cpus": 1, "memory_gib": 0.5, "disk_gib": 20}),
+    "ubuntu24.04": profile("web", "ubuntu24.04", {"cpus": 1, "memory_gib": 3.5, "disk_gib": 20}),
     "rhel9.4-large": profile("db", "rhel9.4", {"cpus": 32, "memory_gib": 256, "disk_gib": 4096}),
     "freebsd14.0": profile("fw", "freebsd14.0"),
     "generic": profile("box", "generic"),
@@ -143,7 +143,7 @@ def test_every_guest_the_generator_knows_has_a_vsphere_id():
     [
         ("win11-small", 2, 4096, 64),
         ("win11-large", 16, 65536, 1024),
-        ("ubuntu24.04", 1, 512, 20),
+        ("ubuntu24.04", 1, 3584, 20),
         ("rhel9.4-large", 32, 262144, 4096),
     ],
 )

@@ -105,17 +105,17 @@ def _profile_only(make: Callable[[WorkloadProfile], Artifact]) -> Callable[[Work
     return made
 
 
-# Where each hypervisor starter fits: the hypervisor the host actually runs. Hyper-V runs a Windows host on
-# premises (in a public cloud the provider's hypervisor does), ESXi a vSphere estate. The host's kind (ESXi,
-# Hyper-V Server, ...) comes with issue 12's host.kind; until that field is in the model, a host counts as
-# general-purpose and the host's OS and cloud decide alone.
+# Where each hypervisor starter fits: the hypervisor the host actually runs. A vSphere estate runs ESXi; a
+# Windows host anywhere else runs Hyper-V (in Azure nested in the VM). The host's kind (ESXi, Hyper-V Server,
+# ...) comes with issue 12's host.kind; until that field is in the model, a host counts as general-purpose and
+# the host's OS and cloud decide alone.
 def _host_kind(profile: WorkloadProfile) -> str:
     return getattr(profile.host, "kind", "general-purpose")
 
 
 def _hyperv_host(profile: WorkloadProfile, verdict: Verdict) -> bool:
-    windows_on_premises = profile.host.os == "windows" and profile.host.cloud == "none"
-    return windows_on_premises and _host_kind(profile) in ("general-purpose", "hyper-v-server")
+    windows_outside_vsphere = profile.host.os == "windows" and profile.host.cloud != "vmware"
+    return windows_outside_vsphere and _host_kind(profile) in ("general-purpose", "hyper-v-server")
 
 
 def _vsphere_estate(profile: WorkloadProfile, verdict: Verdict) -> bool:
@@ -157,7 +157,7 @@ KINDS: dict[str, StarterKind] = {
         StarterKind(
             name="hyperv",
             label="Hyper-V script",
-            summary="A PowerShell script that creates a generation 2 Hyper-V VM, for a Windows host on premises.",
+            summary="A PowerShell script that creates a generation 2 Hyper-V VM, for a Windows host outside vSphere.",
             make=_profile_only(make_hyperv_script),
             platforms=frozenset({"vm", "hybrid"}),
             media_type="text/plain",
