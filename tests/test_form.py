@@ -397,6 +397,8 @@ def test_every_download_is_the_file_its_button_names(api, name, ruleset):
             assert sorted(zipfile.ZipFile(io.BytesIO(body)).namelist()) == sorted(make_bundle(shown, result))
         elif kind == "dockerfile":
             assert body.decode().count("\nFROM ") >= 1
+        elif kind == "lxc":
+            assert f"lxc.uts.name = {component or shown.name}\n" in body.decode()
         else:
             assert lxml.etree.fromstring(body).tag == "domain"
 
