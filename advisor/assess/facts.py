@@ -30,7 +30,7 @@ class Where:
             parts.append(f"document {self.document + 1}")
         if self.line is not None:
             parts.append(f"line {self.line}")
-        if self.path is not None:
+        if self.path:
             parts.append(self.path)
         return ", ".join(parts)
 

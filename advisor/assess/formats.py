@@ -39,13 +39,20 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def reasons_text(item: dict[str, Any]) -> str:
+    """An item's top reasons by rule id; for an estate, each component's verdict."""
+    if item["components"]:
+        return "; ".join(f"{c['name']}: {c['verdict']}" for c in item["components"])
+    return "; ".join(r["rule"] for r in item["reasons"])
+
+
 def item_row(item: dict[str, Any]) -> list[Any]:
     """One item as a row of ITEM_COLUMNS; lists are joined with '; '."""
     row = {
         **item,
         "blockers": "; ".join(item["blockers"]),
         "ruled_out": "; ".join(f"{r['platform']} by {r['rule']}" for r in item["ruled_out"]),
-        "reasons": "; ".join(r["rule"] for r in item["reasons"]),
+        "reasons": reasons_text(item),
         "unknowns": "; ".join(u["field"] for u in item["unknowns"]),
         "starters": "; ".join(item["starters"]),
         "notes": "; ".join(item["notes"]),
@@ -180,7 +187,7 @@ def as_markdown(report: dict[str, Any]) -> bytes:
         "|---|---|---|---|---|---|---|",
     ]
     for item in report["items"]:
-        reasons = ", ".join(r["rule"] for r in item["reasons"])
+        reasons = reasons_text(item)
         unknowns = ", ".join(u["field"] for u in item["unknowns"])
         cells = [item["id"], item["verdict"], item["confidence"] or "", item["wave"], reasons, unknowns,
                  ", ".join(item["starters"])]  # fmt: skip
