@@ -389,7 +389,7 @@ def assess(
         click.echo(f"wrote {len(written)} profiles to {profiles_dir}", err=True)
     content = FORMATS[fmt].render(report)
     if output is None:
-        click.get_binary_stream("stdout").write(content)
+        click.echo(content, nl=False)
     else:
         try:
             Path(output).write_bytes(content)

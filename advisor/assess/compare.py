@@ -1,4 +1,4 @@
-"""What changed between two reports: items new and gone, and verdicts that changed, with why.
+"""What changed between two reports: items new and gone, verdicts that changed and profiles that did, with why.
 
 The previous report is the JSON one (kept in git beside the inventory). An item is the same item when its
 id is; for each changed one, the why names the profile fields whose values changed, the reasons that came
@@ -55,7 +55,7 @@ def _why(before: dict[str, Any], after: dict[str, Any], rules_changed: bool) -> 
     old, new = _flat(before.get("profile") or {}), _flat(after.get("profile") or {})
     for field in sorted(old.keys() | new.keys()):
         if old.get(field) != new.get(field):
-            why.append(f"{field}: {_shown(old.get(field))} -> {_shown(new.get(field))}")
+            why.append(f"{field}: {_shown(old.get(field))} → {_shown(new.get(field))}")
     old_reasons = [r.get("rule") for r in before.get("reasons") or [] if isinstance(r, dict)]
     new_reasons = [r.get("rule") for r in after.get("reasons") or []]
     why += [f"reason {rule} now counts" for rule in new_reasons if rule not in old_reasons]
@@ -71,10 +71,14 @@ def compare(previous: dict[str, Any], current: dict[str, Any], previous_name: st
     after = {item["id"]: item for item in current["items"]}
     old_rules, new_rules = previous.get("ruleset") or {}, current["ruleset"]
     rules_changed = old_rules.get("digest") != new_rules["digest"]
-    changed = []
+    changed, updated = [], []
     for item_id in sorted(before.keys() & after.keys()):
         old, new = before[item_id], after[item_id]
-        if any(old.get(key) != new.get(key) for key in COMPARED):
+        if all(old.get(key) == new.get(key) for key in COMPARED):
+            why = _why(old, new, rules_changed=False)
+            if why:  # the same verdict from a changed profile: worth a look, not a change of plan
+                updated.append({"id": item_id, "why": why})
+        else:
             changed.append(
                 {
                     "id": item_id,
@@ -90,4 +94,5 @@ def compare(previous: dict[str, Any], current: dict[str, Any], previous_name: st
         "new": sorted(after.keys() - before.keys()),
         "removed": sorted(before.keys() - after.keys()),
         "changed": changed,
+        "updated": updated,
     }

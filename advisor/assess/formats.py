@@ -121,6 +121,7 @@ def as_xlsx(report: dict[str, Any]) -> bytes:
             ["changed", c["id"], f"{c['from']['verdict']} -> {c['to']['verdict']}: {'; '.join(c['why'])}"]
             for c in changes["changed"]
         ]
+        rows += [["updated", u["id"], "; ".join(u["why"])] for u in changes["updated"]]
         sheet("Changes", ["change", "id", "why"], rows)
     buffer = io.BytesIO()
     save_workbook(workbook, buffer)
@@ -213,9 +214,11 @@ def _markdown_changes(changes: dict[str, Any]) -> list[str]:
     for change in changes["changed"]:
         old, new = change["from"], change["to"]
         lines.append(
-            f"- **{_md(change['id'])}**: {_md(old['verdict'])} ({_md(old['confidence'])}) -> "
+            f"- **{_md(change['id'])}**: {_md(old['verdict'])} ({_md(old['confidence'])}) → "
             f"{_md(new['verdict'])} ({_md(new['confidence'])}): {_md('; '.join(change['why']))}"
         )
+    for update in changes["updated"]:
+        lines.append(f"- {_md(update['id'])}, same verdict: {_md('; '.join(update['why']))}")
     return lines
 
 
