@@ -271,7 +271,7 @@ def test_a_domain_s_entities_are_never_expanded(tmp_path, ruleset):
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "is not a readable XLSX (zip) file"),
         ("notes.txt", b"hello", "is not a kind of input advisor reads"),
         ("compose.yaml", b"services:\n  web:\n    image: [unclosed\n", "invalid YAML"),
-        ("k8s.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n", "a pod spec needs at least one container"),
+        ("k8s.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n", "needs at least one container"),
         ("domain.xml", b"<domain><name>x</name>", "is not well-formed XML"),
         ("RVTools_tabvDisk.csv", b"VM,Capacity MiB\nx,1\n", "give its vInfo CSV (RVTools_tabvInfo.csv) too"),
     ],
