@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -306,7 +307,8 @@ INPUT_BLOCKERS: dict[str, str] = {
 }
 
 
-def section_fields() -> list[str]:
+@cache
+def section_fields() -> tuple[str, ...]:
     """Every field of a profile's sections, as dotted paths, in the model's order."""
     paths = []
     for section in ("host", *COMPONENT_SECTIONS):
@@ -315,6 +317,7 @@ def section_fields() -> list[str]:
     return paths
 
 
+@cache
 def _default(path: str) -> Any:
     section, name = path.split(".")
     model = WorkloadProfile.model_fields[section].annotation
@@ -350,13 +353,13 @@ def infer(facts: Facts, *, sections: tuple[str, ...] = COMPONENT_SECTIONS) -> In
     """Run every INFERENCES line over the facts; the fields found, with their sources."""
     inferred = Inferred()
     for line in INFERENCES:
-        section = line.field.split(".")[0]
+        section, name = line.field.split(".")
         if section not in sections:
             continue
         found = line.find(facts)
         if found is None:
             continue
-        inferred.sections.setdefault(section, {})[line.field.split(".")[1]] = found.value
+        inferred.sections.setdefault(section, {})[name] = found.value
         where = tuple(str(facts[name].where) for name in found.facts if name in facts)
         inferred.sources.append(Source(line.field, found.value, found.how, found.because, where))
     return inferred
@@ -378,18 +381,11 @@ def _drop_invalid(data: dict[str, Any], inferred: Inferred, exc: ValidationError
     return dropped
 
 
-def completed(inferred: Inferred, given: dict[str, str] | None = None) -> list[Source]:
-    """The sources of every section field: those found, then given ones, then unknown with their default."""
-    known = {source.field: source for source in inferred.sources}
-    for path, because in (given or {}).items():
-        known.setdefault(path, Source(path, None, "given", because))
-    result = []
-    for path in section_fields():
-        if path in known:
-            result.append(known[path])
-        else:
-            result.append(Source(path, _default(path), "unknown", "no input tells; the default is assumed"))
-    return result
+def with_unknowns(sources: list[Source]) -> list[Source]:
+    """The sources of every section field, in the model's order: those known, and the rest as unknown."""
+    known = {source.field: source for source in sources}
+    unknown = "no input tells; the default is assumed"
+    return [known.get(path) or Source(path, _default(path), "unknown", unknown) for path in section_fields()]
 
 
 def build_profile(item: Observed, name: str, host_os: str) -> tuple[WorkloadProfile, dict[str, list[Source]]]:
@@ -398,7 +394,6 @@ def build_profile(item: Observed, name: str, host_os: str) -> tuple[WorkloadProf
     The sources are by part: "" for the item itself, and each component's name for an estate.
     """
     host_because = f"the target host is not in the input; --host-os {host_os}"
-    given = {"host.os": host_because}
     if item.kind != "estate":
         inferred = infer(item.facts)
         data = {"name": name, "host": {"os": host_os}, **inferred.sections}
@@ -409,9 +404,7 @@ def build_profile(item: Observed, name: str, host_os: str) -> tuple[WorkloadProf
             except ValidationError as exc:
                 if not _drop_invalid(data, inferred, exc):
                     raise
-        sources = completed(inferred, given)
-        sources = [s if s.field != "host.os" else Source("host.os", host_os, "given", host_because) for s in sources]
-        return profile, {"": sources}
+        return profile, {"": [Source("host.os", host_os, "given", host_because), *inferred.sources]}
     taken: set[str] = set()
     components, parts = [], {}
     for component in item.components:
@@ -425,7 +418,7 @@ def build_profile(item: Observed, name: str, host_os: str) -> tuple[WorkloadProf
             except ValidationError as exc:
                 if not _drop_invalid(data, inferred, exc):
                     raise
-        parts[component_name] = completed(inferred)
+        parts[component_name] = inferred.sources
     profile = WorkloadProfile.model_validate({"name": name, "host": {"os": host_os}, "components": components})
     parts[""] = [Source("host.os", host_os, "given", host_because)]
     return profile, dict(sorted(parts.items()))

@@ -15,6 +15,7 @@ platform out, host access a container would need) and unknowns are worked on bef
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,9 +201,31 @@ def item_data(item: Assessed, ruleset: RuleSet) -> dict[str, Any]:
     return data
 
 
+def _recommend(profile: WorkloadProfile, ruleset: RuleSet, answers: dict[str, Any]) -> tuple[Any, str | None]:
+    """The recommendation, or why no platform fits; profiles alike but for their name are answered once.
+
+    Inventories hold many VMs of the same OS and size, and the answer depends only on the profile.
+    """
+    if profile.components:
+        key = None
+    else:
+        key = json.dumps({k: v for k, v in profile.given().items() if k != "name"}, sort_keys=True)
+        if key in answers:
+            result, failure = answers[key]
+            return (result.model_copy(update={"name": profile.name}) if result else None), failure
+    try:
+        answer: tuple[Any, str | None] = (recommend(profile, ruleset, what_if=False), None)
+    except NoPlatformFits as exc:
+        answer = (None, str(exc))
+    if key is not None:
+        answers[key] = answer
+    return answer
+
+
 def assess_items(inventories: list[Inventory], ruleset: RuleSet, host_os: str = "linux") -> list[Assessed]:
     """Infer a profile for every observed item and recommend a platform for it."""
     taken: set[str] = set()
+    answers: dict[str, Any] = {}
     assessed = []
     for inventory in inventories:
         for observed in inventory.items:
@@ -214,10 +237,7 @@ def assess_items(inventories: list[Inventory], ruleset: RuleSet, host_os: str = 
                 sources = {"": [_given_source(path, value, observed) for path, value in _flat(given)]}
             else:
                 profile, sources = build_profile(observed, item_id, host_os)
-            try:
-                result, failure = recommend(profile, ruleset, what_if=False), None
-            except NoPlatformFits as exc:
-                result, failure = None, str(exc)
+            result, failure = _recommend(profile, ruleset, answers)
             assessed.append(Assessed(item_id, observed, profile, sources, result, failure))
     return assessed
 

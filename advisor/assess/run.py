@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from advisor.assess.compare import compare, load_previous
+from advisor.assess.infer import with_unknowns
 from advisor.assess.portfolio import Assessed, assess_items, report
 from advisor.assess.readers import read_inputs
 from advisor.engine.loader import RuleSet
@@ -52,6 +53,8 @@ def profile_file(item: Assessed) -> str:
     for part, sources in item.sources.items():
         if part:
             lines.append(f"component {part}:")
+        if item.observed.profile is None and (part or not item.profile.components):
+            sources = with_unknowns(sources)
         for source in sources:
             where = f" [{'; '.join(source.where)}]" if source.where else ""
             value = "" if source.value is None else f" = {_flow(source.value)}"
