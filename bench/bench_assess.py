@@ -10,6 +10,7 @@ Usage: python bench/bench_assess.py [VMS]
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -32,7 +33,8 @@ GUESTS = [
     ("Other (64-bit)", ""),
 ]
 INFO = [
-    "VM", "Powerstate", "Template", "DNS Name", "CPUs", "Memory", "NICs", "Disks", "Provisioned MiB", "In Use MiB",
+    "VM", "Powerstate", "Template", "DNS Name", "CPUs", "Memory", "NICs", "Disks", "Total disk capacity MiB",
+    "Provisioned MiB", "In Use MiB",
     "Firmware", "OS according to the configuration file", "OS according to the VMware Tools", "Datacenter", "Cluster",
     "Host", "VM UUID",
 ]  # fmt: skip
@@ -133,7 +135,8 @@ def write_export(path: Path) -> None:
         state = "poweredOff" if index % 13 == 0 else "poweredOn"
         template = index % 97 == 0
         cpus, mib, disks, nics = 2 ** (index % 4), 1024 * 2 ** (index % 6), 1 + index % 3, 1 + index % 2
-        row = [name, state, template, name, cpus, mib, nics, disks, disks * 40960, disks * 20000, "efi", config]
+        row = [name, state, template, name, cpus, mib, nics, disks, disks * 40960, disks * 41000, disks * 20000]
+        row += ["efi", config]
         book.append(
             "vInfo", [*row, tools, f"DC-{index % 3}", f"cluster-{index % 12}", f"esx-{index % 80:02d}", f"uuid-{index}"]
         )
@@ -168,12 +171,16 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(done.stderr)
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mib, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
         data = json.loads(report.read_text())
         print(done.stderr.strip())
         print(f"assessed {data['summary']['items']:,} items ({data['summary']['skipped']} skipped) in {elapsed:.2f} s")
+        # On a shared machine the wall time is mostly waiting for a core; the CPU time is the work itself.
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"CPU time of the advisor process: {cpu:.2f} s (load average {load} on {os.cpu_count()} cores)")
         print(f"peak RSS of the advisor process: {peak_mib:.0f} MiB; report {report.stat().st_size / 2**20:.1f} MiB")
-        print(f"target: under 10 s -> {'ok' if elapsed < 10 else 'MISSED'}")
+        print(f"target: under 10 s -> wall {'ok' if elapsed < 10 else 'MISSED'}, CPU {'ok' if cpu < 10 else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def test_a_workbook_gives_one_profile_per_vm_with_where_each_field_was_read(tmp_
     assert (profile.resources.cpus, profile.resources.memory_gib, profile.resources.disk_gib) == (4, 16, 300)
     found = sources(item)
     assert found["resources.cpus"].how == "read"
-    assert found["resources.cpus"].where == ("export.xlsx, sheet vCPU, row 2, column 'CPUs'",)
+    assert found["resources.cpus"].where == ("export.xlsx, sheet vInfo, row 2, column 'CPUs'",)
     assert found["resources.disk_gib"].where == (
         "export.xlsx, sheet vDisk, column 'Capacity MiB', 2 rows for this VM, summed",
     )
@@ -100,6 +100,21 @@ def test_a_workbook_gives_one_profile_per_vm_with_where_each_field_was_read(tmp_
     every = {s.field: s for s in with_unknowns(item.sources[""])}
     assert every["security.isolation"].how == "unknown" and every["security.isolation"].value == "standard"
     assert item.result.platform == "vm"
+
+
+def test_vcpu_and_vmemory_fill_in_what_vinfo_lacks(tmp_path, ruleset):
+    header = ["VM", "Powerstate", "Template", "OS according to the VMware Tools"]
+    path = workbook(
+        tmp_path / "e.xlsx",
+        {
+            "vInfo": [header, ["app", "poweredOn", False, "Ubuntu 24.04 LTS"]],
+            "vCPU": [["VM", "CPUs", "Sockets"], ["app", 6, 2]],
+            "vMemory": [["VM", "Size MiB"], ["app", 12288]],
+        },
+    )
+    (item,) = assessed(ruleset, path, names=["e.xlsx"])
+    assert (item.profile.resources.cpus, item.profile.resources.memory_gib) == (6, 12)
+    assert sources(item)["resources.memory_gib"].where == ("e.xlsx, sheet vMemory, row 2, column 'Size MiB'",)
 
 
 def test_vmware_tools_win_over_the_configuration_file_and_the_report_says_so(tmp_path, ruleset):

@@ -85,6 +85,7 @@ VINFO = {
     "memory_mib": Column(("Memory",), _number),
     "nics": Column(("NICs",), _number),
     "disks": Column(("Disks",), _number),
+    "disk_mib": Column(("Total disk capacity MiB", "Total disk capacity MB"), _number),
     "provisioned_mib": Column(("Provisioned MiB", "Provisioned MB"), _number),
     "guest_os_config": Column(("OS according to the configuration file",)),
     "guest_os_tools": Column(("OS according to the VMware Tools",)),
@@ -95,12 +96,15 @@ VINFO = {
 }
 # The other sheets: one row per VM (vCPU, vMemory) or per disk or NIC (vDisk, vNetwork), found by VM name.
 DETAIL_SHEETS: dict[str, dict[str, Column]] = {
-    "vCPU": {"vm": Column(("VM",)), "cpus": Column(("CPUs",), _number), "sockets": Column(("Sockets",), _number)},
+    "vCPU": {"vm": Column(("VM",)), "cpus": Column(("CPUs",), _number)},
     "vMemory": {"vm": Column(("VM",)), "memory_mib": Column(("Size MiB", "Size MB"), _number)},
     "vDisk": {"vm": Column(("VM",)), "disk_mib": Column(("Capacity MiB", "Capacity MB"), _number)},
     "vNetwork": {"vm": Column(("VM",)), "network": Column(("Network",)), "adapter": Column(("Adapter",))},
 }
 SHEETS = ("vInfo", *DETAIL_SHEETS)
+# A detail sheet is read only for what vInfo lacks: vInfo's CPUs, Memory, NICs and (RVTools 4) "Total disk
+# capacity MiB" are the same figures, and skipping the sheets that repeat them halves the rows read.
+NEEDED_FOR = {"vCPU": "cpus", "vMemory": "memory_mib", "vDisk": "disk_mib", "vNetwork": "nics"}
 
 
 class _Problems:
@@ -139,13 +143,18 @@ def _columns(header: tuple[Any, ...], wanted: dict[str, Column]) -> dict[str, tu
 
 
 def _read_sheet(
-    rows: Rows, file: str, sheet: str, wanted: dict[str, Column], problems: _Problems
+    rows: Rows, file: str, sheet: str, wanted: dict[str, Column], problems: _Problems, found: set[str] | None = None
 ) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
-    """Yield (row number, facts, fact -> column name) for each row that has a VM name."""
+    """Yield (row number, facts, fact -> column name) for each row that has a VM name.
+
+    `found` receives the facts the sheet has columns for, once its header is read.
+    """
     header = next(rows, None)
     if header is None or not any(cell is not None for cell in header):
         raise refuse(file, "has no header row", where=f"sheet {sheet}")
     columns = _columns(header, wanted)
+    if found is not None:
+        found.update(columns)
     if "vm" not in columns:
         shown = ", ".join(repr(_text(c)) for c in header[:12] if _text(c)) or "none"
         raise refuse(
@@ -177,7 +186,8 @@ def _assemble(
     problems = _Problems()
     by_name: dict[str, Observed] = {}
     info_file = sheet_file("vInfo")
-    for number, values, names in _read_sheet(tables["vInfo"](), info_file, "vInfo", VINFO, problems):
+    in_info: set[str] = set()
+    for number, values, names in _read_sheet(tables["vInfo"](), info_file, "vInfo", VINFO, problems, in_info):
         name = values["vm"]
         where = Where(info_file, sheet="vInfo", row=number)
         if values.get("template"):
@@ -192,7 +202,7 @@ def _assemble(
     problems.raise_any()
     totals: dict[str, dict[str, Any]] = {}
     for sheet, wanted in DETAIL_SHEETS.items():
-        if sheet not in tables:
+        if sheet not in tables or NEEDED_FOR[sheet] in in_info:
             continue
         detail_file = sheet_file(sheet)
         for number, values, names in _read_sheet(tables[sheet](), detail_file, sheet, wanted, problems):
