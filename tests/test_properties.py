@@ -4,50 +4,18 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.engine.decide import recommend
-from advisor.engine.fields import FIELDS
 from advisor.engine.loader import load_rules
 from advisor.errors import InvalidInput
 from advisor.models import PLATFORMS, WorkloadProfile
 from advisor.output.data import as_json
 from advisor.profiles import parse_profiles, validate_profile
+from tests.support import profiles
 
 RULES = load_rules(use_env=False)
-
-
-def _value(spec):
-    if spec.kind in ("enum", "bool"):
-        element = st.sampled_from(spec.choices)
-    elif spec.kind == "number":
-        low = spec.minimum if spec.minimum is not None else 0
-        low = low + (1 if spec.integer else 0.25) if spec.exclusive_minimum else low
-        high = min(spec.maximum or 1000, 1000)
-        element = (
-            st.integers(int(low), int(high))
-            if spec.integer
-            else st.floats(low, high).map(lambda x, low=low: max(low, round(x, 3)))
-        )
-    else:
-        element = st.sampled_from(list(spec.examples) or ["ubuntu24.04", "win2k22", "debian12"])
-    if spec.many:
-        lists = st.lists(element, min_size=1 if spec.kind == "enum" or spec.optional else 0, max_size=3, unique=True)
-        return st.none() | lists if spec.optional else lists
-    return st.none() | element if spec.optional else element
-
-
-@st.composite
-def profiles(draw):
-    data: dict = {"name": "p", "host": {"os": draw(st.sampled_from(["linux", "windows", "macos"]))}}
-    for path, spec in FIELDS.items():
-        if path == "host.os" or path == "workload.ports" or not draw(st.booleans()):
-            continue
-        section, field = path.split(".")
-        data.setdefault(section, {})[field] = draw(_value(spec))
-    assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
-    return WorkloadProfile.model_validate(data)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
