@@ -258,6 +258,7 @@ def virt_install(tmp_path: Path, name: str, osinfo: str) -> Path:
     return path
 
 
+@pytest.mark.libvirt
 def test_a_domain_from_virt_install_gives_its_guest_os_and_size(tmp_path, ruleset):
     (item,) = assessed(ruleset, virt_install(tmp_path, "legacy-app", "win2k19"), names=["legacy-app.xml"])
     profile = item.profile
