@@ -7,10 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages the tests drive for real: libvirt's validators and drivers (and QEMU, OVMF, swtpm for the
 # embedded QEMU driver), virt-install, osinfo-db, wrk for the HTTP benchmark, libvirt's headers for
-# libvirt-python, and chromium for the browser tests (driven by playwright, which downloads no browser). Installed with apt-get when running as root; otherwise they must already be there.
+# libvirt-python, LibreOffice Calc (headless soffice) to read back the assessment's XLSX report, and chromium
+# for the browser tests (driven by playwright, which downloads no browser). Installed with apt-get when running
+# as root; otherwise they must already be there.
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
-	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium
-SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
+	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium libreoffice-calc-nogui
+SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium \
+	soffice
 
 .PHONY: run test bench bench-http lint lock clean
 

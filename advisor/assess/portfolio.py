@@ -57,6 +57,7 @@ class Assessed:
     sources: dict[str, list[Source]]
     result: Recommendation | None
     failure: str | None = None
+    data: dict[str, Any] | None = None  # the report's entry, once made
 
 
 def _support(result: Recommendation | ComponentResult) -> tuple[float, float]:
@@ -222,8 +223,14 @@ def _recommend(profile: WorkloadProfile, ruleset: RuleSet, answers: dict[str, An
     return answer
 
 
-def assess_items(inventories: list[Inventory], ruleset: RuleSet, host_os: str = "linux") -> list[Assessed]:
-    """Infer a profile for every observed item and recommend a platform for it."""
+def assess_items(
+    inventories: list[Inventory], ruleset: RuleSet, host_os: str = "linux", *, keep: bool = True
+) -> list[Assessed]:
+    """Infer a profile for every observed item, recommend a platform for it and make its report entry.
+
+    Without `keep`, each item's recommendation and facts are let go once its entry is made (the entry and
+    the profile with its sources stay), so memory holds one recommendation at a time, not one per VM.
+    """
     taken: set[str] = set()
     answers: dict[str, Any] = {}
     assessed = []
@@ -238,7 +245,13 @@ def assess_items(inventories: list[Inventory], ruleset: RuleSet, host_os: str = 
             else:
                 profile, sources = build_profile(observed, item_id, host_os)
             result, failure = _recommend(profile, ruleset, answers)
-            assessed.append(Assessed(item_id, observed, profile, sources, result, failure))
+            item = Assessed(item_id, observed, profile, sources, result, failure)
+            item.data = item_data(item, ruleset)
+            if not keep:
+                item.result = None
+                for part in (observed, *observed.components):
+                    part.facts = {}
+            assessed.append(item)
     return assessed
 
 
@@ -275,7 +288,7 @@ def report(
     paths: dict[str, Path] | None = None,
 ) -> dict[str, Any]:
     """The portfolio report as plain data in canonical order: the same inputs and rules give the same data."""
-    items = sorted((item_data(item, ruleset) for item in assessed), key=lambda i: i["id"])
+    items = sorted((item.data or item_data(item, ruleset) for item in assessed), key=lambda i: i["id"])
     verdicts = Counter(i["verdict"] for i in items)
     confidences = Counter(i["confidence"] for i in items if i["confidence"])
     skipped = [

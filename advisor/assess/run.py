@@ -28,7 +28,7 @@ def assess_files(
     """Read the inputs, infer and recommend, and build the report (with the changes since `previous`)."""
     earlier = load_previous(*previous, limit) if previous else None
     inventories = read_inputs(inputs, limit)
-    assessed = assess_items(inventories, ruleset, host_os)
+    assessed = assess_items(inventories, ruleset, host_os, keep=False)
     data = report(inventories, assessed, ruleset, host_os=host_os, paths={shown: path for path, shown in inputs})
     if earlier is not None and previous is not None:
         data["changes"] = compare(earlier, data, previous[1])
