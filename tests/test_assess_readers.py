@@ -181,6 +181,21 @@ def test_a_gpu_reservation_is_read_with_its_line(ruleset):
     assert gpu.where == ("gpu/compose.yaml, line 10, services.trainer.deploy.resources.reservations.devices",)
 
 
+def test_compose_variables_and_defaults_are_read_as_compose_reads_them(tmp_path, ruleset):
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        'services:\n  web:\n    image: "${REGISTRY:-docker.io}/library/nginx:1.27"\n'
+        '    ports: ["${WEB_PORT:-8080}:80", "${ADMIN_PORT}"]\n',
+        encoding="utf-8",
+    )
+    (estate,) = assessed(ruleset, path, names=["app/compose.yaml"])
+    web = sources(estate, "web")
+    assert web["workload.ports"].value == [80]  # a port only a variable names is unknown, not an error
+    assert web["workload.runtime"].value == "static"
+    assert web["scale.instances"].value == 1 and web["scale.instances"].how == "inferred"
+    assert web["scale.instances"].because == "Compose runs one container of a service unless deploy.replicas says more"
+
+
 # --- Kubernetes ---
 
 

@@ -28,13 +28,19 @@ _PORT = re.compile(
 
 
 def _port(entry: Any) -> int | None:
-    """The container port of a ports entry ("8080:80", "127.0.0.1:53:53/udp", 80, {target: 80})."""
+    """The container port of a ports entry ("8080:80", "127.0.0.1:53:53/udp", 80, {target: 80}).
+
+    None for one that names a variable (`${WEB_PORT:-8080}:80` gives 80; `${PORT}` alone is unknown).
+    """
     if isinstance(entry, dict):
         entry = entry.get("target")
     if isinstance(entry, bool):
         raise ValueError(f"expected a port, got {entry}")
     if isinstance(entry, int):
         return entry
+    if isinstance(entry, str) and "$" in entry:
+        last = entry.rsplit(":", 1)[-1].split("/")[0]
+        return int(last) if last.isdigit() else None
     match = _PORT.match(str(entry).strip()) if entry is not None else None
     if not match:
         raise ValueError(f'expected a port such as 80 or "8080:80", got {str(entry)[:40]!r}')
@@ -79,10 +85,12 @@ def _service(name: str, service: Any, file: str, lines: Lines, siblings: int) ->
                 raise InvalidInput(
                     [FieldError(dotted(*base, key, index), str(exc), file=file, line=lines.at(0, (*base, key, index)))]
                 ) from None
-    component.add("ports", sorted(set(ports)), where("ports"))
+    component.add("ports", sorted({port for port in ports if port is not None}), where("ports"))
     deploy = service.get("deploy") or {}
     replicas = deploy.get("replicas", service.get("scale"))
     component.add("replicas", replicas, where("deploy", "replicas") if "replicas" in deploy else where("scale"))
+    if replicas is None:  # the Compose Specification: one container unless deploy.replicas says more
+        component.add("default_replicas", 1, where())
     limits = (deploy.get("resources") or {}).get("limits") or {}
     try:
         if limits.get("cpus") is not None:

@@ -48,6 +48,7 @@ def read_domain(path: Path, shown: str, limit: int) -> Inventory:
     if not name or not name.strip():
         raise refuse(shown, "the domain has no <name>", where="domain/name")
     vm = Observed(kind="vm", name=name.strip(), where=where("/domain", root), source="libvirt")
+    vm.add("vm", True, vm.where)
     vcpu = root.find("vcpu")
     if vcpu is not None:
         vm.add("cpus", _count(vcpu.text, shown, "vcpu"), where("/domain/vcpu", vcpu))

@@ -208,8 +208,9 @@ def runtime(facts: Facts) -> Found | None:
     image = _text(facts, "image")
     if image is None:
         return None
-    repository = re.sub(r"[:@].*$", "", image.lower().split("@")[0])
-    repository = repository.rsplit(":", 1)[0] if "/" not in repository.rsplit(":", 1)[-1] else repository
+    path = image.lower().split("@")[0]  # the digest off, then the tag of the last segment
+    head, _, last = path.rpartition("/")
+    repository = f"{head}/{last.split(':')[0]}" if head else last.split(":")[0]
     for name, pattern in _RUNTIMES:
         if pattern.search(repository):
             return Found(name, "inferred", f"image {image}", ("image",))
@@ -248,8 +249,11 @@ def instances(facts: Facts) -> Found | None:
     fact = facts.get("replicas")
     if fact is not None and isinstance(fact.value, int) and not isinstance(fact.value, bool) and fact.value >= 1:
         return Found(fact.value, "read", f"{fact.value} replicas", ("replicas",))
-    if "power_state" in facts or "osinfo_id" in facts or ("cpus" in facts and "image" not in facts):
-        return Found(1, "inferred", "one VM is one instance", tuple(k for k in ("power_state",) if k in facts))
+    if "default_replicas" in facts:
+        because = "Compose runs one container of a service unless deploy.replicas says more"
+        return Found(1, "inferred", because, ("default_replicas",))
+    if "vm" in facts:
+        return Found(1, "inferred", "one VM is one instance", ("vm",))
     return None
 
 

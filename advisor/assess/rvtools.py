@@ -194,6 +194,7 @@ def _assemble(
             inventory.skipped.append(Skipped(name, where, "a template, not a running VM"))
             continue
         vm = Observed(kind="vm", name=name, where=where, source=kind)
+        vm.add("vm", True, where)
         for fact, value in values.items():
             if fact not in ("vm", "template"):
                 vm.add(fact, value, Where(info_file, sheet="vInfo", row=number, column=names[fact]))
