@@ -62,3 +62,28 @@ def test_the_report_has_no_wcag_violations(browser, viewport):
     assert results["passes"], "axe checked nothing"
     found = [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:5]}" for v in results["violations"]]
     assert not found, "\n".join(found)
+
+
+@pytest.mark.live
+def test_the_form_uploads_files_and_hands_back_the_report(browser, live_server, tmp_path):
+    """A person picks an RVTools export's CSV files and a Compose file, chooses a format, and saves the report."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/")
+        page.set_input_files(
+            "#assess-files",
+            [str(ROOT / "examples" / "assess" / path) for path in
+             ("rvtools/RVTools_tabvInfo.csv", "rvtools/RVTools_tabvDisk.csv", "voting-app/compose.yaml")],
+        )  # fmt: skip
+        page.select_option("#assess-format", "markdown")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Assess the files").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+    finally:
+        context.close()
+    assert saved.name == "assessment.md"
+    text = saved.read_text()
+    assert text.startswith("# Portfolio assessment\n\n6 items from 3 inputs")
+    assert "| erp-db01 | vm | high | 1 |" in text

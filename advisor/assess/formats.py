@@ -270,12 +270,15 @@ class Format:
     render: Callable[[dict[str, Any]], bytes]
     media_type: str
     suffix: str
+    label: str
 
 
 FORMATS: dict[str, Format] = {
-    "json": Format(as_json, "application/json", ".json"),
-    "csv": Format(as_csv, "text/csv; charset=utf-8", ".csv"),
-    "xlsx": Format(as_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
-    "markdown": Format(as_markdown, "text/markdown; charset=utf-8", ".md"),
-    "html": Format(as_html, "text/html; charset=utf-8", ".html"),
+    "json": Format(as_json, "application/json", ".json", "JSON (to keep in git and compare)"),
+    "csv": Format(as_csv, "text/csv; charset=utf-8", ".csv", "CSV"),
+    "xlsx": Format(
+        as_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", "Excel workbook (XLSX)"
+    ),
+    "markdown": Format(as_markdown, "text/markdown; charset=utf-8", ".md", "Markdown"),
+    "html": Format(as_html, "text/html; charset=utf-8", ".html", "Web page (HTML)"),
 }

@@ -6,7 +6,7 @@ profiles) and optionally a `previous` part, a JSON report to compare with. The w
 MAX_UPLOAD_BYTES (ADVISOR_MAX_UPLOAD_BYTES, 32 MiB by default); Werkzeug streams file parts to temporary
 files as they arrive, so memory stays bounded whatever the size, and each file is read from disk with the
 same limits as on the command line. `?format=` chooses the report's format (json by default), `?host_os=`
-the target host.
+the target host. The web form's upload posts here, with `format` as a form field.
 """
 
 from __future__ import annotations
@@ -32,6 +32,12 @@ HOST_OSES = ("linux", "windows", "macos")
 MAX_FILES = 64
 
 
+@assessments.app_template_global("assessment_formats")
+def assessment_formats() -> list[tuple[str, str]]:
+    """(name, label) of every report format, for the form's choice: the page first, then the rest."""
+    return sorted(((name, chosen.label) for name, chosen in FORMATS.items()), key=lambda f: f[0] != "html")
+
+
 @assessments.errorhandler(RequestEntityTooLarge)
 def _too_large(exc: RequestEntityTooLarge) -> Response:
     limit = current_app.config["MAX_UPLOAD_BYTES"]
@@ -39,7 +45,8 @@ def _too_large(exc: RequestEntityTooLarge) -> Response:
 
 
 def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
-    value = request.args.get(name, default)
+    """A query parameter (or, from the web form, a form field) that must be one of `choices`."""
+    value = request.args.get(name) or request.form.get(name) or default
     if value not in choices:
         raise InvalidInput([FieldError(name, f"the query parameter is one of {', '.join(choices)}, got {value!r}")])
     return value
@@ -65,8 +72,6 @@ def _located(error: FieldError) -> FieldError:
 @assessments.post("/assessments")
 def assess() -> Response:
     """The portfolio report of the uploaded inputs."""
-    fmt = _choice("format", tuple(FORMATS), "json")
-    host_os = _choice("host_os", HOST_OSES, "linux")
     ruleset = live_rules()
     if request.mimetype != "multipart/form-data":
         given = f"'{request.mimetype}'" if request.mimetype else "no Content-Type"
@@ -82,6 +87,8 @@ def assess() -> Response:
         raise
     except ValueError as exc:  # a malformed multipart body
         raise BadRequest(f"the multipart body could not be read: {exc}") from None
+    fmt = _choice("format", tuple(FORMATS), "json")
+    host_os = _choice("host_os", HOST_OSES, "linux")
     if not files:
         raise InvalidInput([FieldError("file", "upload at least one file as a part named 'file'")])
     if len(files) > MAX_FILES:
