@@ -305,12 +305,13 @@ def test_a_domain_s_entities_are_never_expanded(tmp_path, ruleset):
     [
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "is not a readable XLSX (zip) file"),
         ("notes.txt", b"hello", "is not a kind of input advisor reads"),
+        ("notes.yaml", b"shopping: [milk]\n", "is not a kind of input advisor reads"),
         ("compose.yaml", b"services:\n  web:\n    image: [unclosed\n", "invalid YAML"),
         ("k8s.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n", "needs at least one container"),
         ("domain.xml", b"<domain><name>x</name>", "is not well-formed XML"),
         ("RVTools_tabvDisk.csv", b"VM,Capacity MiB\nx,1\n", "give its vInfo CSV (RVTools_tabvInfo.csv) too"),
     ],
-    ids=["not-a-zip", "unknown-kind", "bad-yaml", "pod-without-spec", "truncated-xml", "sheet-alone"],
+    ids=["not-a-zip", "unknown-kind", "unknown-yaml", "bad-yaml", "pod-without-spec", "truncated-xml", "sheet-alone"],
 )
 def test_a_bad_input_is_named_in_a_clear_error(tmp_path, name, content, message):
     path = tmp_path / name

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from advisor.assess.portfolio import WAVES
-
 # A cell that starts with one of these is a formula to a spreadsheet (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FIXED_TIME = datetime.datetime(2000, 1, 1)  # an XLSX's timestamps: the same bytes on every run
@@ -259,7 +257,7 @@ def as_html(report: dict[str, Any]) -> bytes:
         f"default-src 'none'; style-src {style_hash(css)}; img-src 'none'; script-src 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
-    page = environment.get_template("report.html").render(report=report, css=css, policy=policy, waves=dict(WAVES))
+    page = environment.get_template("report.html").render(report=report, css=css, policy=policy)
     return page.encode("utf-8")
 
 

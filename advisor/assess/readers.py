@@ -67,7 +67,7 @@ READERS: dict[str, Reader] = {
         "Kubernetes manifests", (*YAML, ".json"), _line_starts(rb'^\s*"?apiVersion"?\s*:'), read_manifests
     ),
     "libvirt": Reader("libvirt domain XML", (".xml",), _line_starts(rb"<domain[\s>]"), read_domain),
-    "profile": Reader("advisor profile", (*YAML, ".json"), lambda path, head: True, read_profile_file),
+    "profile": Reader("advisor profile", (*YAML, ".json"), _line_starts(rb"^(name:|\s*\{)"), read_profile_file),
 }
 SUFFIXES = tuple(sorted({suffix for reader in READERS.values() for suffix in reader.suffixes}))
 
