@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -93,7 +93,12 @@ _OS_IDS = (
 
 def _guest_os(facts: Facts) -> tuple[str, str, tuple[str, ...]] | None:
     """The guest OS text to go by, the sentence saying which, and the facts used (VMware Tools first)."""
-    tools, config = _text(facts, "guest_os_tools"), _text(facts, "guest_os_config")
+    return _which_guest_os(_text(facts, "guest_os_tools"), _text(facts, "guest_os_config"))
+
+
+# An inventory repeats a few dozen OS names thousands of times: each pair and each text is looked at once.
+@lru_cache(maxsize=4096)
+def _which_guest_os(tools: str | None, config: str | None) -> tuple[str, str, tuple[str, ...]] | None:
     if tools and config and _family(tools) != _family(config):
         because = f"VMware Tools report '{tools}', the configuration file says '{config}'; Tools report what runs"
         return tools, because, ("guest_os_tools", "guest_os_config")
@@ -104,6 +109,7 @@ def _guest_os(facts: Facts) -> tuple[str, str, tuple[str, ...]] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _family(text: str) -> str:
     return next((family for family, pattern in _FAMILIES if pattern.search(text)), "other")
 
@@ -111,8 +117,11 @@ def _family(text: str) -> str:
 def _osinfo(facts: Facts) -> tuple[str | None, str] | None:
     """(short id, family) for a libosinfo id such as http://ubuntu.com/ubuntu/24.04."""
     uri = _text(facts, "osinfo_id")
-    if uri is None:
-        return None
+    return None if uri is None else _osinfo_of(uri)
+
+
+@lru_cache(maxsize=1024)
+def _osinfo_of(uri: str) -> tuple[str | None, str]:
     from advisor.generators.libvirt import guest_oses
 
     known = next((g for g in guest_oses().values() if g.uri == uri), None)
@@ -120,6 +129,11 @@ def _osinfo(facts: Facts) -> tuple[str | None, str] | None:
         return known.short_id, known.family
     family = "windows" if "microsoft.com" in uri else "bsd" if "bsd" in uri else "linux"
     return None, family
+
+
+@lru_cache(maxsize=8192)
+def _matches(pattern: re.Pattern[str], text: str) -> bool:
+    return pattern.search(text) is not None
 
 
 def os_family(facts: Facts) -> Found | None:
@@ -156,17 +170,23 @@ def os_id(facts: Facts) -> Found | None:
     guest = _guest_os(facts)
     if guest is None:
         return None
+    short = _os_id_of(guest[0])
+    return Found(short, "inferred", guest[1], guest[2]) if short else None
+
+
+@lru_cache(maxsize=4096)
+def _os_id_of(text: str) -> str | None:
     for pattern, short in _OS_IDS:
-        match = pattern.search(guest[0])
+        match = pattern.search(text)
         if match:
-            return Found(short.format(*match.groups()), "inferred", guest[1], guest[2])
+            return short.format(*match.groups())
     return None
 
 
 def legacy(facts: Facts) -> Found | None:
     """workload.legacy: the guest OS is past its vendor's end of support."""
     guest = _guest_os(facts)
-    if guest is not None and _UNSUPPORTED.search(guest[0]):
+    if guest is not None and _matches(_UNSUPPORTED, guest[0]):
         return Found(True, "inferred", f"{guest[1]}: a release past its vendor's end of support", guest[2])
     return None
 
@@ -174,7 +194,7 @@ def legacy(facts: Facts) -> Found | None:
 def gui(facts: Facts) -> Found | None:
     """workload.gui: a desktop edition of Windows is used from its desktop."""
     guest = _guest_os(facts)
-    if guest is not None and _DESKTOP.search(guest[0]):
+    if guest is not None and _matches(_DESKTOP, guest[0]):
         return Found(True, "inferred", f"{guest[1]}: a desktop edition", guest[2])
     return None
 
@@ -392,23 +412,38 @@ def with_unknowns(sources: list[Source]) -> list[Source]:
     return [known.get(path) or Source(path, _default(path), "unknown", unknown) for path in section_fields()]
 
 
-def build_profile(item: Observed, name: str, host_os: str) -> tuple[WorkloadProfile, dict[str, list[Source]]]:
-    """The profile of one observed item (a VM, or an estate and its components) and each part's sources.
+# Validated VM profiles by their inferred fields: an inventory repeats a few hundred shapes thousands of times.
+_VALIDATED: dict[str, tuple[WorkloadProfile, dict[str, Any]]] = {}
+
+
+def build_profile(
+    item: Observed, name: str, host_os: str
+) -> tuple[WorkloadProfile, dict[str, list[Source]], dict[str, Any]]:
+    """The profile of one observed item (a VM, or an estate and its components), each part's sources, and
+    the fields the profile sets (`given()`).
 
     The sources are by part: "" for the item itself, and each component's name for an estate.
     """
     host_because = f"the target host is not in the input; --host-os {host_os}"
     if item.kind != "estate":
         inferred = infer(item.facts)
-        data = {"name": name, "host": {"os": host_os}, **inferred.sections}
-        while True:
-            try:
-                profile = WorkloadProfile.model_validate(data)
-                break
-            except ValidationError as exc:
-                if not _drop_invalid(data, inferred, exc):
-                    raise
-        return profile, {"": [Source("host.os", host_os, "given", host_because), *inferred.sources]}
+        key = repr((host_os, inferred.sections))
+        known = _VALIDATED.get(key)
+        if known is not None:  # the same fields as a VM before: only the name differs, and it is a DNS label
+            profile, given = known[0].model_copy(update={"name": name}), {**known[1], "name": name}
+        else:
+            data = {"name": name, "host": {"os": host_os}, **inferred.sections}
+            while True:
+                try:
+                    profile = WorkloadProfile.model_validate(data)
+                    break
+                except ValidationError as exc:
+                    if not _drop_invalid(data, inferred, exc):
+                        raise
+            given = profile.given()
+            if len(_VALIDATED) < 10_000:
+                _VALIDATED[key] = (profile, given)
+        return profile, {"": [Source("host.os", host_os, "given", host_because), *inferred.sources]}, given
     taken: set[str] = set()
     components, parts = [], {}
     for component in item.components:
@@ -425,4 +460,4 @@ def build_profile(item: Observed, name: str, host_os: str) -> tuple[WorkloadProf
         parts[component_name] = inferred.sources
     profile = WorkloadProfile.model_validate({"name": name, "host": {"os": host_os}, "components": components})
     parts[""] = [Source("host.os", host_os, "given", host_because)]
-    return profile, dict(sorted(parts.items()))
+    return profile, dict(sorted(parts.items())), profile.given()

@@ -15,7 +15,6 @@ platform out, host access a container would need) and unknowns are worked on bef
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,7 +153,7 @@ def _notes(observed: Observed) -> list[str]:
     return notes
 
 
-def item_data(item: Assessed, ruleset: RuleSet) -> dict[str, Any]:
+def item_data(item: Assessed, ruleset: RuleSet, given: dict[str, Any] | None = None) -> dict[str, Any]:
     """One item of the report, keys in a fixed order."""
     observed, result = item.observed, item.result
     blockers = _blockers(item)
@@ -194,7 +193,7 @@ def item_data(item: Assessed, ruleset: RuleSet) -> dict[str, Any]:
             }
             for part in (result.components if result else [])
         ],
-        "profile": item.profile.given(),
+        "profile": given if given is not None else item.profile.given(),
         "provenance": {
             part: [_source_data(s) for s in sources if s.how != "unknown"] for part, sources in item.sources.items()
         },
@@ -202,7 +201,9 @@ def item_data(item: Assessed, ruleset: RuleSet) -> dict[str, Any]:
     return data
 
 
-def _recommend(profile: WorkloadProfile, ruleset: RuleSet, answers: dict[str, Any]) -> tuple[Any, str | None]:
+def _recommend(
+    profile: WorkloadProfile, given: dict[str, Any], ruleset: RuleSet, answers: dict[str, Any]
+) -> tuple[Any, str | None]:
     """The recommendation, or why no platform fits; profiles alike but for their name are answered once.
 
     Inventories hold many VMs of the same OS and size, and the answer depends only on the profile.
@@ -210,7 +211,7 @@ def _recommend(profile: WorkloadProfile, ruleset: RuleSet, answers: dict[str, An
     if profile.components:
         key = None
     else:
-        key = json.dumps({k: v for k, v in profile.given().items() if k != "name"}, sort_keys=True)
+        key = repr({k: v for k, v in given.items() if k != "name"})  # fields in the model's order: a stable key
         if key in answers:
             result, failure = answers[key]
             return (result.model_copy(update={"name": profile.name}) if result else None), failure
@@ -243,10 +244,10 @@ def assess_items(
                 given = profile.given()
                 sources = {"": [_given_source(path, value, observed) for path, value in _flat(given)]}
             else:
-                profile, sources = build_profile(observed, item_id, host_os)
-            result, failure = _recommend(profile, ruleset, answers)
+                profile, sources, given = build_profile(observed, item_id, host_os)
+            result, failure = _recommend(profile, given, ruleset, answers)
             item = Assessed(item_id, observed, profile, sources, result, failure)
-            item.data = item_data(item, ruleset)
+            item.data = item_data(item, ruleset, given)
             if not keep:
                 item.result = None
                 for part in (observed, *observed.components):
