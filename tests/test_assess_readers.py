@@ -328,6 +328,14 @@ def test_a_sheet_without_its_vm_column_names_what_it_found(tmp_path):
         read_inputs([(path, "e.xlsx")], LIMIT)
 
 
+def test_a_workbook_without_vinfo_is_not_taken_for_an_export(tmp_path):
+    path = workbook(tmp_path / "budget.xlsx", {"Q1": [["cost"], [1]], "Q2": [["cost"], [2]]})
+    with pytest.raises(
+        InvalidInput, match=r"budget.xlsx: has no vInfo sheet, so it is not an RVTools export \(its sheets: Q1, Q2\)"
+    ):
+        read_inputs([(path, "budget.xlsx")], LIMIT)
+
+
 def test_a_bad_cell_is_named_by_sheet_row_and_column(tmp_path):
     row = ["a", "poweredOn", False, "lots", 1024, 1, 1, 1, None, None, None, None, None]
     path = workbook(tmp_path / "e.xlsx", {"vInfo": [INFO, row]})

@@ -248,12 +248,10 @@ def read_xlsx(path: Path, shown: str, limit: int) -> Inventory:
     check_zip(path, shown)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except InvalidInput:
-        raise
     except Exception as exc:  # openpyxl raises many kinds (KeyError, BadZipFile, XML errors) for a broken file
         raise refuse(shown, f"is not a readable XLSX workbook: {exc.__class__.__name__}: {exc}") from None
     try:
-        present = {sheet: sheet for sheet in workbook.sheetnames}
+        present = set(workbook.sheetnames)
         if "vInfo" not in present:
             names = ", ".join(workbook.sheetnames[:10]) or "none"
             raise refuse(shown, f"has no vInfo sheet, so it is not an RVTools export (its sheets: {names})")
