@@ -1,9 +1,10 @@
 """advisor assess: each kind of input read into profiles that say what every field rests on (issue 18).
 
 RVTools workbooks are built here with openpyxl from the sheet and column names RVTools writes, as tools that
-import its exports read them (rvtools2azmigrate's convert.py: VM, Powerstate, CPUs, Memory, "OS according to
-the configuration file", "OS according to the VMware Tools", "Provisioned MiB"/"Provisioned MB"; Google
-Migration Center imports the same XLSX and CSV forms, ImportJobFormat RVTOOLS_XLSX and RVTOOLS_CSV). Compose
+import its exports read them (rvtools2azmigrate's convert.py, https://github.com/lrivallain/rvtools2azmigrate:
+VM, Powerstate, CPUs, Memory, "OS according to the configuration file", "OS according to the VMware Tools",
+"Provisioned MiB"/"Provisioned MB"; Google Migration Center imports the same XLSX and CSV forms,
+https://cloud.google.com/migration-center/docs/reference/rest/v1alpha1/ImportJobFormat). Compose
 files and manifests are modelled on public projects (examples/assess/ names each). Domains come from
 virt-install's own output.
 """
@@ -310,8 +311,18 @@ def test_a_domain_s_entities_are_never_expanded(tmp_path, ruleset):
         ("k8s.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n", "needs at least one container"),
         ("domain.xml", b"<domain><name>x</name>", "is not well-formed XML"),
         ("RVTools_tabvDisk.csv", b"VM,Capacity MiB\nx,1\n", "give its vInfo CSV (RVTools_tabvInfo.csv) too"),
+        ("RVTools_tabvInfo.csv", b'VM,CPUs\nweb,2\n"db,4\n', "is not valid CSV at line 3"),
     ],
-    ids=["not-a-zip", "unknown-kind", "unknown-yaml", "bad-yaml", "pod-without-spec", "truncated-xml", "sheet-alone"],
+    ids=[
+        "not-a-zip",
+        "unknown-kind",
+        "unknown-yaml",
+        "bad-yaml",
+        "pod-without-spec",
+        "truncated-xml",
+        "sheet-alone",
+        "truncated-csv",
+    ],
 )
 def test_a_bad_input_is_named_in_a_clear_error(tmp_path, name, content, message):
     path = tmp_path / name

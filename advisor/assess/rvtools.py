@@ -3,11 +3,13 @@
 RVTools (a Windows tool that reads a vCenter) exports one sheet per object type: vInfo (one row per VM),
 vCPU, vMemory, vDisk (one row per virtual disk), vNetwork (one row per NIC) and more, as one XLSX workbook
 or as one CSV file per sheet (RVTools_tabvInfo.csv, RVTools_tabvDisk.csv...). The column names below are
-the ones RVTools writes, as tools that import its exports read them (rvtools2azmigrate's convert.py reads
-VM, Powerstate, CPUs, Memory, "OS according to the configuration file", "OS according to the VMware
-Tools", "Provisioned MiB" or, from older releases, "Provisioned MB"; Google's Migration Center and Azure
-Migrate import the same XLSX and CSV forms). Columns not listed here are ignored; a sheet without its VM
-column, or a value that is not what its column holds, is an error naming the file, sheet, row and column.
+the ones RVTools writes, as tools that import its exports read them: rvtools2azmigrate's convert.py
+(https://github.com/lrivallain/rvtools2azmigrate) reads VM, Powerstate, CPUs, Memory, "OS according to the
+configuration file", "OS according to the VMware Tools", "Provisioned MiB" or, from older releases,
+"Provisioned MB"; Google's Migration Center imports the same two forms (ImportJobFormat RVTOOLS_XLSX and
+RVTOOLS_CSV, https://cloud.google.com/migration-center/docs/reference/rest/v1alpha1/ImportJobFormat).
+Columns not listed here are ignored; a sheet without its VM column, or a value that is not what its column
+holds, is an error naming the file, sheet, row and column.
 
 The workbook is opened read-only and its rows streamed (openpyxl's read_only mode), so memory grows with the
 number of VMs kept, not with the size of the sheets.
