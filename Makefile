@@ -15,7 +15,7 @@ SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst
 SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium \
 	soffice
 
-.PHONY: run test bench bench-http lint lock clean
+.PHONY: run test test-fast bench bench-http lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -36,12 +36,22 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
+# Coverage (lines and branches) the whole suite must keep: 96.41% measured over the fast suite alone on
+# 2026-11-30 (the whole suite runs a superset of it), with a point of room; see docs/architecture.md.
+COVERAGE_FLOOR := 95
+
 test: $(STAMP)
 	$(BIN)/ruff check advisor tests bench deploy
 	$(BIN)/ruff format --check advisor tests bench deploy
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/advisor rules test
 	$(BIN)/advisor check examples/decisions/
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+
+# The loop to run while changing code: no browser, no libvirt, no live server, nothing that takes seconds alone.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not libvirt and not live and not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py

@@ -27,7 +27,7 @@ Elasticity = Literal["steady", "bursty", "scale-to-zero"]
 Platform = Literal["vm", "container", "hybrid"]
 Confidence = Literal["high", "medium", "low"]
 
-PLATFORMS: tuple[str, ...] = ("vm", "container", "hybrid")
+PLATFORMS: tuple[Platform, ...] = ("vm", "container", "hybrid")
 
 
 # JSON's 1e1 or YAML's 10.0 count as 10; strict validation still refuses 10.5, "10" and true.
@@ -121,7 +121,7 @@ class Workload(Closed):
     """What the software itself needs."""
 
     os: list[OSFamily] = Field(
-        default_factory=lambda: ["linux"],
+        default_factory=lambda: list[OSFamily](["linux"]),
         min_length=1,
         title="Operating systems it needs",
         description="Tick every one it needs. Each VM brings its own OS and kernel, so VMs run different systems "

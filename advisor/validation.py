@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -122,7 +123,7 @@ _BOUNDS = {
 }
 
 
-def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
+def describe(error: Mapping[str, Any], model: type[BaseModel] | None = None) -> str:
     """One plain sentence for one pydantic error, naming the allowed values where there is a list."""
     kind = error["type"]
     value = error.get("input")

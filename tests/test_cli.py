@@ -171,6 +171,7 @@ def test_schema_profile_is_the_models_schema(runner):
     assert "Rule" in rules_schema["$defs"]
 
 
+@pytest.mark.slow
 def test_colour_only_on_a_terminal_and_never_with_no_color(profiles):
     script = (
         "import sys, click.testing\n"
@@ -189,6 +190,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(profiles):
     assert "\x1b[" not in plain.stdout and plain.stdout.startswith("web: containers")
 
 
+@pytest.mark.slow
 def test_python_dash_m_and_the_script_agree_byte_for_byte_across_hash_seeds(profiles):
     outputs = set()
     for seed, command in (("1", [sys.executable, "-m", "advisor"]), ("2", [tool("advisor")])):

@@ -140,6 +140,7 @@ def compose_service() -> dict[str, Any]:
 # --- gunicorn settings -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_gunicorn_defaults_are_the_services():
     settings = gunicorn_settings()
     assert settings["bind"] == "['127.0.0.1:8000']"
@@ -152,6 +153,7 @@ def test_gunicorn_defaults_are_the_services():
     assert settings["control_socket_disable"] == "True"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("settings", "bind", "workers"),
     [
@@ -166,6 +168,7 @@ def test_gunicorn_reads_the_environment(settings, bind, workers):
     assert (resolved["bind"], resolved["workers"]) == (bind, workers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "value"),
     [("ADVISOR_PORT", "http"), ("ADVISOR_PORT", "0"), ("ADVISOR_PORT", "65536"), ("ADVISOR_WORKERS", "0")],

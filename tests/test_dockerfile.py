@@ -76,6 +76,7 @@ def generated(tmp_path_factory) -> list[Path]:
     return files
 
 
+@pytest.mark.slow
 def test_hadolint_finds_nothing_at_warning_or_above_in_any_combination(generated):
     findings, codes = hadolint(generated)
     assert codes and all(code == 0 for code in codes)
@@ -245,6 +246,7 @@ FIELDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", list(FIELDS), ids=list(FIELDS))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), runtime=st.sampled_from(RUNTIMES), family=st.sampled_from(["linux", "windows"]))

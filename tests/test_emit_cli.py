@@ -132,6 +132,7 @@ def test_emit_all_uses_the_rule_options(runner, tmp_path, write_rules):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["README.md", "checkout-api.xml"]
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "advisor", "emit", "all", CHECKOUT, "--out", str(tmp_path)],

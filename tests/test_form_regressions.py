@@ -110,6 +110,7 @@ def profiles_with_components(draw) -> WorkloadProfile:
     return WorkloadProfile.model_validate(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles_with_components())
 def test_the_permalink_of_any_profile_with_components_gives_the_same_answer(profile):
@@ -229,6 +230,7 @@ def effective(profile: WorkloadProfile) -> list[dict]:
 # --- Submitting a permalink's form unchanged changes the profile ---
 
 
+@pytest.mark.slow
 @settings(
     max_examples=100,
     deadline=None,

@@ -9,6 +9,7 @@ import tomllib
 import zipfile
 from importlib.metadata import packages_distributions
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -37,6 +38,7 @@ def test_every_module_the_package_imports_is_a_runtime_dependency():
     assert not missing, f"imported by advisor but not in [project] dependencies: {missing}"
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_every_file_the_service_reads(tmp_path):
     """The image installs the wheel, so pages, styles and data files must be in it, not only in the checkout."""
     built = subprocess.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from tests.support import profiles
 RULES = load_rules(use_env=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles())
 def test_every_profile_gets_a_platform_with_consistent_explanations(profile):
@@ -31,6 +33,7 @@ def test_every_profile_gets_a_platform_with_consistent_explanations(profile):
     assert {f.platform for f in result.flips} == set(PLATFORMS) - {result.platform}
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(profiles())
 def test_flips_really_flip(profile):
@@ -44,6 +47,7 @@ def test_flips_really_flip(profile):
         assert recommend(WorkloadProfile.model_validate(data), RULES).platform == flip.platform
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(profiles())
 def test_output_is_deterministic(profile):
@@ -59,6 +63,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(["name", "host", "workload", "scale", "oops"]), json_values, max_size=5))
 def test_arbitrary_input_is_either_a_profile_or_a_clear_error(data):

@@ -49,6 +49,7 @@ def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = fr
     host = profiles[0].host
     if host.cpus is None or host.memory_gib is None:
         return None
+    host_cpus, host_memory_gib = host.cpus, host.memory_gib
     single = len(profiles) == 1
     vm_need = Need(cpus=0, memory_gib=0)
     ct_need = Need(cpus=0, memory_gib=0)
@@ -72,8 +73,8 @@ def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = fr
     overhead = max(overheads)
 
     def fit(cpus_each: float, memory_each: float) -> tuple[int, str]:
-        by_cpu = math.floor(host.cpus / cpus_each + 1e-9)
-        by_memory = math.floor(host.memory_gib / memory_each + 1e-9)
+        by_cpu = math.floor(host_cpus / cpus_each + 1e-9)
+        by_memory = math.floor(host_memory_gib / memory_each + 1e-9)
         return (by_cpu, "cpu") if by_cpu <= by_memory else (by_memory, "memory")
 
     if single:

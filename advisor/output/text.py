@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from advisor.models import PLATFORMS, ComponentResult, Effect, Recommendation
+from advisor.models import PLATFORMS, ComponentResult, Effect, Platform, Recommendation
 from advisor.validation import plain
 from advisor.wording import PLATFORM_HEADINGS
 
@@ -100,7 +100,7 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
     return lines
 
 
-def _cell(result: Recommendation, platform: str) -> str:
+def _cell(result: Recommendation, platform: Platform) -> str:
     forbidden = any(a.platform == platform and a.forbidden for a in result.alternatives)
     return f"({result.scores[platform]})" if forbidden else str(result.scores[platform])
 

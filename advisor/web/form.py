@@ -17,13 +17,14 @@ import yaml
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import InvalidInput, NoPlatformFits
 from advisor.generators.bundle import bundle as bundle_files
 from advisor.generators.libvirt import guest_os
-from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
+from advisor.models import PLATFORMS, Platform, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
 from advisor.output.markdown import as_markdown
 from advisor.profiles import parse_profile_json
@@ -190,7 +191,7 @@ def ask() -> Response:
 
 
 @form.post("/")
-def submit() -> Response:
+def submit() -> WerkzeugResponse:
     """A submitted form: its result by way of the permalink, the form with one component more or less, or errors."""
     state = read_form(_form_fields())
     if state.profile is not None:
@@ -232,7 +233,7 @@ def curl_command(profile: WorkloadProfile) -> str:
     return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
 
 
-def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dict[str, Any]:
+def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platform]) -> dict[str, Any]:
     """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left.
 
     Each score is written just right of its bar's far end (of the zero line for a negative bar), so no

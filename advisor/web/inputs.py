@@ -77,7 +77,7 @@ class FormField:
         return f"More than {low}, at most {high}." if self.exclusive_minimum else f"From {low} to {high}."
 
     def shown(self, value: Any) -> str | list[str]:
-        """A profile value as the input shows it (the inverse of `parse`)."""
+        """A profile value as the input shows it (the inverse of `advisor.web.formdata.parse`)."""
         if self.kind == "choices":
             return list(value)
         if self.kind == "flag":
