@@ -12,6 +12,7 @@ virt-install's own output.
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -404,3 +405,169 @@ def test_an_insufficient_verdict_is_not_a_platform(ruleset):
     items = {i.id: i for i in assessed(ruleset, EXAMPLES / "rvtools" / "RVTools_tabvInfo.csv")}
     assert verdict_of(items["web-frontend-01"].result) == INSUFFICIENT
     assert verdict_of(items["erp-db01"].result) == "vm"
+
+
+# --- Sizes, limits and devices as manifests and domains write them ---
+
+
+@pytest.mark.parametrize(
+    ("function", "value", "expected"),
+    [
+        ("kubernetes_quantity", "500m", 0.5),
+        ("kubernetes_quantity", "256Mi", 256 * 2**20),
+        ("kubernetes_quantity", "1G", 1e9),
+        ("kubernetes_quantity", 2, 2.0),
+        ("compose_bytes", "512m", 512 * 2**20),
+        ("compose_bytes", "1gb", 2**30),
+        ("compose_bytes", 1024, 1024.0),
+        ("compose_cpus", "1.5", 1.5),
+    ],
+)
+def test_sizes_read_as_their_formats_define_them(function, value, expected):
+    from advisor.assess import quantities
+
+    assert getattr(quantities, function)(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("function", "value"),
+    [
+        ("kubernetes_quantity", "lots"),
+        ("kubernetes_quantity", True),
+        ("compose_bytes", "1 parsec"),
+        ("compose_bytes", False),
+        ("compose_cpus", "many"),
+        ("compose_cpus", True),
+    ],
+)
+def test_a_size_that_is_none_is_refused(function, value):
+    from advisor.assess import quantities
+
+    with pytest.raises(ValueError, match="expected a"):
+        getattr(quantities, function)(value)
+
+
+def test_compose_limits_and_host_access_are_read(tmp_path, ruleset):
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        """\
+name: plant
+services:
+  historian:
+    image: mcr.microsoft.com/windows/servercore:ltsc2022
+    deploy: {resources: {limits: {cpus: "2", memory: 4g}}}
+  gateway:
+    image: python:3.12-slim
+    privileged: true
+    network_mode: host
+    pid: host
+    devices: ["/dev/ttyUSB0:/dev/ttyUSB0"]
+    cap_add: [SYS_ADMIN]
+""",
+        encoding="utf-8",
+    )
+    (item,) = assessed(ruleset, path, names=["plant/compose.yaml"])
+    assert item.id == "plant"  # the project's own name wins over its folder
+    historian = sources(item, "historian")
+    assert historian["workload.os"].value == ["windows"]
+    assert (historian["resources.cpus"].value, historian["resources.memory_gib"].value) == (2, 4)
+    assert sources(item, "gateway")["hardware.devices"].value == ["dev/ttyUSB0"]  # a tag, as the profile allows
+    from advisor.assess.portfolio import _blockers
+
+    blockers = _blockers(item)
+    assert "gateway: passes devices through (/dev/ttyUSB0): the target host needs them too" in blockers
+    assert any(b.startswith("gateway: runs privileged") for b in blockers)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("services:\n  a:\n    image: x\n    deploy: {resources: {limits: {memory: lots}}}\n",
+         "compose.yaml:4: services.a.deploy.resources.limits: expected a size such as 512m or 1g, got 'lots'"),
+        ("services:\n  a:\n    image: x\n    ports: [eighty]\n",
+         "compose.yaml:4: services.a.ports[0]: expected a port such as 80"),
+        ("services:\n  a: just-text\n", "compose.yaml:2: services.a: a service is a mapping"),
+        ("services: {}\n", "compose.yaml: is not a Compose file: it has no `services` mapping"),
+    ],
+    ids=["bad-memory", "bad-port", "service-not-a-mapping", "no-services"],
+)  # fmt: skip
+def test_a_bad_compose_file_is_named_with_its_line(tmp_path, text, message):
+    path = tmp_path / "compose.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput) as raised:
+        read_inputs([(path, "compose.yaml")], LIMIT)
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("xml", "message"),
+    [
+        (
+            "<network><name>n</name><domain name='lab.example'/></network>",
+            "its root element is <network>, not <domain>",
+        ),
+        ("<domain><vcpu>2</vcpu></domain>", "the domain has no <name>"),
+        ("<domain><name>d</name><vcpu>two</vcpu></domain>", "<vcpu> holds 'two', not a number"),
+        ("<domain><name>d</name><memory unit='parsecs'>1</memory></domain>", "unknown memory unit 'parsecs'"),
+    ],
+    ids=["not-a-domain", "no-name", "bad-vcpu", "bad-unit"],
+)
+def test_a_bad_domain_is_named(tmp_path, xml, message):
+    path = tmp_path / "d.xml"
+    path.write_text(xml, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        read_inputs([(path, "d.xml")], LIMIT)
+
+
+def test_a_domain_s_host_devices_are_read_and_block_a_plain_move(tmp_path, ruleset):
+    path = tmp_path / "lab.xml"
+    path.write_text(
+        "<domain type='kvm'><name>lab</name><vcpu>4</vcpu><memory unit='GiB'>8</memory><devices>"
+        "<disk type='file' device='disk'/><disk type='file' device='cdrom'/><interface type='network'/>"
+        "<hostdev mode='subsystem' type='usb'/><graphics type='spice'/></devices></domain>",
+        encoding="utf-8",
+    )
+    (item,) = assessed(ruleset, path, names=["lab.xml"])
+    assert item.profile.hardware.devices == ["usb-hostdev"] and item.profile.resources.memory_gib == 8
+    from advisor.assess.portfolio import _blockers
+
+    assert _blockers(item) == ["passes devices through (usb-hostdev): the target host needs them too"]
+
+
+def test_an_item_no_platform_fits_waits_for_its_blocker(write_rules, tmp_path):
+    from advisor.assess.portfolio import NO_PLATFORM, item_data
+    from advisor.engine.loader import load_rules
+
+    folder = write_rules(
+        """
+        rules:
+          - id: no-windows-vms
+            title: No Windows VMs here
+            when: {workload.os: {contains: windows}}
+            forbid: [vm, hybrid]
+            because: A test rule.
+            links: [https://example.org/policy]
+          - id: no-windows-containers
+            title: No Windows containers here
+            when: {workload.os: {contains: windows}}
+            forbid: [container]
+            because: A test rule.
+            links: [https://example.org/policy]
+        """
+    )
+    strict = load_rules([folder], use_env=False)
+    (vm,) = assessed(strict, virt_install_free_domain(tmp_path))
+    data = item_data(vm, strict)
+    assert data["verdict"] == NO_PLATFORM and data["wave"] == 4
+    assert data["blockers"][0].startswith("win-app: no platform fits this profile")
+
+
+def virt_install_free_domain(tmp_path: Path) -> Path:
+    path = tmp_path / "win-app.xml"
+    path.write_text(
+        "<domain><name>win-app</name><metadata><libosinfo:libosinfo "
+        "xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os "
+        "id='http://microsoft.com/win/2k22'/></libosinfo:libosinfo></metadata><vcpu>2</vcpu></domain>",
+        encoding="utf-8",
+    )
+    return path

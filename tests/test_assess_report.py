@@ -107,6 +107,7 @@ def plain(value):
         return str(value)
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_libreoffice_reads_the_xlsx_report_as_the_csv_report_and_runs_no_formula(runner, in_examples, tmp_path):
     """LibreOffice's headless converter, a spreadsheet program people use, reads every sheet back."""

@@ -338,7 +338,7 @@ def section_fields() -> tuple[str, ...]:
     for section in ("host", *COMPONENT_SECTIONS):
         model = WorkloadProfile.model_fields[section].annotation
         paths += [f"{section}.{name}" for name in model.model_fields]  # type: ignore[union-attr]
-    return paths
+    return tuple(paths)
 
 
 @cache

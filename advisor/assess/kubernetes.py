@@ -135,7 +135,7 @@ class _Reader:
 
 def _objects(found: list[Any]) -> list[tuple[int, tuple[Any, ...], Any]]:
     """(document, path, object) for each object, a List's items one by one."""
-    objects = []
+    objects: list[tuple[int, tuple[Any, ...], Any]] = []
     for document, data in enumerate(found):
         if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
             objects += [(document, ("items", index), item) for index, item in enumerate(data["items"])]

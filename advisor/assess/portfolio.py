@@ -73,7 +73,7 @@ def _support(result: Recommendation | ComponentResult) -> tuple[float, float]:
 
 def resting_share(result: Recommendation) -> float:
     """The share of the deciding points that rest on unknowns (1 when nothing at all supports the answer)."""
-    parts = result.components or [result]
+    parts: list[Recommendation | ComponentResult] = [*result.components] or [result]
     total = resting = 0.0
     for part in parts:
         part_total, part_resting = _support(part)
@@ -93,7 +93,8 @@ def _ruled_out(result: Recommendation | None, ruleset: RuleSet) -> list[dict[str
     if result is None:
         return []
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for name, part in [(c.name, c) for c in result.components] or [("", result)]:
+    parts: list[tuple[str, Recommendation | ComponentResult]] = [(c.name, c) for c in result.components]
+    for name, part in parts or [("", result)]:
         for alternative in part.alternatives:
             for why in alternative.why_not:
                 compiled = ruleset.get(why.rule)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ def _read_sheet(
 
 
 def _assemble(
-    file: str, kind: str, tables: dict[str, Callable[[], Rows]], sheet_file: Callable[[str], str]
+    file: str, kind: str, tables: Mapping[str, Callable[..., Rows]], sheet_file: Callable[[str], str]
 ) -> Inventory:
     """Read vInfo, then the detail sheets present, into one Observed per VM (templates skipped)."""
     inventory = Inventory(file=file, kind=kind)
@@ -209,9 +209,10 @@ def _assemble(
             continue
         detail_file = sheet_file(sheet)
         for number, values, names in _read_sheet(tables[sheet](), detail_file, sheet, wanted, problems):
-            vm = by_name.get(values["vm"])
-            if vm is None:
+            found = by_name.get(values["vm"])
+            if found is None:
                 continue  # a template's disks and NICs, or a VM of another export
+            vm = found
             sums = totals.setdefault(values["vm"], {})
             if sheet == "vDisk":
                 sums["disk_count"] = sums.get("disk_count", 0) + 1
