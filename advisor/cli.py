@@ -17,6 +17,7 @@ import click
 import yaml
 
 from advisor import __version__
+from advisor.assess.formats import FORMATS as REPORT_FORMATS
 from advisor.check import formats as check_formats
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
@@ -326,7 +327,7 @@ def emit_all(profile: str, out_arg: str, force: bool, rule_dirs: tuple[Path, ...
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv", "xlsx", "markdown", "html"]), default="markdown",
+    "--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="markdown",
     show_default=True, help="The report's format (json is the one to keep in git and --compare against).",
 )  # fmt: skip
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the report here, not to stdout.")
@@ -362,7 +363,6 @@ def assess(
     Each INPUT is a file or a folder of them. Every item gets an inferred profile (saying field by field what
     was read, inferred or unknown), a verdict and a wave; the report goes to stdout or --output.
     """
-    from advisor.assess.formats import FORMATS
     from advisor.assess.readers import input_paths
     from advisor.assess.run import assess_files, profile_files
     from advisor.errors import CannotWrite
@@ -383,7 +383,7 @@ def assess(
     if profiles_dir is not None:
         written = write_bundle(profile_files(assessed), Path(profiles_dir), force=force)
         click.echo(f"wrote {len(written)} profiles to {profiles_dir}", err=True)
-    content = FORMATS[fmt].render(report)
+    content = REPORT_FORMATS[fmt].render(report)
     if output is None:
         click.echo(content, nl=False)
     else:
