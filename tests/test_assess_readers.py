@@ -211,11 +211,38 @@ def test_manifests_give_a_component_per_workload_and_skip_the_rest(ruleset):
     (item,) = assess_items(inventories, ruleset)
     parts = {c.name: item.profile.component_profile(c) for c in item.profile.components}
     assert parts["win-webserver"].workload.os == ["windows"]
-    assert sources(item, "win-webserver")["workload.os"].because == "nodeSelector kubernetes.io/os: windows"
+    assert sources(item, "win-webserver")["workload.os"].because == "node selection kubernetes.io/os: windows"
     assert parts["nightly-report"].workload.architecture == "batch"
     assert parts["nightly-report"].workload.runtime == "python"
     assert parts["frontend"].scale.instances == 3 and parts["frontend"].resources.cpus == 0.1
     assert item.result.platform == "hybrid"  # the Windows Deployment cannot share a Linux host's kernel
+
+
+def test_a_required_node_affinity_for_windows_is_read_like_a_node_selector(tmp_path, ruleset):
+    manifest = tmp_path / "iis.yaml"
+    manifest.write_text(
+        """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: iis}
+spec:
+  template:
+    spec:
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions:
+                  - {key: kubernetes.io/os, operator: In, values: [windows]}
+      containers:
+        - {name: iis, image: mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022}
+""",
+        encoding="utf-8",
+    )
+    (item,) = assessed(ruleset, manifest, names=["iis.yaml"])
+    found = sources(item, "iis")["workload.os"]
+    assert found.value == ["windows"] and found.how == "read"
+    assert found.where == ("iis.yaml, document 1, line 8, spec.template.spec.affinity.nodeAffinity",)
 
 
 def test_gpu_limits_and_host_access_are_read(tmp_path, ruleset):

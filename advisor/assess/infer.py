@@ -147,7 +147,7 @@ def os_family(facts: Facts) -> Found | None:
         return Found([osinfo[1]], "inferred", f"libosinfo id {_text(facts, 'osinfo_id')}", ("osinfo_id",))
     selector = _text(facts, "os_selector")
     if selector in ("linux", "windows"):
-        return Found([selector], "read", f"nodeSelector kubernetes.io/os: {selector}", ("os_selector",))
+        return Found([selector], "read", f"node selection kubernetes.io/os: {selector}", ("os_selector",))
     platform = _text(facts, "platform")
     if platform and platform.split("/")[0] in ("linux", "windows"):
         return Found([platform.split("/")[0]], "read", f"platform: {platform}", ("platform",))

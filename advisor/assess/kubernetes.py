@@ -76,6 +76,9 @@ class _Reader:
             item.add("replicas", 1, self.where(document, base, "kind"))
         selector = pod.get("nodeSelector") or {}
         item.add("os_selector", selector.get("kubernetes.io/os"), self.where(document, at, "nodeSelector"))
+        if "os_selector" not in item.facts:  # or required node affinity: kubernetes.io/os In [one OS]
+            wanted = _required_os(pod)
+            item.add("os_selector", wanted, self.where(document, at, "affinity", "nodeAffinity"))
         item.add("cpu_arch", selector.get("kubernetes.io/arch"), self.where(document, at, "nodeSelector"))
         item.add("host_network", pod.get("hostNetwork") is True or None, self.where(document, at, "hostNetwork"))
         item.add("host_pid", pod.get("hostPID") is True or None, self.where(document, at, "hostPID"))
@@ -131,6 +134,21 @@ class _Reader:
             item.add("cpus", cpus or None, self.where(document, at, "containers"))
             item.add("memory_mib", memory / 2**20 or None, self.where(document, at, "containers"))
         item.add("gpu_count", int(gpus) or None, self.where(document, at, "containers"))
+
+
+def _required_os(pod: dict[str, Any]) -> str | None:
+    """The one OS a pod's required node affinity allows (`kubernetes.io/os` In [windows]), else None."""
+    path = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+    allowed: set[str] = set()
+    terms = _get(pod, path)
+    for term in terms if isinstance(terms, list) else []:
+        expressions = term.get("matchExpressions") if isinstance(term, dict) else None
+        for expression in expressions if isinstance(expressions, list) else []:
+            if not isinstance(expression, dict) or expression.get("key") != "kubernetes.io/os":
+                continue
+            if expression.get("operator") == "In" and isinstance(expression.get("values"), list):
+                allowed.update(str(v) for v in expression["values"])
+    return next(iter(allowed)) if len(allowed) == 1 else None
 
 
 def _objects(found: list[Any]) -> list[tuple[int, tuple[Any, ...], Any]]:
