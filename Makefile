@@ -7,12 +7,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages the tests drive for real: libvirt's validators and drivers (and QEMU, OVMF, swtpm for the
 # embedded QEMU driver), virt-install, osinfo-db, wrk for the HTTP benchmark, libvirt's headers for
-# libvirt-python, and chromium for the browser tests (driven by playwright, which downloads no browser). Installed with apt-get when running as root; otherwise they must already be there.
+# libvirt-python, LibreOffice Calc (headless soffice) to read back the assessment's XLSX report, and chromium
+# for the browser tests (driven by playwright, which downloads no browser). Installed with apt-get when running
+# as root; otherwise they must already be there.
 # python3-lxc is liblxc's own configuration parser for the LXC starter's tests; it is a module of Debian's
 # python3 (not the venv), so it is checked by importing it there.
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
-	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium python3-lxc
-SYSTEM_TOOLS := virsh virt-xml virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
+	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium python3-lxc \
+	libreoffice-calc-nogui
+SYSTEM_TOOLS := virsh virt-xml virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config \
+	chromium soffice
 SYSTEM_PYTHON_MODULES := lxc
 
 .PHONY: run test test-fast bench bench-http lint lock clean

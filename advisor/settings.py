@@ -35,12 +35,16 @@ def env_number(name: str, default: float, low: float, high: float, *, whole: boo
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 DEFAULT_RELOAD_SECONDS = 2.0
 DEFAULT_CACHE_ENTRIES = 1024
+# POST /v1/assessments takes inventories: an RVTools export of thousands of VMs is megabytes, not the
+# few kilobytes of a profile. Uploads are streamed to temporary files, so this bounds disk, not memory.
+DEFAULT_MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 
 
 def service_settings() -> dict[str, float]:
-    """The app's settings: MAX_BODY_BYTES, RELOAD_SECONDS and CACHE_ENTRIES, from ADVISOR_* or defaults."""
+    """The app's settings: MAX_BODY_BYTES, MAX_UPLOAD_BYTES, RELOAD_SECONDS and CACHE_ENTRIES, from ADVISOR_*."""
     return {
         "MAX_BODY_BYTES": int(env_number("ADVISOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**30)),
+        "MAX_UPLOAD_BYTES": int(env_number("ADVISOR_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, 1, 2**31)),
         "RELOAD_SECONDS": env_number("ADVISOR_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS, 0, 86400, whole=False),
         "CACHE_ENTRIES": int(env_number("ADVISOR_CACHE_ENTRIES", DEFAULT_CACHE_ENTRIES, 0, 1_000_000)),
     }

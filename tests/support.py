@@ -132,6 +132,10 @@ def immutable(path):
 # --- Every answer checked against openapi.yaml ---
 
 
+def _as_latin1(data: bytes) -> str:
+    return data.decode("latin-1")
+
+
 @functools.cache
 def contract() -> OpenAPI:
     """openapi.yaml, ready to check responses against (read once, on first use)."""
@@ -147,6 +151,9 @@ def contract() -> OpenAPI:
                 "application/xml": bytes.decode,
                 "text/markdown": bytes.decode,
                 "application/zip": lambda data: data.decode("latin-1"),
+                "text/csv": bytes.decode,
+                "text/html": bytes.decode,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _as_latin1,
             }
         ),
     )

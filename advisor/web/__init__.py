@@ -2,7 +2,8 @@
 
 Settings come from the environment (documented in the README) or, for tests, from `test_config`:
 RULE_DIRS (extra rule directories on top of the shipped rules and ADVISOR_RULES), BUILTIN_RULES,
-MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
+MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), MAX_UPLOAD_BYTES (ADVISOR_MAX_UPLOAD_BYTES, the
+limit of POST /v1/assessments, default 32 MiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
 0 turns polling off), CACHE_ENTRIES (ADVISOR_CACHE_ENTRIES, answers each worker keeps, default 1024; 0 keeps
 none), LOG_STREAM (where JSON log lines go; stderr by default).
 """
@@ -22,6 +23,7 @@ from advisor.generators.registry import KindDoesNotFit
 from advisor.settings import service_settings
 from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.artifacts import artifacts
+from advisor.web.assessments import assessments
 from advisor.web.form import form
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
@@ -51,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instrument(app, metrics)
     app.register_blueprint(api)
     app.register_blueprint(artifacts)
+    app.register_blueprint(assessments)
     app.register_blueprint(form)
     _operations(app, store, metrics)
     _errors(app)
