@@ -38,6 +38,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check advisor tests bench deploy
 	$(BIN)/advisor rules test
 	$(BIN)/advisor check examples/decisions/
+	$(BIN)/python bench/bench_engine.py --smoke >/dev/null  # the benchmark still runs (figures: make bench)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
 
 bench: $(STAMP)
