@@ -7,12 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages the tests drive for real: libvirt's validators and drivers (and QEMU, OVMF, swtpm for the
 # embedded QEMU driver), virt-install, osinfo-db, wrk for the HTTP benchmark, libvirt's headers for
-# libvirt-python, and chromium for the browser tests (driven by playwright, which downloads no browser). Installed with apt-get when running as root; otherwise they must already be there.
+# libvirt-python, chromium for the browser tests (driven by playwright, which downloads no browser), and nginx
+# for the reliability tests of the shipped proxy config. Installed with apt-get when running as root; otherwise they must already be there.
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
-	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium
-SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
+	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium nginx
+SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium \
+	nginx
 
-.PHONY: run test bench bench-http lint lock clean
+.PHONY: run test soak bench bench-http lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -40,6 +42,11 @@ test: $(STAMP)
 	$(BIN)/advisor check examples/decisions/
 	$(BIN)/python bench/bench_engine.py --smoke >/dev/null  # the benchmark still runs (figures: make bench)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+
+# The reliability suite ten times longer, with its figures (requests sent and failed, worker RSS before and
+# after, metrics-folder size); `make test` runs it short.
+soak: $(STAMP)
+	ADVISOR_SOAK=1 $(BIN)/python -m pytest -m live -s -q -p no:cacheprovider tests/test_reliability.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py

@@ -37,12 +37,14 @@ def env_number(name: str, default: float, low: float, high: float, *, whole: boo
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 DEFAULT_RELOAD_SECONDS = 2.0
 DEFAULT_CACHE_ENTRIES = 1024
+DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 
 
 def service_settings() -> dict[str, float]:
-    """The app's settings: MAX_BODY_BYTES, RELOAD_SECONDS and CACHE_ENTRIES, from ADVISOR_* or defaults."""
+    """The app's settings: MAX_BODY_BYTES, RELOAD_SECONDS, CACHE_ENTRIES and CACHE_BYTES, from ADVISOR_*."""
     return {
         "MAX_BODY_BYTES": int(env_number("ADVISOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**30)),
         "RELOAD_SECONDS": env_number("ADVISOR_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS, 0, 86400, whole=False),
         "CACHE_ENTRIES": int(env_number("ADVISOR_CACHE_ENTRIES", DEFAULT_CACHE_ENTRIES, 0, 1_000_000)),
+        "CACHE_BYTES": int(env_number("ADVISOR_CACHE_BYTES", DEFAULT_CACHE_BYTES, 0, 2**34)),
     }

@@ -57,8 +57,9 @@ logconfig_dict = {
 control_socket_disable = True
 
 
-# The metrics directory this server made for itself, removed again when it exits.
-_own_metrics_dir: list[str] = []
+# The metrics directory this server made for itself, removed again when it exits. Kept in the environment,
+# not in a variable of this file: SIGHUP re-executes this file, which would forget it.
+_OWN_METRICS_DIR = "ADVISOR_OWN_METRICS_DIR"
 
 
 def on_starting(server):
@@ -71,8 +72,7 @@ def on_starting(server):
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not directory:
         directory = tempfile.mkdtemp(prefix="advisor-metrics-")
-        _own_metrics_dir.append(directory)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        os.environ[_OWN_METRICS_DIR] = os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):
         if name.endswith(".db"):
@@ -80,13 +80,18 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """Drop a departed worker's live gauges from the shared metrics."""
+    """Drop a departed worker's live gauges (its rule set, its cache size) from the shared metrics.
+
+    Its counters and histograms stay, so that totals never go back (Prometheus would read that as a reset);
+    their labels are bounded, so each file is too.
+    """
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
 
 
 def on_exit(server):
-    """Remove the metrics directory this server made."""
-    for directory in _own_metrics_dir:
+    """Remove the metrics directory this server made (after a SIGHUP reload too)."""
+    directory = os.environ.pop(_OWN_METRICS_DIR, None)
+    if directory:
         shutil.rmtree(directory, ignore_errors=True)

@@ -133,10 +133,10 @@ def container_port(port: int | str) -> int:
     return number
 
 
-def compose_service() -> dict[str, Any]:
+def compose_service(name: str = "advisor") -> dict[str, Any]:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
-    (service,) = compose["services"].values()
-    return service
+    assert set(compose["services"]) == {"advisor", "proxy"}
+    return compose["services"][name]
 
 
 # --- gunicorn settings -----------------------------------------------------------------------------------
@@ -295,12 +295,21 @@ def test_healthcheck_passes_against_the_live_service_and_fails_without_it(live_s
 # --- compose ---------------------------------------------------------------------------------------------
 
 
-def test_compose_builds_this_dockerfile_and_publishes_its_port(default_port):
+def test_compose_builds_this_dockerfile_and_publishes_it_only_through_the_proxy(default_port):
     service = compose_service()
     context = (DEPLOY / service["build"]["context"]).resolve()
     assert context / service["build"]["dockerfile"] == DEPLOY / "Dockerfile"
-    published = [str(p).rsplit(":", 1)[1] for p in service["ports"]]
-    assert published == [only(stages()[-1], "EXPOSE").value[0]] == [str(default_port)]
+    assert "ports" not in service
+    assert service["expose"] == [only(stages()[-1], "EXPOSE").value[0]] == [str(default_port)]
+    proxy = compose_service("proxy")
+    (mount,) = proxy["volumes"]
+    assert (DEPLOY / mount["source"]).resolve() == DEPLOY / "nginx" / "advisor.conf" and mount["read_only"]
+    assert mount["target"] == "/etc/nginx/conf.d/default.conf"
+    conf = (DEPLOY / "nginx" / "advisor.conf").read_text(encoding="utf-8")
+    assert f"server advisor:{default_port};" in conf
+    (published,) = proxy["ports"]
+    assert published == f"{default_port}:8080" and "listen 8080;" in conf
+    assert proxy["depends_on"]["advisor"]["condition"] == "service_healthy"
 
 
 def test_compose_healthcheck_is_the_images():
@@ -442,3 +451,24 @@ def test_configmap_carries_the_org_rules_folder():
 def test_org_rules_have_passing_tests(runner):
     tested = runner.invoke(cli, ["rules", "test", str(ORG_RULES)])
     assert tested.exit_code == 0, tested.output
+
+
+def test_ingress_asks_ingress_nginx_for_the_proxys_limits():
+    """The Kubernetes way in has the limits of deploy/nginx/advisor.conf, which the reliability tests attack."""
+    ingress = manifests()["Ingress"]
+    annotations = {
+        k.removeprefix("nginx.ingress.kubernetes.io/"): v for k, v in ingress["metadata"]["annotations"].items()
+    }
+    conf = (DEPLOY / "nginx" / "advisor.conf").read_text(encoding="utf-8")
+    directive = {}  # name -> first value of each one-line directive
+    for line in conf.splitlines():
+        words = line.split("#")[0].split()
+        if len(words) >= 2 and words[-1].endswith(";"):
+            directive[words[0]] = words[1].rstrip(";")
+    assert annotations["proxy-body-size"] == directive["client_max_body_size"] == "256k"
+    assert annotations["client-body-buffer-size"] == directive["client_body_buffer_size"]
+    assert annotations["proxy-request-buffering"] == directive["proxy_request_buffering"] == "on"
+    assert annotations["proxy-buffering"] == directive["proxy_buffering"] == "on"
+    assert f"{annotations['proxy-read-timeout']}s" == directive["proxy_read_timeout"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": manifests()["Service"]["metadata"]["name"], "port": {"name": "http"}}

@@ -4,7 +4,8 @@ Settings come from the environment (documented in the README) or, for tests, fro
 RULE_DIRS (extra rule directories on top of the shipped rules and ADVISOR_RULES), BUILTIN_RULES,
 MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
 0 turns polling off), CACHE_ENTRIES (ADVISOR_CACHE_ENTRIES, answers each worker keeps, default 1024; 0 keeps
-none), LOG_STREAM (where JSON log lines go; stderr by default).
+none), CACHE_BYTES (ADVISOR_CACHE_BYTES, the bytes those answers may take, default 16 MiB),
+LOG_STREAM (where JSON log lines go; stderr by default).
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store.poll(app.config["RELOAD_SECONDS"])
     app.extensions["advisor.rules"] = store
     app.extensions["advisor.metrics"] = metrics
-    app.extensions["advisor.answers"] = AnswerCache(app.config["CACHE_ENTRIES"])
+    app.extensions["advisor.answers"] = AnswerCache(
+        app.config["CACHE_ENTRIES"], app.config["CACHE_BYTES"], metrics.cache_bytes.set
+    )
 
     instrument(app, metrics)
     app.register_blueprint(api)

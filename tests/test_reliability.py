@@ -1,0 +1,445 @@
+"""Hostile traffic and faults against the real service: gunicorn with the shipped config, on loopback.
+
+Each test reproduces one defect of the reliability audit (issue 13) and shows it fixed. `make test` runs
+them short; `make soak` (ADVISOR_SOAK=1) runs them ten times longer and prints the figures: requests sent
+and failed, worker RSS before and after, and the size of the metrics folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from advisor.web.api import AnswerCache
+
+ROOT = Path(__file__).resolve().parent.parent
+SOAK = os.environ.get("ADVISOR_SOAK") == "1"
+SCALE = 10 if SOAK else 1
+
+pytestmark = pytest.mark.live
+
+
+def report(what: str, **figures: object) -> None:
+    """One line of figures (shown with -s, as `make soak` runs)."""
+    print(f"\n[reliability] {what}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes the files in a folder take on disk."""
+    return sum(p.stat().st_blocks * 512 for p in folder.iterdir() if p.is_file())
+
+
+class Gunicorn:
+    """The service under gunicorn with deploy/gunicorn.conf.py; TMPDIR is the test's, to see what it leaves."""
+
+    def __init__(self, tmp: Path, env: dict[str, str] | None = None, workers: int = 2) -> None:
+        self.tmp = tmp
+        self.tmp.mkdir(exist_ok=True)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {k: v for k, v in os.environ.items() if k not in ("ADVISOR_RULES", "PROMETHEUS_MULTIPROC_DIR")}
+        environment.update(ADVISOR_PORT=str(self.port), ADVISOR_WORKERS=str(workers), TMPDIR=str(tmp))
+        environment.update(env or {})
+        self.log = tmp / "gunicorn.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.wait_ready(workers)
+
+    def workers(self) -> list[int]:
+        """The pids of the master's children."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return sorted(int(pid) for pid in children)
+
+    def wait_ready(self, workers: int, timeout: float = 30) -> None:
+        """Until `workers` workers run and the service answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                if len(self.workers()) == workers and requests.get(self.url + "/readyz", timeout=2).ok:
+                    return
+            except (requests.RequestException, OSError):
+                pass
+            time.sleep(0.05)
+        pytest.fail(f"gunicorn did not get ready:\n{self.log.read_text()}")
+
+    def metrics_dir(self) -> Path:
+        """The metrics folder the server made for itself in TMPDIR."""
+        (found,) = self.tmp.glob("advisor-metrics-*")
+        return found
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the server and wait for it."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator:
+    started: list[Gunicorn] = []
+
+    def run(env: dict[str, str] | None = None, workers: int = 2) -> Gunicorn:
+        server = Gunicorn(tmp_path / f"server-{len(started)}", env, workers)
+        started.append(server)
+        return server
+
+    yield run
+    for server in started:
+        server.stop()
+
+
+CACHE_LIMIT = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
+    """One gunicorn for the tests that only send traffic: two workers, a 1 MiB answer cache each."""
+    server = Gunicorn(tmp_path_factory.mktemp("service"), {"ADVISOR_CACHE_BYTES": str(CACHE_LIMIT)})
+    yield server
+    server.stop()
+
+
+def raw_request(port: int, method: str, path: str = "/healthz") -> int:
+    """Send one request with any method; the status (0 when the connection failed)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path)
+        return connection.getresponse().status
+    except OSError:
+        return 0
+    finally:
+        connection.close()
+
+
+def series(text: str, name: str) -> list[str]:
+    """The sample lines of one metric in a Prometheus exposition."""
+    return [line for line in text.splitlines() if line.startswith(name + "{")]
+
+
+def test_made_up_methods_and_paths_do_not_grow_the_metrics(service: Gunicorn) -> None:
+    server = service
+    folder = server.metrics_dir()
+    size_before = folder_bytes(folder)
+    count = 300 * SCALE
+    methods = [f"A{n:05d}" for n in range(count)]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda m: raw_request(server.port, m, f"/no/such/{m}"), methods))
+    assert 0 not in statuses
+    text = requests.get(server.url + "/metrics", timeout=10).text
+    requests_series = series(text, "advisor_http_requests_total")
+    labels = {re.search(r'method="([^"]*)"', line).group(1) for line in requests_series}
+    routes = {re.search(r'route="([^"]*)"', line).group(1) for line in requests_series}
+    size_after = folder_bytes(folder)
+    report(
+        "made-up methods",
+        requests_sent=count,
+        failed=statuses.count(0),
+        series=len(requests_series),
+        metrics_folder_before=size_before,
+        metrics_folder_after=size_after,
+        exposition_bytes=len(text),
+    )
+    assert labels <= {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "other"}
+    assert "other" in labels
+    assert not any(route.startswith("/no/such") for route in routes)  # templates, never raw paths
+    assert len(requests_series) < 20
+    assert size_after <= size_before + 256 * 1024
+
+
+def wait_for_new_workers(server: Gunicorn, old: list[int], count: int) -> None:
+    """Until none of `old` is a worker any more and `count` workers answer."""
+    deadline = time.monotonic() + 60
+    while set(server.workers()) & set(old) or len(server.workers()) < count:
+        assert time.monotonic() < deadline, server.log.read_text()
+        time.sleep(0.05)
+    server.wait_ready(count, timeout=60)
+
+
+def test_a_dead_workers_gauges_vanish_and_a_reload_leaves_no_metrics_folder(start) -> None:
+    server = start(workers=1)
+    folder = server.metrics_dir()
+    (victim,) = server.workers()
+    assert any(name.endswith(f"_{victim}.db") and name.startswith("gauge") for name in os.listdir(folder))
+    os.kill(victim, signal.SIGKILL)
+    wait_for_new_workers(server, [victim], 1)
+    left = [name for name in os.listdir(folder) if name.startswith("gauge") and name.endswith(f"_{victim}.db")]
+    assert left == [], "a dead worker's gauges are still added up"
+    text = requests.get(server.url + "/metrics", timeout=10).text
+    assert len(series(text, "advisor_ruleset_info")) == 1
+    # SIGHUP re-executes the config file and starts new workers; the folder must still go on exit.
+    before = server.workers()
+    server.process.send_signal(signal.SIGHUP)
+    wait_for_new_workers(server, before, 1)
+    server.stop()
+    assert not list(server.tmp.glob("advisor-metrics-*")), "the metrics folder outlived the server"
+
+
+def padded_profile(name: str, padding: int) -> bytes:
+    """A small profile padded with whitespace to about `padding` bytes: costly to keep by its raw bytes."""
+    return json.dumps({"name": name, "host": {"os": "linux"}}).encode() + b" " * padding
+
+
+def test_distinct_padded_bodies_keep_the_answer_cache_within_its_bytes(service: Gunicorn) -> None:
+    limit = CACHE_LIMIT
+    server = service
+    workers = server.workers()
+    rss_before = {pid: rss_kib(pid) for pid in workers}
+    count = 150 * SCALE
+    session = requests.Session()
+
+    def send(n: int) -> int:
+        body = padded_profile(f"p{n}", 200_000)
+        try:
+            return requests.post(
+                server.url + "/v1/recommendations", data=body, headers={"Content-Type": "application/json"}, timeout=20
+            ).status_code
+        except requests.RequestException:
+            return 0
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(send, range(count)))
+    rss_after = {pid: rss_kib(pid) for pid in workers}
+    report(
+        "distinct padded bodies",
+        requests_sent=count,
+        failed=sum(s != 200 for s in statuses),
+        rss_before_kib=rss_before,
+        rss_after_kib=rss_after,
+        metrics_folder=folder_bytes(server.metrics_dir()),
+    )
+    # The same profile, padded differently, is one entry: the key is the profile's digest, not its bytes.
+    for padding in (0, 10, 100_000):
+        body = padded_profile("p0", padding)
+        assert session.post(
+            server.url + "/v1/recommendations", data=body, headers={"Content-Type": "application/json"}
+        ).ok
+    text = session.get(server.url + "/metrics", timeout=10).text
+    (cached,) = series(text, "advisor_answer_cache_bytes") or [
+        line for line in text.splitlines() if line.startswith("advisor_answer_cache_bytes ")
+    ]
+    cache_bytes = float(cached.split()[-1])
+    report("answer cache", cache_bytes=int(cache_bytes), limit_per_worker=limit)
+    assert statuses.count(200) == count
+    assert 0 < cache_bytes <= limit * len(workers)
+    for pid in workers:  # the keys were the bodies: 200 kB a request, 15 MB a worker before
+        assert rss_after[pid] - rss_before[pid] < 8 * 1024, f"worker {pid} grew from {rss_before} to {rss_after}"
+
+
+def test_the_answer_cache_counts_bytes_and_forgets_the_oldest() -> None:
+    sizes: list[int] = []
+    cache = AnswerCache(1000, max_bytes=8 * 1024, on_size=sizes.append)
+    for n in range(50):
+        cache.put(("digest", str(n)), (b"x" * 500, "vm"))
+    assert cache.size <= 8 * 1024 and sizes[-1] == cache.size
+    assert cache.get(("digest", "49")) is not None and cache.get(("digest", "0")) is None
+    cache.put(("digest", "big"), (b"x" * 2048, "vm"))  # over an eighth of the budget: not kept
+    assert cache.get(("digest", "big")) is None
+
+
+# --- Slow clients, through the shipped proxy (Debian's nginx with deploy/nginx/advisor.conf) ---------------
+
+NGINX = "/usr/sbin/nginx"
+SHIPPED_PROXY = ROOT / "deploy" / "nginx" / "advisor.conf"
+
+
+class Nginx:
+    """Debian's nginx in a temporary prefix, serving the shipped advisor.conf with test addresses."""
+
+    def __init__(self, prefix: Path, upstream_port: int) -> None:
+        prefix.mkdir()
+        self.prefix = prefix
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        shipped = SHIPPED_PROXY.read_text(encoding="utf-8")
+        rendered = shipped.replace("server advisor:8000;", f"server 127.0.0.1:{upstream_port};").replace(
+            "listen 8080;", f"listen 127.0.0.1:{self.port};"
+        )
+        assert rendered.count(f"127.0.0.1:{upstream_port}") == 1 and rendered.count(f"127.0.0.1:{self.port}") == 1
+        (prefix / "advisor.conf").write_text(rendered, encoding="utf-8")
+        temp = "\n".join(
+            f"  {kind}_temp_path {prefix}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        # The main file is what the nginx image ships around conf.d/: a pid file, logs, an events block.
+        (prefix / "nginx.conf").write_text(
+            ("user root;\n" if os.geteuid() == 0 else "")
+            + f"worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log warn;\n"
+            + "events { worker_connections 1024; }\n"
+            + f"http {{\n  access_log off;\n{temp}\n  include {prefix}/advisor.conf;\n}}\n",
+            encoding="utf-8",
+        )
+        with (prefix / "stderr.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    NGINX,
+                    "-p",
+                    str(prefix),
+                    "-e",
+                    str(prefix / "error.log"),
+                    "-c",
+                    str(prefix / "nginx.conf"),
+                    "-g",
+                    "daemon off;",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 10
+        while True:
+            assert self.process.poll() is None, (prefix / "stderr.log").read_text() + (prefix / "error.log").read_text()
+            try:
+                requests.get(self.url + "/healthz", timeout=1)
+                return
+            except requests.RequestException:
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop nginx (fast shutdown) and wait for it."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def proxied(service: Gunicorn, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """gunicorn with the shipped settings, and the shipped proxy in front of it."""
+    if not os.access(NGINX, os.X_OK):
+        pytest.fail("nginx is missing: make test installs it (SYSTEM_PACKAGES)")
+    proxy = Nginx(tmp_path_factory.mktemp("proxy") / "nginx", service.port)
+    yield service, proxy
+    proxy.stop()
+
+
+class SlowClients:
+    """Connections that send a request slowly: headers one byte a second, or a body that never ends."""
+
+    def __init__(self, port: int, count: int, kind: str) -> None:
+        self.sockets = []
+        self.stopped = threading.Event()
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if kind == "headers":
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: slow\r\nX-Slow: ")
+            else:  # a body promised at 1000 bytes, of which 10 come
+                sock.sendall(
+                    b"POST /v1/recommendations HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\n"
+                    b'Content-Length: 1000\r\n\r\n{"name": '
+                )
+            self.sockets.append(sock)
+        self.thread = threading.Thread(target=self._drip, args=(kind,), daemon=True)
+        self.thread.start()
+
+    def _drip(self, kind: str) -> None:
+        while not self.stopped.wait(1.0):
+            if kind != "headers":
+                continue
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):  # the other side may have hung up
+                    sock.send(b"a")
+
+    def close(self) -> None:
+        """Stop dripping and hang up."""
+        self.stopped.set()
+        self.thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+def normal_requests(url: str, count: int, every: float, timeout: float) -> list[int]:
+    """`count` ordinary recommendations, one every `every` seconds: their statuses (0 for no answer)."""
+    statuses = []
+    body = {"name": "normal", "host": {"os": "linux"}}
+    for _ in range(count):
+        try:
+            statuses.append(requests.post(url + "/v1/recommendations", json=body, timeout=timeout).status_code)
+        except requests.RequestException:
+            statuses.append(0)
+        time.sleep(every)
+    return statuses
+
+
+ATTACKS = {"slowloris": ("headers", 50), "unfinished-body": ("body", 4)}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_slow_clients_stop_gunicorn_alone_but_not_behind_the_proxy(proxied, attack: str) -> None:
+    server, proxy = proxied
+    kind, connections = ATTACKS[attack]
+    # Without the proxy, the attack works: both sync workers wait on slow clients (the audit's finding).
+    slow = SlowClients(server.port, connections, kind)
+    try:
+        direct = normal_requests(server.url, 2, 0, timeout=1.5)
+    finally:
+        slow.close()
+    # Through the proxy, ordinary requests keep being answered while the attack goes on.
+    slow = SlowClients(proxy.port, connections * SCALE, kind)
+    try:
+        count = 16 * SCALE
+        proxied_statuses = normal_requests(proxy.url, count, 0.1, timeout=5)
+    finally:
+        slow.close()
+    report(
+        f"{attack} ({connections * SCALE} connections)",
+        direct_answered=f"{sum(s == 200 for s in direct)}/{len(direct)}",
+        proxied_answered=f"{sum(s == 200 for s in proxied_statuses)}/{count}",
+    )
+    assert direct.count(200) < len(direct)
+    assert proxied_statuses == [200] * count
+
+
+def test_the_proxy_keeps_the_apps_body_limit_and_hides_the_server(proxied) -> None:
+    server, proxy = proxied
+    limit = 256 * 1024
+    assert "client_max_body_size 256k;" in SHIPPED_PROXY.read_text()
+    from advisor.settings import DEFAULT_MAX_BODY_BYTES
+
+    assert limit == DEFAULT_MAX_BODY_BYTES
+    headers = {"Content-Type": "application/json"}
+    fits = requests.post(
+        proxy.url + "/v1/recommendations", data=padded_profile("at-limit", limit - 40)[:limit], headers=headers
+    )
+    assert fits.status_code == 200, fits.text
+    over = requests.post(proxy.url + "/v1/recommendations", data=b" " * (limit + 1), headers=headers)
+    assert over.status_code == 413
+    assert over.headers["Content-Type"] == "application/problem+json"
+    assert json.loads(over.text)["status"] == 413
+    for response in (fits, over, requests.get(proxy.url + "/metrics"), requests.get(proxy.url + "/static/advisor.css")):
+        assert response.headers["Server"] == "nginx"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # The app's log line carries the proxy's request id, which the client saw too.
+    assert fits.headers["X-Request-ID"] in server.log.read_text()
