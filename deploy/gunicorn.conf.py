@@ -60,6 +60,7 @@ control_socket_disable = True
 # The metrics directory this server made for itself, removed again when it exits. Kept in the environment,
 # not in a variable of this file: SIGHUP re-executes this file, which would forget it.
 _OWN_METRICS_DIR = "ADVISOR_OWN_METRICS_DIR"
+_OWN_RULES_DIR = "ADVISOR_OWN_RULES_DIR"
 
 
 def on_starting(server):
@@ -77,6 +78,12 @@ def on_starting(server):
     for name in os.listdir(directory):
         if name.endswith(".db"):
             os.unlink(os.path.join(directory, name))
+    # Every good rule load is kept here, so a worker started while the rule files are refused serves the
+    # last good set like the others (advisor.web.rulestore). An operator's own path is used as given.
+    if not os.environ.get("ADVISOR_RULES_SNAPSHOT"):
+        state = tempfile.mkdtemp(prefix="advisor-rules-")
+        os.environ[_OWN_RULES_DIR] = state
+        os.environ["ADVISOR_RULES_SNAPSHOT"] = os.path.join(state, "last-good.json")
 
 
 def child_exit(server, worker):
@@ -91,7 +98,8 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
-    """Remove the metrics directory this server made (after a SIGHUP reload too)."""
-    directory = os.environ.pop(_OWN_METRICS_DIR, None)
-    if directory:
-        shutil.rmtree(directory, ignore_errors=True)
+    """Remove the metrics and rule-snapshot directories this server made (after a SIGHUP reload too)."""
+    for own in (_OWN_METRICS_DIR, _OWN_RULES_DIR):
+        directory = os.environ.pop(own, None)
+        if directory:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -91,7 +91,7 @@ class Gunicorn:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
             try:
-                if len(self.workers()) == workers and requests.get(self.url + "/readyz", timeout=2).ok:
+                if len(self.workers()) == workers and requests.get(self.url + "/healthz", timeout=2).ok:
                     return
             except (requests.RequestException, OSError):
                 pass
@@ -191,23 +191,64 @@ def wait_for_new_workers(server: Gunicorn, old: list[int], count: int) -> None:
     server.wait_ready(count, timeout=60)
 
 
-def test_a_dead_workers_gauges_vanish_and_a_reload_leaves_no_metrics_folder(start) -> None:
-    server = start(workers=1)
+ORG_RULE = """\
+rules:
+  - id: org-prefers-vms
+    title: Our estate prefers VMs
+    when: {host.os: linux}
+    score: {vm: 1}
+    because: The platform team runs VMs today.
+    links: [https://example.org/platform-policy]
+"""
+
+
+def test_workers_restarted_during_a_bad_rule_change_serve_the_last_good_rules(start, tmp_path: Path) -> None:
+    """A worker killed (an OOM kill, say) while the rules on disk are refused comes back with the last good set.
+
+    Also: its gauges vanish with it, /readyz answers alike on every worker, and after a SIGHUP reload the
+    server still removes its metrics folder and rule snapshot when it exits.
+    """
+    rules = tmp_path / "org-rules"
+    rules.mkdir()
+    (rules / "org.yaml").write_text(ORG_RULE, encoding="utf-8")
+    server = start({"ADVISOR_RULES": str(rules), "ADVISOR_RELOAD_SECONDS": "0.2"})
     folder = server.metrics_dir()
-    (victim,) = server.workers()
+    good = requests.get(server.url + "/readyz", timeout=5).json()["ruleset"]
+    (rules / "org.yaml").write_text(ORG_RULE.replace("score:", "scroe:"), encoding="utf-8")
+    deadline = time.monotonic() + 30
+    while not all("last_refused_change" in requests.get(server.url + "/readyz", timeout=5).json() for _ in range(10)):
+        assert time.monotonic() < deadline, "the bad change was not seen"
+        time.sleep(0.1)
+    victim = server.workers()[0]
     assert any(name.endswith(f"_{victim}.db") and name.startswith("gauge") for name in os.listdir(folder))
     os.kill(victim, signal.SIGKILL)
-    wait_for_new_workers(server, [victim], 1)
+    wait_for_new_workers(server, [victim], 2)
     left = [name for name in os.listdir(folder) if name.startswith("gauge") and name.endswith(f"_{victim}.db")]
     assert left == [], "a dead worker's gauges are still added up"
+    count = 200 * SCALE
+    body = {"name": "after-restart", "host": {"os": "linux"}}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(lambda _: requests.post(server.url + "/v1/recommendations", json=body, timeout=10), range(count))
+        )
+    statuses = [a.status_code for a in answers]
+    ready = [requests.get(server.url + "/readyz", timeout=5) for _ in range(20)]
+    report("worker killed during a bad change", requests_sent=count, failed=sum(s != 200 for s in statuses))
+    assert statuses == [200] * count
+    assert {a.json()["ruleset"]["digest"] for a in answers} == {good["digest"]}
+    assert {r.status_code for r in ready} == {200} and len({r.text for r in ready}) == 1, "readyz flaps by worker"
+    shown = ready[0].json()
+    assert shown["rules"] == "serving last good, change refused" and shown["ruleset"] == good
+    assert str(tmp_path) not in ready[0].text and str(victim) not in ready[0].text
     text = requests.get(server.url + "/metrics", timeout=10).text
-    assert len(series(text, "advisor_ruleset_info")) == 1
-    # SIGHUP re-executes the config file and starts new workers; the folder must still go on exit.
+    assert [line.split()[-1] for line in series(text, "advisor_ruleset_info")] == ["1.0"]
+    # SIGHUP re-executes the config file and starts new workers; the folders must still go on exit.
     before = server.workers()
     server.process.send_signal(signal.SIGHUP)
-    wait_for_new_workers(server, before, 1)
+    wait_for_new_workers(server, before, 2)
+    assert requests.get(server.url + "/readyz", timeout=5).json()["ruleset"] == good
     server.stop()
-    assert not list(server.tmp.glob("advisor-metrics-*")), "the metrics folder outlived the server"
+    assert not list(server.tmp.glob("advisor-*")), "the metrics folder or rule snapshot outlived the server"
 
 
 def padded_profile(name: str, padding: int) -> bytes:
@@ -443,3 +484,17 @@ def test_the_proxy_keeps_the_apps_body_limit_and_hides_the_server(proxied) -> No
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     # The app's log line carries the proxy's request id, which the client saw too.
     assert fits.headers["X-Request-ID"] in server.log.read_text()
+
+
+def test_a_snapshot_gives_back_the_same_rule_set_and_a_damaged_one_is_refused(ruleset) -> None:
+    from advisor.engine.loader import from_snapshot, snapshot_of
+
+    saved = snapshot_of(ruleset)
+    again = from_snapshot(saved)
+    assert again.digest == ruleset.digest and again.summary() == ruleset.summary()
+    assert [c.rule for c in again.rules] == [c.rule for c in ruleset.rules]
+    tampered = saved.replace(b'"vm": 5', b'"vm": 6', 1)
+    assert tampered != saved
+    for damaged in (tampered, saved[:-10], b"{}", b"\xff"):
+        with pytest.raises(ValueError, match="not a rule set snapshot"):
+            from_snapshot(damaged)

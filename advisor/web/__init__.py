@@ -5,7 +5,8 @@ RULE_DIRS (extra rule directories on top of the shipped rules and ADVISOR_RULES)
 MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
 0 turns polling off), CACHE_ENTRIES (ADVISOR_CACHE_ENTRIES, answers each worker keeps, default 1024; 0 keeps
 none), CACHE_BYTES (ADVISOR_CACHE_BYTES, the bytes those answers may take, default 16 MiB),
-LOG_STREAM (where JSON log lines go; stderr by default).
+LOG_STREAM (where JSON log lines go; stderr by default), RULES_SNAPSHOT (ADVISOR_RULES_SNAPSHOT, the file the
+last good rule set is kept in for workers that start while the files on disk are refused).
 """
 
 from __future__ import annotations
@@ -33,13 +34,21 @@ log = logging.getLogger("advisor.http")
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the service: load the rules, register the routes, start watching the rule directories."""
     app = Flask(__name__)
-    app.config.update(RULE_DIRS=[], BUILTIN_RULES=True, LOG_STREAM=None, **service_settings())
+    app.config.update(
+        RULE_DIRS=[],
+        BUILTIN_RULES=True,
+        LOG_STREAM=None,
+        RULES_SNAPSHOT=os.environ.get("ADVISOR_RULES_SNAPSHOT") or None,
+        **service_settings(),
+    )
     app.config.update(test_config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     configure_logging(app.config["LOG_STREAM"])
 
     metrics = Metrics()
-    store = RuleStore(app.config["RULE_DIRS"], builtin=app.config["BUILTIN_RULES"])
+    store = RuleStore(
+        app.config["RULE_DIRS"], builtin=app.config["BUILTIN_RULES"], snapshot=app.config["RULES_SNAPSHOT"]
+    )
     store.on_change = metrics.ruleset_changed
     store.on_refused = metrics.reload_refused
     store.refresh()  # a first load that fails leaves the service alive but not ready, still polling
@@ -67,14 +76,9 @@ def _operations(app: Flask, store: RuleStore, metrics: Metrics) -> None:
 
     @app.get("/readyz")
     def readyz() -> Response:
-        """Rules are loaded: which set is live, and the last refused change if any."""
-        # Each worker holds its own rule set; the pid says which one answered while a change spreads.
-        body: dict[str, Any] = {"status": "ready" if store.ruleset else "not ready", "worker": os.getpid()}
-        if store.ruleset is not None:
-            body["ruleset"] = store.ruleset.summary()
-        if store.failure is not None:
-            body["last_refused_change"] = {"problems": store.failure.problems}
-        return json_response(body, 200 if store.ruleset else 503)
+        """Rules are loaded: which set is live, and whether the last change was refused."""
+        status, body = store.readiness()
+        return json_response(body, status)
 
     @app.get("/metrics")
     def prometheus() -> Response:
