@@ -1,4 +1,4 @@
-"""The field paths rules may test, read off the profile model so rules and profiles cannot drift apart."""
+"""The catalogue of field paths rules may test, read off the profile model so rules and profiles cannot drift."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def _catalogue(model: type[BaseModel]) -> dict[str, FieldSpec]:
     return fields
 
 
-FIELDS: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
+CATALOGUE: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
 
 
 def facts_of(profile: WorkloadProfile) -> dict[str, Any]:
