@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from advisor.cli import cli
+from advisor.engine.catalogue import CATALOGUE, FieldSpec, facts_of
 from advisor.engine.decide import recommend
 from advisor.engine.evaluate import ConditionProblem, compile_rule, explain, matching
-from advisor.engine.fields import FIELDS, FieldSpec, facts_of
 from advisor.engine.loader import RuleSet, digest_of
 from advisor.engine.operators import OPERATORS
 from advisor.engine.schema import Rule
@@ -49,8 +49,8 @@ def _field_values(spec: FieldSpec) -> st.SearchStrategy[Any]:
 @st.composite
 def leaves(draw: st.DrawFn) -> dict[str, Any]:
     """A leaf the loader accepts: any field, any operator that fits it, an operand it can hold."""
-    path = draw(st.sampled_from(sorted(FIELDS)))
-    spec = FIELDS[path]
+    path = draw(st.sampled_from(sorted(CATALOGUE)))
+    spec = CATALOGUE[path]
     name = draw(st.sampled_from(sorted(n for n, op in OPERATORS.items() if op.fits(spec))))
     kind = OPERATORS[name].operand
     if kind == "count":
@@ -101,7 +101,7 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
 def profiles(draw: st.DrawFn) -> WorkloadProfile:
     """A valid profile: each field left at its default (often null) or set to a value it can hold."""
     data: dict[str, Any] = {"name": "p", "host": {"os": draw(st.sampled_from(["linux", "windows", "macos"]))}}
-    for path, spec in FIELDS.items():
+    for path, spec in CATALOGUE.items():
         if path == "host.os" or not draw(st.booleans()):
             continue
         section, field = path.split(".")
