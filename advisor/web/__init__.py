@@ -51,8 +51,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     store.on_change = metrics.ruleset_changed
     store.on_refused = metrics.reload_refused
+    store.on_polled = metrics.polled.set_to_current_time
     store.refresh()  # a first load that fails leaves the service alive but not ready, still polling
     store.poll(app.config["RELOAD_SECONDS"])
+    if app.config["RELOAD_SECONDS"] > 0:
+        metrics.polled.set_to_current_time()
     app.extensions["advisor.rules"] = store
     app.extensions["advisor.metrics"] = metrics
     app.extensions["advisor.answers"] = AnswerCache(

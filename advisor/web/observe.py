@@ -74,6 +74,13 @@ class Metrics:
             registry=own,
             multiprocess_mode="livesum",
         )
+        self.polled = Gauge(
+            "advisor_rule_poll_timestamp_seconds",
+            "When the rule files were last looked at (Unix time), by the worker that looked longest ago: "
+            "time() minus this, well over ADVISOR_RELOAD_SECONDS, means a poller is stuck.",
+            registry=own,
+            multiprocess_mode="livemin",
+        )
         self.reloads = Counter("advisor_rule_reloads", "Rule set changes, by result.", ["result"], registry=own)
 
     def ruleset_changed(self, previous: RuleSet | None, current: RuleSet) -> None:

@@ -79,6 +79,9 @@ class RuleStore:
         self.failure: LoadFailure | None = None
         self.on_change: Callable[[RuleSet | None, RuleSet], None] | None = None
         self.on_refused: Callable[[], None] | None = None
+        self.on_polled: Callable[[], None] | None = None  # after each look at the files, good or not
+        self.stale_after = 0.0  # seconds without a finished look after which the poller counts as stuck
+        self.polled_at: float | None = None  # time.monotonic() of the poller's last finished look
         self._seen: Fingerprint | None = None
         self._lock = threading.Lock()
         self._poller: threading.Thread | None = None
@@ -155,15 +158,31 @@ class RuleStore:
             body["rules"] = "serving last good, change refused" if self.ruleset else "no rules loaded, change refused"
         if self.ruleset is not None:
             body["ruleset"] = self.ruleset.summary()
+        stale = self.stale_for()
+        if stale is not None:
+            body["polling"] = f"stale: the rule files were last looked at {stale:.0f} s ago"
         if self.failure is not None:
             # The problems name files and lines; they go to the log (an error line per refusal), not here.
             body["last_refused_change"] = {"problems": len(self.failure.problems), "details": "in the log"}
         return (200 if self.ruleset else 503), body
 
+    def stale_for(self) -> float | None:
+        """Seconds since the poller last finished a look, when that is far longer than it should be; else None.
+
+        A look that hangs (a file system that stops answering) leaves the rules as they were; this is how
+        /readyz and the metrics tell.
+        """
+        if self._poller is None or self.polled_at is None:
+            return None
+        late = time.monotonic() - self.polled_at
+        return late if late > self.stale_after else None
+
     def poll(self, every_seconds: float) -> None:
         """Start a daemon thread that refreshes every `every_seconds` (once per process)."""
         if self._poller is not None or every_seconds <= 0:
             return
+        self.stale_after = max(3 * every_seconds, every_seconds + 10)
+        self.polled_at = time.monotonic()
 
         def run() -> None:
             while True:
@@ -172,6 +191,9 @@ class RuleStore:
                     self.refresh()
                 except Exception:  # a poller that dies silently would freeze the rules; log and go on
                     log.exception("rule poll failed")
+                self.polled_at = time.monotonic()
+                if self.on_polled:
+                    self.on_polled()
 
         self._poller = threading.Thread(target=run, name="advisor-rule-poller", daemon=True)
         self._poller.start()
