@@ -37,6 +37,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TEXT_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str"})
+_MAP_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map"})
+_SEQ_TAGS = frozenset({None, "!", "tag:yaml.org,2002:seq"})
 _UNUSUAL_TAGS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
 
 
@@ -210,8 +212,12 @@ def _fast(text: str) -> list[Any]:
                     sizes[closed[3]] = seen - closed[2]
                 continue
             elif kind is MappingStartEvent:
+                if event.tag not in _MAP_TAGS:  # a tag on a mapping is refused like a tag on a value
+                    raise _Unusual
                 value = {}
             elif kind is SequenceStartEvent:
+                if event.tag not in _SEQ_TAGS:
+                    raise _Unusual
                 value = []
             elif kind is AliasEvent:
                 value = anchors[event.anchor]

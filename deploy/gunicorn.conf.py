@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 
-from advisor.settings import env_number, service_settings
+from advisor.settings import env_number, public_url, service_settings
 
 
 def _bind_address(host: str, port: int) -> str:
@@ -26,6 +26,7 @@ wsgi_app = "advisor.web:create_app()"
 bind = [_bind_address(_host, _port)]
 workers = int(env_number("ADVISOR_WORKERS", 2, 1, 64))
 service_settings()  # the app's own ADVISOR_* settings, checked here so a bad one stops the server at once
+public_url()
 worker_class = "sync"  # one CPU-bound request at a time per worker; scale with workers and replicas
 
 # Each worker imports the app and loads the rules itself, so each one starts its own rule-directory polling

@@ -6,7 +6,8 @@ MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), RELOAD_SECONDS (ADVISO
 0 turns polling off), CACHE_ENTRIES (ADVISOR_CACHE_ENTRIES, answers each worker keeps, default 1024; 0 keeps
 none), CACHE_BYTES (ADVISOR_CACHE_BYTES, the bytes those answers may take, default 16 MiB),
 LOG_STREAM (where JSON log lines go; stderr by default), RULES_SNAPSHOT (ADVISOR_RULES_SNAPSHOT, the file the
-last good rule set is kept in for workers that start while the files on disk are refused).
+last good rule set is kept in for workers that start while the files on disk are refused), PUBLIC_URL
+(ADVISOR_PUBLIC_URL, the address the curl snippet names; never the request's Host header).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
-from advisor.settings import service_settings
+from advisor.settings import public_url, service_settings
 from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.artifacts import artifacts
 from advisor.web.form import form
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         BUILTIN_RULES=True,
         LOG_STREAM=None,
         RULES_SNAPSHOT=os.environ.get("ADVISOR_RULES_SNAPSHOT") or None,
+        PUBLIC_URL=public_url(),
         **service_settings(),
     )
     app.config.update(test_config or {})

@@ -122,6 +122,8 @@ def instrument(app: Flask, metrics: Metrics) -> None:
     def finish(response: Response) -> Response:
         request_id = g.get("request_id") or os.urandom(16).hex()  # set even if a before_request hook failed
         response.headers[REQUEST_ID] = request_id
+        # Every answer, pages, JSON, static files and metrics alike: browsers must not guess another type.
+        response.headers["X-Content-Type-Options"] = "nosniff"
         duration = time.perf_counter() - g.get("started", time.perf_counter())
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
         method = request.method if request.method in METHODS else "other"
