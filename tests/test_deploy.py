@@ -8,8 +8,10 @@ organisation rules shipped in the ConfigMap. No Docker engine runs here, so the 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -472,3 +474,58 @@ def test_ingress_asks_ingress_nginx_for_the_proxys_limits():
     assert f"{annotations['proxy-read-timeout']}s" == directive["proxy_read_timeout"]
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": manifests()["Service"]["metadata"]["name"], "port": {"name": "http"}}
+
+
+# --- Checkov over deploy/ --------------------------------------------------------------------------------
+
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"  # its own virtualenv (make test builds it): see Makefile
+
+
+@pytest.mark.checkov
+def test_checkov_passes_deploy_and_catches_a_manifest_in_the_default_namespace(tmp_path):
+    """Every Checkov check passes on deploy/, or is skipped inline with its reason; a known-bad manifest fails."""
+    checkov = str(CHECKOV) if CHECKOV.exists() else shutil.which("checkov")
+    if checkov is None:
+        pytest.fail(f"{CHECKOV} is missing: `make test` builds it (the $(CHECKOV) target)")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    deployment = manifests()["Deployment"]
+    del deployment["metadata"]["namespace"]
+    (bad / "deployment.yaml").write_text(yaml.safe_dump(deployment), encoding="utf-8")
+    out = tmp_path / "out"
+    frameworks = ["--framework", "kubernetes", "dockerfile", "kustomize"]
+    where = ["--directory", str(DEPLOY), "--directory", str(bad)]
+    subprocess.run(
+        [checkov, "--skip-download", *frameworks, *where, "--output", "json", "--output-file-path", str(out)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    reports = json.loads((out / "results_json.json").read_text(encoding="utf-8"))
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [c for r in reports for c in r["results"]["failed_checks"]]
+    passed = [c for r in reports for c in r["results"]["passed_checks"]]
+    skipped = [c for r in reports for c in r["results"]["skipped_checks"]]
+    in_deploy = [f"{c['check_id']} {c['file_path']}" for c in failed if not c["file_abs_path"].startswith(str(bad))]
+    assert in_deploy == []
+    assert {c["check_id"] for c in failed} >= {"CKV_K8S_21"}  # the default namespace, caught
+    assert len(passed) > 50
+    for check in skipped:
+        assert len(check["check_result"].get("suppress_comment") or "") > 20, check["check_id"]
+
+
+def test_everything_lives_in_its_own_namespace_behind_a_network_policy():
+    found = manifests()
+    namespace = found["Namespace"]["metadata"]["name"]
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert namespace == kustomization["namespace"] != "default"
+    for kind, manifest in found.items():
+        if kind != "Namespace":
+            assert manifest["metadata"]["namespace"] == namespace, kind
+    policy = found["NetworkPolicy"]["spec"]
+    assert policy["podSelector"]["matchLabels"] == found["Deployment"]["spec"]["selector"]["matchLabels"]
+    assert sorted(policy["policyTypes"]) == ["Egress", "Ingress"] and policy["egress"] == []
+    (rule,) = policy["ingress"]
+    admitted = {peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for peer in rule["from"]}
+    assert admitted == {"ingress-nginx", "prometheus"}
+    assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
