@@ -114,7 +114,7 @@ def profiles(draw: st.DrawFn) -> WorkloadProfile:
         raise
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(rule_sets(), profiles())
 def test_evaluation_explanation_and_what_if_never_raise(ruleset: RuleSet, profile: WorkloadProfile) -> None:
     facts = facts_of(profile)

@@ -125,12 +125,25 @@ def start(tmp_path: Path) -> Iterator:
 
 
 CACHE_LIMIT = 1024 * 1024
+ORG_RULE = """\
+rules:
+  - id: org-prefers-vms
+    title: Our estate prefers VMs
+    when: {host.os: linux}
+    score: {vm: 1}
+    because: The platform team runs VMs today.
+    links: [https://example.org/platform-policy]
+"""
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
-    """One gunicorn for the tests that only send traffic: two workers, a 1 MiB answer cache each."""
-    server = Gunicorn(tmp_path_factory.mktemp("service"), {"ADVISOR_CACHE_BYTES": str(CACHE_LIMIT)})
+    """One gunicorn for the tests that send traffic: two workers, a 1 MiB answer cache each, org rules polled."""
+    rules = tmp_path_factory.mktemp("service-rules")
+    (rules / "org.yaml").write_text(ORG_RULE, encoding="utf-8")
+    env = {"ADVISOR_CACHE_BYTES": str(CACHE_LIMIT), "ADVISOR_RULES": str(rules), "ADVISOR_RELOAD_SECONDS": "0.2"}
+    server = Gunicorn(tmp_path_factory.mktemp("service"), env)
+    server.rules = rules
     yield server
     server.stop()
 
@@ -189,17 +202,6 @@ def wait_for_new_workers(server: Gunicorn, old: list[int], count: int) -> None:
         assert time.monotonic() < deadline, server.log.read_text()
         time.sleep(0.05)
     server.wait_ready(count, timeout=60)
-
-
-ORG_RULE = """\
-rules:
-  - id: org-prefers-vms
-    title: Our estate prefers VMs
-    when: {host.os: linux}
-    score: {vm: 1}
-    because: The platform team runs VMs today.
-    links: [https://example.org/platform-policy]
-"""
 
 
 def test_workers_restarted_during_a_bad_rule_change_serve_the_last_good_rules(start, tmp_path: Path) -> None:
@@ -451,7 +453,7 @@ def test_slow_clients_stop_gunicorn_alone_but_not_behind_the_proxy(proxied, atta
     slow = SlowClients(proxy.port, connections * SCALE, kind)
     try:
         count = 16 * SCALE
-        proxied_statuses = normal_requests(proxy.url, count, 0.1, timeout=5)
+        proxied_statuses = normal_requests(proxy.url, count, 0.05, timeout=5)
     finally:
         slow.close()
     report(
@@ -498,3 +500,55 @@ def test_a_snapshot_gives_back_the_same_rule_set_and_a_damaged_one_is_refused(ru
     for damaged in (tampered, saved[:-10], b"{}", b"\xff"):
         with pytest.raises(ValueError, match="not a rule set snapshot"):
             from_snapshot(damaged)
+
+
+def test_sustained_distinct_load_through_a_rule_reload_and_a_worker_kill(service: Gunicorn) -> None:
+    """Fresh profiles from four clients while the rules change and a worker is killed: nothing but the killed
+    worker's requests in flight may fail, and memory and the metrics folder stay level."""
+    duration = 30.0 if SOAK else 3.0
+    workers = service.workers()
+    rss_before = {pid: rss_kib(pid) for pid in workers}
+    folder_before = folder_bytes(service.metrics_dir())
+    stop = threading.Event()
+    statuses: list[int] = []
+    digests: set[str] = set()
+
+    def client(number: int) -> None:
+        session, sent = requests.Session(), 0
+        while not stop.is_set():
+            sent += 1
+            body = {"name": f"c{number}-{sent}", "host": {"os": "linux"}, "scale": {"instances": sent % 997 + 1}}
+            try:
+                answer = session.post(service.url + "/v1/recommendations", json=body, timeout=10)
+                statuses.append(answer.status_code)
+                digests.add(answer.json()["ruleset"]["digest"])
+            except (requests.RequestException, ValueError, KeyError):
+                statuses.append(0)
+
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for thread in clients:
+        thread.start()
+    time.sleep(duration / 3)
+    (service.rules / "org.yaml").write_text(ORG_RULE.replace("{vm: 1}", "{vm: 2}"), encoding="utf-8")
+    time.sleep(duration / 3)
+    victim = workers[0]
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(duration / 3)
+    stop.set()
+    for thread in clients:
+        thread.join()
+    wait_for_new_workers(service, [victim], 2)
+    survivor = workers[1]
+    report(
+        "sustained distinct load, reload and kill",
+        seconds=duration,
+        requests_sent=len(statuses),
+        failed=sum(s != 200 for s in statuses),
+        rss_before_kib=rss_before[survivor],
+        rss_after_kib=rss_kib(survivor),
+        metrics_folder_before=folder_before,
+        metrics_folder_after=folder_bytes(service.metrics_dir()),
+    )
+    assert set(statuses) <= {200, 0} and statuses.count(0) <= len(clients)  # in flight on the killed worker
+    assert len(digests) == 2, "the reload under load did not go live"
+    assert rss_kib(survivor) - rss_before[survivor] < 30 * 1024
