@@ -161,3 +161,16 @@ def test_a_stuck_poller_is_reported_stale(tmp_path: Path, monkeypatch: pytest.Mo
     status, body = store.readiness()
     stuck.set()
     assert status == 200 and body["polling"].startswith("stale: the rule files were last looked at")
+
+
+def test_a_fifo_in_place_of_the_rule_snapshot_does_not_hang_a_booting_worker(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "org.yaml").write_text("rules: [{id: broken}]\n")
+    os.mkfifo(tmp_path / "last-good.json")
+    store = RuleStore([rules], builtin=False, use_env=False, snapshot=tmp_path / "last-good.json")
+    booted = threading.Thread(target=store.refresh, daemon=True)
+    booted.start()
+    booted.join(10)
+    assert not booted.is_alive(), "reading the snapshot hangs on the FIFO"
+    assert store.ruleset is None and store.readiness()[0] == 503

@@ -21,9 +21,11 @@ from pathlib import Path
 
 from advisor.engine.loader import RuleSet, from_snapshot, load_rules, rule_files, rule_layers, snapshot_of
 from advisor.errors import RuleError
+from advisor.yamlio import read_bytes
 
 log = logging.getLogger("advisor.rules")
 
+SNAPSHOT_LIMIT = 256 * 1024 * 1024  # a snapshot of 10,000 rules is about 7 MB
 Fingerprint = tuple[tuple[str, int, int, int], ...]
 
 
@@ -122,9 +124,9 @@ class RuleStore:
         if self.snapshot is None:
             return
         try:
-            if self.snapshot.is_file() and from_snapshot(self.snapshot.read_bytes()).digest == ruleset.digest:
+            if from_snapshot(read_bytes(self.snapshot, SNAPSHOT_LIMIT)).digest == ruleset.digest:
                 return
-        except (OSError, ValueError):
+        except ValueError:  # missing, unreadable or damaged (Unreadable is a ValueError too)
             pass  # unreadable or damaged: write it again
         partial = self.snapshot.with_name(f".{self.snapshot.name}.{os.getpid()}")
         try:
@@ -137,11 +139,11 @@ class RuleStore:
         """Start from the snapshot of the last good set, if there is one."""
         if self.snapshot is None:
             return
-        try:
-            ruleset = from_snapshot(self.snapshot.read_bytes())
-        except FileNotFoundError:
+        if not self.snapshot.exists():
             return
-        except (OSError, ValueError) as exc:
+        try:  # read like every other file: a FIFO put in its place cannot hang a booting worker
+            ruleset = from_snapshot(read_bytes(self.snapshot, SNAPSHOT_LIMIT))
+        except ValueError as exc:
             log.error("rule snapshot unusable", extra={"error": f"{exc.__class__.__name__}: {exc}"})
             return
         self.ruleset, self.loaded_at, self.restored = ruleset, time.time(), True
