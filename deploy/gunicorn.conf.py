@@ -88,14 +88,12 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """Drop a departed worker's live gauges (its rule set, its cache size) from the shared metrics.
-
-    Its counters and histograms stay, so that totals never go back (Prometheus would read that as a reset);
-    their labels are bounded, so each file is too.
+    """Fold a departed worker's metrics into the shared archive (advisor.metricsdir): its live gauges (the rule
+    set it held, its cache size) vanish, its counters and histograms are kept, and its files go.
     """
-    from prometheus_client import multiprocess
+    from advisor.metricsdir import retire
 
-    multiprocess.mark_process_dead(worker.pid)
+    retire(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
 
 
 def on_exit(server):

@@ -160,6 +160,11 @@ def raw_request(port: int, method: str, path: str = "/healthz") -> int:
         connection.close()
 
 
+def total(text: str, name: str) -> float:
+    """The sum of one metric's samples in a Prometheus exposition."""
+    return sum(float(line.split()[-1]) for line in series(text, name))
+
+
 def series(text: str, name: str) -> list[str]:
     """The sample lines of one metric in a Prometheus exposition."""
     return [line for line in text.splitlines() if line.startswith(name + "{")]
@@ -223,10 +228,13 @@ def test_workers_restarted_during_a_bad_rule_change_serve_the_last_good_rules(st
         time.sleep(0.1)
     victim = server.workers()[0]
     assert any(name.endswith(f"_{victim}.db") and name.startswith("gauge") for name in os.listdir(folder))
+    answered_before = total(requests.get(server.url + "/metrics", timeout=10).text, "advisor_http_requests_total")
     os.kill(victim, signal.SIGKILL)
     wait_for_new_workers(server, [victim], 2)
-    left = [name for name in os.listdir(folder) if name.startswith("gauge") and name.endswith(f"_{victim}.db")]
-    assert left == [], "a dead worker's gauges are still added up"
+    left = [name for name in os.listdir(folder) if name.endswith(f"_{victim}.db")]
+    assert left == [], "a dead worker's files are still there (and its gauges still added up)"
+    answered_after = total(requests.get(server.url + "/metrics", timeout=10).text, "advisor_http_requests_total")
+    assert answered_after > answered_before, "the dead worker's counts were lost"  # folded into the archive
     count = 200 * SCALE
     body = {"name": "after-restart", "host": {"os": "linux"}}
     with ThreadPoolExecutor(4) as pool:
@@ -552,3 +560,28 @@ def test_sustained_distinct_load_through_a_rule_reload_and_a_worker_kill(service
     assert set(statuses) <= {200, 0} and statuses.count(0) <= len(clients)  # in flight on the killed worker
     assert len(digests) == 2, "the reload under load did not go live"
     assert rss_kib(survivor) - rss_before[survivor] < 30 * 1024
+
+
+def test_folding_a_departed_workers_counters_keeps_every_total(tmp_path: Path) -> None:
+    import json as json_module
+
+    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+    from prometheus_client.mmap_dict import MmapedDict
+
+    from advisor.metricsdir import retire
+
+    key = json_module.dumps(["advisor_http_requests", "advisor_http_requests_total", {"method": "GET"}, "h"])
+    for name, value in (("counter_101.db", 3.0), ("counter_102.db", 4.0), ("counter_archive.db", 5.0)):
+        file = MmapedDict(str(tmp_path / name))
+        file.write_value(key, value, 0.0)
+        file.close()
+
+    def exposed() -> str:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(tmp_path))
+        return generate_latest(registry).decode()
+
+    before = exposed()
+    retire(str(tmp_path), 101)
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["counter_102.db", "counter_archive.db"]
+    assert exposed() == before and 'advisor_http_requests_total{method="GET"} 12.0' in before

@@ -30,6 +30,7 @@ from prometheus_client import (
 
 from advisor.engine.loader import RuleSet
 from advisor.jsonlog import configure_logging as configure_logging
+from advisor.metricsdir import locked
 
 REQUEST_ID = "X-Request-ID"
 # A client's own request id is echoed if it is a plain token; anything else could forge log lines.
@@ -98,10 +99,13 @@ class Metrics:
     def exposition(self) -> Response:
         """The Prometheus text exposition of every metric (of every worker, in multiprocess mode)."""
         registry = self._registry
-        if registry is None:
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        if registry is not None:
+            return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        with locked(os.environ["PROMETHEUS_MULTIPROC_DIR"], exclusive=False):  # not while a worker is folded in
+            text = generate_latest(registry)
+        return Response(text, content_type=CONTENT_TYPE_LATEST)
 
 
 def instrument(app: Flask, metrics: Metrics) -> None:
