@@ -585,3 +585,18 @@ def test_folding_a_departed_workers_counters_keeps_every_total(tmp_path: Path) -
     retire(str(tmp_path), 101)
     assert sorted(p.name for p in tmp_path.glob("*.db")) == ["counter_102.db", "counter_archive.db"]
     assert exposed() == before and 'advisor_http_requests_total{method="GET"} 12.0' in before
+
+
+@pytest.mark.parametrize(
+    ("headers", "path", "status"),
+    [({}, "/" + "a" * 9000, 414), ({"X-Big": "b" * 9000}, "/healthz", 400)],
+    ids=["long-uri", "long-header"],
+)
+def test_the_proxy_refuses_oversized_requests_in_the_apps_shape(proxied, headers, path: str, status: int) -> None:
+    server, proxy = proxied
+    direct = requests.get(server.url + path, headers=headers, timeout=5)  # gunicorn's own page: HTML
+    assert direct.status_code >= 400 and "text/html" in direct.headers.get("Content-Type", "")
+    refused = requests.get(proxy.url + path, headers=headers, timeout=5)
+    assert refused.status_code == status, refused.text
+    assert refused.headers["Content-Type"] == "application/problem+json" and refused.json()["status"] == status
+    assert refused.headers["Server"] == "nginx" and refused.headers["X-Content-Type-Options"] == "nosniff"
