@@ -15,14 +15,24 @@ DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 HostOS = Literal["linux", "windows", "macos"]
 Cloud = Literal["none", "aws", "azure", "gcp", "vmware"]
-OSFamily = Literal["linux", "windows", "bsd", "other"]
-Kernel = Literal["shared", "custom"]
+OSFamily = Literal["linux", "windows", "bsd", "macos", "other"]
+# custom is the old single word for any kernel need; rules read it as `own`, its closest meaning, and say so.
+Kernel = Literal["shared", "tuned", "own", "modules", "custom"]
+HostKind = Literal["general-purpose", "esxi", "hyper-v-server", "proxmox-ve", "xcp-ng"]
+WindowsEdition = Literal["client", "server"]
+CPUArch = Literal["amd64", "arm64"]
+WorkloadArch = Literal["multi", "amd64", "arm64"]
+Connectivity = Literal["connected", "air-gapped"]
+State = Literal["stateless", "local", "replicated"]
+GPUSharing = Literal["whole", "partitioned", "time-sliced"]
+Uncertified = Literal["forbid", "warn"]
 Architecture = Literal["monolith", "microservices", "batch", "desktop"]
 Runtime = Literal["python", "node", "go", "java", "dotnet", "static", "other"]
 Isolation = Literal["standard", "high", "strict"]
 Tenancy = Literal["single", "multi-trusted", "multi-untrusted"]
 Elasticity = Literal["steady", "bursty", "scale-to-zero"]
 Platform = Literal["vm", "container", "hybrid"]
+CertifiedPlatform = Literal["vm", "container"]
 Confidence = Literal["high", "medium", "low"]
 
 PLATFORMS: tuple[str, ...] = ("vm", "container", "hybrid")
@@ -38,6 +48,9 @@ Name = Annotated[str, StringConstraints(pattern=DNS_LABEL)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$")]
 # The bounds come before the validator so that the JSON Schema shows them as minimum and maximum.
 Port = Annotated[int, annotated_types.Interval(ge=1, le=65535), BeforeValidator(_whole_number)]
+# Windows builds: 10240 (Windows 10 1507) up; 17763 is Server 2019, 20348 Server 2022, 26100 Server 2025.
+WindowsBuild = Annotated[int, annotated_types.Interval(ge=10240, le=99999), BeforeValidator(_whole_number)]
+GPUCount = Annotated[int, annotated_types.Interval(ge=1, le=64), BeforeValidator(_whole_number)]
 HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValidator(_whole_number)]
 # These reach generated files (Dockerfile, domain XML), so each is held to a grammar that cannot carry a
 # newline, a quote that ends an instruction, or markup.
@@ -74,12 +87,47 @@ class Host(Closed):
     cpus: HostCores | None = Field(None, description="Host CPU cores, for capacity planning.")
     memory_gib: float | None = Field(None, ge=0.5, le=65536, description="Host memory in GiB, for capacity planning.")
     cloud: Cloud = Field("none", description="Where the host lives: on premises (none) or a cloud/vSphere estate.")
+    kind: HostKind = Field(
+        "general-purpose",
+        description="general-purpose: an OS you run workloads on. esxi, hyper-v-server, proxmox-ve, xcp-ng: a bare-metal "
+        "hypervisor, where containers run inside VMs (Proxmox VE also runs LXC system containers). For ESXi and "
+        "XCP-ng, os is the OS of the VMs that would hold the containers.",
+    )
+    windows_edition: WindowsEdition | None = Field(
+        None,
+        description="Windows hosts: client (Windows 10 or 11) or server (Windows Server). Docker Desktop is for "
+        "client editions only; Windows Server runs containers with containerd or Docker Engine. Unset: not said.",
+    )
+    windows_build: WindowsBuild | None = Field(
+        None,
+        description="Windows hosts: the OS build, such as 17763 (Server 2019), 20348 (Server 2022) or 26100 (Server "
+        "2025). A process-isolated Windows container needs an image of the host's build. Unset: not said.",
+    )
+    cpu_arch: CPUArch = Field(
+        "amd64",
+        description="CPU architecture of the host: amd64 (x86-64) or arm64 (Apple silicon, AWS Graviton, Ampere). "
+        "Containers run images built for it; other images need emulation.",
+    )
+    connectivity: Connectivity = Field(
+        "connected",
+        description="connected: images and updates come from the internet. air-gapped: no outside network, so "
+        "images, packages and updates come from mirrors inside.",
+    )
 
     @model_validator(mode="after")
     def _cloud_offers_the_os(self) -> Host:
         # Of these clouds only AWS (EC2 Mac) and vSphere on Apple hardware rent macOS hosts.
         if self.os == "macos" and self.cloud in ("azure", "gcp"):
             raise ValueError(f"cloud: {self.cloud} offers no macOS hosts; use none, aws or vmware")
+        if self.os != "windows" and self.windows_edition is not None:
+            raise ValueError("windows_edition: only a Windows host has one; leave it out or set os: windows")
+        if self.os != "windows" and self.windows_build is not None:
+            raise ValueError("windows_build: only a Windows host has one; leave it out or set os: windows")
+        needs = {"hyper-v-server": "windows", "proxmox-ve": "linux", "xcp-ng": "linux"}
+        if self.kind in needs and self.os != needs[self.kind]:
+            raise ValueError(f"kind: {self.kind} is a {needs[self.kind]} host; set os: {needs[self.kind]}")
+        if self.kind == "esxi" and self.os == "macos":
+            raise ValueError("kind: esxi runs no macOS container host; set os to the OS of the VMs that hold them")
         return self
 
 
@@ -94,7 +142,44 @@ class Workload(Closed):
     os_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{0,39}$")] | None = Field(
         None, description="Optional osinfo short-id of one guest OS, such as ubuntu24.04, debian12 or win2k22."
     )
-    kernel: Kernel = Field("shared", description="custom: needs its own kernel version, modules or tuning.")
+    kernel: Kernel = Field(
+        "shared",
+        description="shared: any recent kernel will do. tuned: the host's kernel with features or tuning the "
+        "operator controls (PREEMPT_RT, eBPF, sysctls, isolated CPUs). own: a different kernel or distribution "
+        "kernel than the host's. modules: loads its own kernel modules. custom: the old word, read as own.",
+    )
+    cpu_arch: WorkloadArch = Field(
+        "multi",
+        description="CPU architecture its images or software are built for: multi (multi-platform images, or "
+        "code that runs anywhere), amd64 or arm64. An image for another architecture than the host's runs only "
+        "under emulation.",
+    )
+    windows_build: WindowsBuild | None = Field(
+        None,
+        description="Windows containers: the OS build of its base image, such as 17763 (ltsc2019) or 20348 "
+        "(ltsc2022). Under process isolation it must match the host's build. Unset: not said.",
+    )
+    state: State = Field(
+        "stateless",
+        description="stateless: keeps no data of its own. local: keeps data on its own disk or volume. "
+        "replicated: keeps its own data replicated across instances (a database cluster), so its replicas "
+        "belong on different hosts.",
+    )
+    node_agent: bool = Field(
+        False,
+        description="Runs one copy on every host and needs host access (host PID or network, privileges): "
+        "monitoring, eBPF, log shipping or CNI agents.",
+    )
+    certified_on: list[CertifiedPlatform] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Platforms the software's vendor certifies or supports (vm, container); empty: no statement.",
+    )
+    uncertified: Uncertified = Field(
+        "forbid",
+        description="What a platform outside certified_on gets: forbid (ruled out) or warn (points against it "
+        "and a warning).",
+    )
     architecture: Architecture = Field("monolith", description="Shape of the application.")
     gui: bool = Field(False, description="Needs a graphical desktop.")
     legacy: bool = Field(False, description="Legacy software that is hard to change or repackage.")
@@ -156,6 +241,29 @@ class Hardware(Closed):
     """Special hardware the workload must reach."""
 
     gpu: bool = Field(False, description="Needs a GPU.")
+    gpus: GPUCount | None = Field(
+        None, description="How many GPUs one instance needs; setting it means gpu: true. Unset: one, if gpu."
+    )
+    gpu_sharing: GPUSharing = Field(
+        "whole",
+        description="whole: each instance gets whole GPUs (passthrough or device plugin). partitioned: a slice with "
+        "its own memory (NVIDIA vGPU for VMs, MIG for containers). time-sliced: GPUs shared in turns, with no "
+        "memory isolation.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_count_means_a_gpu(cls, data: Any) -> Any:
+        # `gpus: 2` alone is enough to say a GPU is needed; `gpu: true` alone keeps working as it always did.
+        if isinstance(data, dict) and data.get("gpus") is not None and "gpu" not in data:
+            return {**data, "gpu": True}
+        return data
+
+    @model_validator(mode="after")
+    def _count_and_need_agree(self) -> Hardware:
+        if self.gpus is not None and not self.gpu:
+            raise ValueError("gpus: a GPU count needs gpu: true (or leave gpu out)")
+        return self
     devices: list[Tag] = Field(
         default_factory=list,
         max_length=32,
@@ -174,6 +282,11 @@ class Component(Closed):
     """One workload of several sharing the host; sections it leaves out are inherited whole."""
 
     name: Name = Field(description="Component name, DNS-label style.")
+    host: Host | None = Field(
+        None,
+        description="The host or node pool this component runs on when it is not the profile's (a Windows node "
+        "pool beside Linux nodes), given whole.",
+    )
     workload: Workload | None = None
     security: Security | None = None
     scale: Scale | None = None
@@ -220,14 +333,14 @@ class WorkloadProfile(Closed):
         return WorkloadProfile.model_construct(
             _fields_set={"name", "host", *self.model_fields_set & inherited.keys(), *given},
             name=component.name,
-            host=self.host,
             components=[],
             **inherited,
             **given,
         )
 
 
-COMPONENT_SECTIONS = ("workload", "security", "scale", "resources", "hardware", "delivery")
+# The sections a component may give for itself; the host first, as in the profile.
+COMPONENT_SECTIONS = ("host", "workload", "security", "scale", "resources", "hardware", "delivery")
 
 
 def _whole_numbers(data: Any) -> Any:

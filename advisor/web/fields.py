@@ -26,7 +26,7 @@ from advisor.generators.libvirt import guest_oses
 from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.profiles import validate_profile
 
-SECTIONS = ("host", *COMPONENT_SECTIONS)
+SECTIONS = COMPONENT_SECTIONS
 MAX_COMPONENTS = WorkloadProfile.model_fields["components"].metadata[0].max_length
 # A value longer than this cannot be valid in any field (the longest, a command, is 32 arguments of 256).
 MAX_VALUE_CHARS = 9000
@@ -45,6 +45,13 @@ SECTION_HELP: dict[str, tuple[str, str]] = {
     "hardware": ("Hardware", "Special hardware it must reach."),
     "delivery": ("Delivery", "How often new versions ship."),
 }
+
+def _described(path: str) -> str:
+    """The help the model gives a field (`Field(description=...)`), so the form says what the schema says."""
+    section, name = path.split(".")
+    section_model = WorkloadProfile.model_fields[section].annotation
+    return section_model.model_fields[name].description or ""
+
 
 # Label and help for each field, in plain words: what it means and why it matters to the answer, from the
 # source article's reasoning and the shipped rules' reasons.
@@ -75,21 +82,23 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
         "none: your own machines. aws, azure, gcp: a public cloud, where the host is itself a VM and managed "
         "containers are ready to use. vmware: vSphere or VMware Cloud, built around VMs.",
     ),
+    "host.kind": ("Kind of host", _described("host.kind")),
+    "host.windows_edition": ("Windows edition", _described("host.windows_edition")),
+    "host.windows_build": ("Windows build of the host", _described("host.windows_build")),
+    "host.cpu_arch": ("Host CPU architecture", _described("host.cpu_arch")),
+    "host.connectivity": ("Network access", _described("host.connectivity")),
     "workload.os": (
         "Operating systems it needs",
         "Tick every one it needs. Each VM brings its own OS and kernel, so VMs run different systems side by "
-        "side; containers use the host's kernel, so BSD and other systems need a VM.",
+        "side; containers use the host's kernel, so BSD, macOS and other systems need a VM (macOS only on "
+        "Apple hardware).",
     ),
     "workload.os_id": (
         "Guest OS for the starter VM",
         f"Only for the domain XML: one of {', '.join(sorted(guest_oses()))}, of a family ticked above. Leave "
         "empty for a common release. It does not change the advice.",
     ),
-    "workload.kernel": (
-        "Kernel",
-        "Shared: the host's kernel will do. Custom: it needs its own kernel version, modules or tuning, which "
-        "only a VM or a sandboxed container with its own kernel (such as Kata Containers) gives.",
-    ),
+    "workload.kernel": ("Kernel", _described("workload.kernel")),
     "workload.architecture": (
         "Architecture",
         "Microservices (many small services, each shipped on its own) and batch jobs (start, work, exit) fit "
@@ -134,6 +143,12 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
         "Windows guests only: tick if the guest has the virtio drivers (KVM's fast disk and network drivers), "
         "so the starter VM can use them instead of slower emulated devices.",
     ),
+    "workload.cpu_arch": ("CPU architecture of its software", _described("workload.cpu_arch")),
+    "workload.windows_build": ("Windows build of its container images", _described("workload.windows_build")),
+    "workload.state": ("Data it keeps", _described("workload.state")),
+    "workload.node_agent": ("Runs on every host as an agent", _described("workload.node_agent")),
+    "workload.certified_on": ("Platforms its vendor supports", _described("workload.certified_on")),
+    "workload.uncertified": ("An unsupported platform is", _described("workload.uncertified")),
     "security.isolation": (
         "Isolation",
         "Containers share one kernel and need extra hardening; a VM has its own kernel behind a hypervisor, a "
@@ -183,6 +198,8 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
         "Containers use the host's GPU driver (on Linux, and Windows containers on Windows); a VM needs a "
         "whole GPU passed through to it. On a Mac, neither containers nor VMs reach the GPU.",
     ),
+    "hardware.gpus": ("GPUs per instance", _described("hardware.gpus")),
+    "hardware.gpu_sharing": ("How GPUs are shared", _described("hardware.gpu_sharing")),
     "hardware.devices": (
         "Other devices",
         "Other hardware it must own, like usb-dongle, fpga or hba (a storage adapter), separated by commas. A "
@@ -464,7 +481,7 @@ def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
         entry: dict[str, Any] = {"name": _name(state, component, f"components.{index}.name")}
         # A section a component gives is taken whole. On the form an empty field means "same as above", so
         # what the user left empty is filled in from above; a permalink holds each section as it was given.
-        entry |= {s: given if exact else data.get(s, {}) | given for s, given in own.items() if s != "host"}
+        entry |= {s: given if exact else data.get(s, {}) | given for s, given in own.items()}
         components.append(entry)
     if components:
         data["components"] = components
