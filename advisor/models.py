@@ -32,10 +32,18 @@ Isolation = Literal["standard", "high", "strict"]
 Tenancy = Literal["single", "multi-trusted", "multi-untrusted"]
 Elasticity = Literal["steady", "bursty", "scale-to-zero"]
 Platform = Literal["vm", "container", "hybrid"]
-CertifiedPlatform = Literal["vm", "container"]
+VendorSupport = Literal["any", "vm", "container"]
 Confidence = Literal["high", "medium", "low"]
 
 PLATFORMS: tuple[str, ...] = ("vm", "container", "hybrid")
+
+CONFIDENCE_DEFINITION = (
+    "How far the answer can be trusted, from the margin: the chosen platform's score minus the best score of a "
+    "platform no rule forbids. high: 6 points or more, or every other platform forbidden by a blocker. medium: 3 "
+    "to 5. low: less than 3 (a tie goes to the simpler estate). A rule that forbids is a hard constraint no "
+    "margin outweighs. Fields left at their default that a matched rule relied on are listed in assumptions: "
+    "the confidence holds only if those defaults are true."
+)
 
 
 def _whole_number(value: object) -> object:
@@ -170,14 +178,14 @@ class Workload(Closed):
         description="Runs one copy on every host and needs host access (host PID or network, privileges): "
         "monitoring, eBPF, log shipping or CNI agents.",
     )
-    certified_on: list[CertifiedPlatform] = Field(
-        default_factory=list,
-        max_length=2,
-        description="Platforms the software's vendor certifies or supports (vm, container); empty: no statement.",
+    vendor_supports: VendorSupport = Field(
+        "any",
+        description="Platforms the software's vendor supports or certifies: any (no statement, or both), vm (VMs "
+        "only) or container (containers only).",
     )
     uncertified: Uncertified = Field(
         "forbid",
-        description="What a platform outside certified_on gets: forbid (ruled out) or warn (points against it "
+        description="What a platform the vendor does not support gets: forbid (ruled out) or warn (points against it "
         "and a warning).",
     )
     architecture: Architecture = Field("monolith", description="Shape of the application.")
@@ -377,6 +385,19 @@ class Reason(Out):
     links: list[str]
 
 
+class Against(Out):
+    """One matched rule that counts against the chosen platform: points it took away, or gave the runner-up."""
+
+    rule: str
+    title: str
+    because: str
+    effect: Effect
+    favours: Platform | None = Field(
+        description="The platform this rule scored above the chosen one (the runner-up), or none when it only "
+        "took points from the chosen platform."
+    )
+
+
 class WhyNot(Out):
     """One rule that counted against a platform that was not chosen."""
 
@@ -505,9 +526,16 @@ class ComponentResult(Out):
 
     name: str
     platform: Platform
-    confidence: Confidence
+    confidence: Confidence = Field(
+        description=CONFIDENCE_DEFINITION,
+    )
     scores: dict[Platform, int]
     rationale: list[Reason]
+    against: list[Against] = Field(
+        default_factory=list,
+        description="The doubts: matched rules that count against the chosen platform (points taken from it, or "
+        "more points for the runner-up), strongest first, shown beside the rationale.",
+    )
     alternatives: list[Alternative]
     technologies: list[Technology]
     notes: list[Note]
@@ -524,9 +552,21 @@ class Recommendation(Out):
 
     name: str
     platform: Platform
-    confidence: Confidence
+    confidence: Confidence = Field(
+        description=CONFIDENCE_DEFINITION,
+    )
+    confidence_set_by: str | None = Field(
+        None,
+        description="For a profile with components: the component whose confidence the whole answer takes (the "
+        "least confident one).",
+    )
     scores: dict[Platform, int]
     rationale: list[Reason]
+    against: list[Against] = Field(
+        default_factory=list,
+        description="The doubts: matched rules that count against the chosen platform (points taken from it, or "
+        "more points for the runner-up), strongest first, shown beside the rationale.",
+    )
     alternatives: list[Alternative]
     technologies: list[Technology]
     notes: list[Note]

@@ -23,7 +23,7 @@ from advisor.output.data import to_data
 from advisor.profiles import validate_profile
 from advisor.web.fields import permalink_query, read_form
 from tests.test_form import _answer, _as_submitted, form_values, page
-from tests.test_properties import RULES, _value, profiles
+from tests.test_properties import RULES, _value, consistent_host, macos_only_on_a_mac, profiles
 
 
 def text(element) -> str:
@@ -104,6 +104,16 @@ def profiles_with_components(draw) -> WorkloadProfile:
             section, name = path.split(".")
             if section in COMPONENT_SECTIONS and draw(st.integers(0, 5)) == 0:
                 component.setdefault(section, {})[name] = draw(_value(spec))
+        if "host" in component:
+            component["host"] = consistent_host({"os": data["host"]["os"], **component["host"]})
+            if component["host"]["os"] == "macos" and component["host"].get("cloud") in ("azure", "gcp"):
+                component["host"]["cloud"] = "none"
+        host_os = component.get("host", data["host"])["os"]
+        component["workload"] = macos_only_on_a_mac(component.get("workload", data.get("workload", {})), host_os)
+        if not component["workload"]:
+            del component["workload"]
+        if component.get("hardware", {}).get("gpus") is not None and component["hardware"].get("gpu") is False:
+            del component["hardware"]["gpus"]
         data["components"].append(component)
     return WorkloadProfile.model_validate(data)
 

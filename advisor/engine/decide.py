@@ -18,6 +18,7 @@ from advisor.engine.whatif import flips
 from advisor.errors import NoPlatformFits
 from advisor.models import (
     PLATFORMS,
+    Against,
     Alternative,
     Assumption,
     ComponentResult,
@@ -59,6 +60,34 @@ def _rationale(matched: Sequence[CompiledRule], winner: str) -> list[Reason]:
             links=[str(link) for link in c.rule.links],
         )
         for c in strongest
+    ]
+
+
+def _against(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Against]:
+    """The doubts: rules that took points from the winner, or gave the runner-up more than the winner.
+
+    The runner-up is the best-scoring platform no rule forbids; when every other platform is forbidden, only
+    points taken from the winner count.
+    """
+    winner = outcome.platform
+    allowed = [p for p in PLATFORMS if p != winner and not outcome.forbidden[p]]
+    runner_up = max(allowed, key=lambda p: (outcome.scores[p], -PLATFORMS.index(p))) if allowed else None
+
+    def weight(c: CompiledRule) -> int:
+        """How much the rule narrows the winner's lead (positive) over the runner-up, or its own loss."""
+        lead = _score(c, runner_up) - _score(c, winner) if runner_up else 0
+        return max(lead, -_score(c, winner))
+
+    doubting = sorted((c for c in matched if weight(c) > 0), key=lambda c: (-weight(c), c.rule.id))
+    return [
+        Against(
+            rule=c.rule.id,
+            title=c.rule.title,
+            because=c.rule.because,
+            effect=_effect(c),
+            favours=runner_up if runner_up and _score(c, runner_up) > _score(c, winner) else None,
+        )
+        for c in doubting
     ]
 
 
@@ -129,6 +158,7 @@ def _component(
         confidence=outcome.confidence,
         scores=outcome.scores,
         rationale=_rationale(matched, outcome.platform),
+        against=_against(matched, outcome),
         alternatives=_alternatives(matched, outcome),
         technologies=_technologies(matched, outcome.platform),
         notes=[
@@ -177,7 +207,9 @@ def _system(
     # component run on its own best platform, so it scores the sum of their best scores.
     scores = {p: sum(r.scores[p] for r in results) for p in PLATFORMS}
     scores["hybrid"] = sum(r.scores[r.platform] for r in results)
-    confidence = min((r.confidence for r in results), key=CONFIDENCE_ORDER.index)
+    # The whole is as sure as its least sure part; the first such component is named as the one that set it.
+    least_sure = min(results, key=lambda r: CONFIDENCE_ORDER.index(r.confidence))
+    confidence = least_sure.confidence
     by_platform = {p: [r.name for r in results if r.platform == p] for p in platforms}
     summary = "; ".join(f"{', '.join(names)} on {p}" for p, names in by_platform.items())
     if len(platforms) == 1:
@@ -209,8 +241,10 @@ def _system(
         name=profile.name,
         platform=platform,
         confidence=confidence,
+        confidence_set_by=least_sure.name,
         scores=scores,
         rationale=rationale,
+        against=_dedupe([a for r in results for a in r.against], key=lambda a: a.rule),
         alternatives=alternatives,
         technologies=_dedupe([t for r in results for t in r.technologies], key=lambda t: t.name),
         notes=_dedupe([n for r in results for n in r.notes], key=lambda n: (n.rule, n.note)),

@@ -19,7 +19,8 @@ def _escape(text: str) -> str:
 def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
     h = "#" * level
     lines = [
-        f"**Platform: {PLATFORM_NAMES[result.platform]}** (`{result.platform}`), confidence {result.confidence}.",
+        f"**Platform: {PLATFORM_NAMES[result.platform]}** (`{result.platform}`), confidence {result.confidence}"
+        + (f" (set by component `{result.confidence_set_by}`)." if getattr(result, "confidence_set_by", None) else "."),
         "",
         "| platform | score |",
         "|---|---:|",
@@ -33,6 +34,9 @@ def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
     for reason in result.rationale:
         links = ", ".join(f"<{link}>" for link in reason.links)
         lines.append(f"- **{reason.title}** (`{reason.rule}`): {reason.because} {links}")
+    if result.against:
+        lines += ["", f"{h} What counts against it", ""]
+        lines += [f"- **{a.title}** (`{a.rule}`): {a.because}" for a in result.against]
     lines += ["", f"{h} Why not the others", ""]
     for alternative in result.alternatives:
         state = "forbidden" if alternative.forbidden else f"score {alternative.score}"

@@ -50,6 +50,12 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
         lines.append(f"{indent}  + {reason.title} [{reason.rule}]" + (f"  {s(effect, dim=True)}" if effect else ""))
         lines += _wrap(reason.because, indent + "    ")
         lines += [f"{indent}    {s(str(link), fg='blue')}" for link in reason.links]
+    if result.against:
+        lines += ["", f"{indent}{s('What counts against it', bold=True)}"]
+        for doubt in result.against:
+            effect = _effect(doubt.effect)
+            lines.append(f"{indent}  - {doubt.title} [{doubt.rule}]" + (f"  {s(effect, dim=True)}" if effect else ""))
+            lines += _wrap(doubt.because, indent + "    ")
     lines += ["", f"{indent}{s('Why not the others', bold=True)}"]
     for alternative in result.alternatives:
         state = "forbidden" if alternative.forbidden else f"score {alternative.score}"

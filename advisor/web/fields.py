@@ -147,7 +147,7 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
     "workload.windows_build": ("Windows build of its container images", _described("workload.windows_build")),
     "workload.state": ("Data it keeps", _described("workload.state")),
     "workload.node_agent": ("Runs on every host as an agent", _described("workload.node_agent")),
-    "workload.certified_on": ("Platforms its vendor supports", _described("workload.certified_on")),
+    "workload.vendor_supports": ("Platforms its vendor supports", _described("workload.vendor_supports")),
     "workload.uncertified": ("An unsupported platform is", _described("workload.uncertified")),
     "security.isolation": (
         "Isolation",
@@ -236,6 +236,11 @@ class FormField:
     maximum: float | None = None
     required: bool = False
     exclusive_minimum: bool = False
+
+    @property
+    def emptiable(self) -> bool:
+        """Typing "none" empties it: a list or text, or an optional number or choice ("not said")."""
+        return self.kind in EMPTIABLE or (self.default is None and self.kind in ("whole", "number", "choice"))
 
     @property
     def bounds(self) -> str:
@@ -408,7 +413,7 @@ def parse(field_: FormField, raw: Any) -> Any:
         raise ValueError(f"is {len(text)} characters long; no value of this field is longer than {MAX_VALUE_CHARS}")
     if not text:
         return None
-    if field_.kind in EMPTIABLE and text.lower() == EMPTY_WORD:
+    if field_.emptiable and text.lower() == EMPTY_WORD:
         return [] if field_.kind in ("numbers", "words") else NOTHING
     if field_.kind == "flag":
         if text.lower() not in ("yes", "no", "on", "true", "false"):
@@ -549,7 +554,7 @@ def _spell(values: dict[str, Any], field_: FormField, value: Any, empty_means: A
     if (any(typed) if isinstance(typed, list) else typed) or value == empty_means:
         return  # what was typed stands, or leaving the input empty says the same
     shown = field_.shown(value)
-    values[field_.key] = EMPTY_WORD if shown in ("", []) and field_.kind in EMPTIABLE else shown
+    values[field_.key] = EMPTY_WORD if shown in ("", []) and field_.emptiable else shown
 
 
 def permalink_query(profile: WorkloadProfile) -> list[tuple[str, str]]:
