@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from advisor.models import Capacity, ContainerCapacity, HostSize, Need, VMCapacity, WorkloadProfile
 
 # Memory a guest OS needs for itself in each VM, by OS family (idle footprints of a server install).
-GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "other": 1}
-FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "other": "other"}
+GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "macos": 2, "other": 1}  # macOS: a desktop OS, as Windows
+FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "macos": "macOS", "other": "other"}
 
 
 def number(value: float) -> float | int:

@@ -248,7 +248,8 @@ def _system(
         alternatives=alternatives,
         technologies=_dedupe([t for r in results for t in r.technologies], key=lambda t: t.name),
         notes=_dedupe([n for r in results for n in r.notes], key=lambda n: (n.rule, n.note)),
-        capacity=capacity(parts),
+        # Components on hosts of their own (a Windows node pool) share no one host whose capacity could be summed.
+        capacity=capacity(parts) if len({part.host for part in parts}) == 1 else None,
         components=results,
         assumptions=_merge_assumptions([a for r in results for a in r.assumptions]),
         flips=[],
