@@ -6,14 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from advisor.engine.catalogue import facts_of
 from advisor.engine.decide import recommend
 from advisor.engine.evaluate import matching
-from advisor.engine.fields import facts_of
 from advisor.engine.loader import load_rules
 from advisor.engine.scoring import outcome_of
 from advisor.errors import NoPlatformFits, RuleError
 from advisor.models import WorkloadProfile
-from tests.test_properties import profiles
+from tests.support import profiles
 
 RULES = load_rules(use_env=False)
 BLOCKERS = [c for c in RULES.rules if c.rule.forbid]

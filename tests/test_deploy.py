@@ -23,15 +23,13 @@ import yaml
 
 from advisor.cli import cli
 from advisor.engine.loader import load_rules
-from tests.conftest import free_port, serving
+from tests.support import ROOT, free_port, serving, tool
 
-ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 CONF = DEPLOY / "gunicorn.conf.py"
 KUBERNETES = DEPLOY / "kubernetes"
 ORG_RULES = DEPLOY / "org-rules"
 GUNICORN = [sys.executable, "-m", "gunicorn"]
-HADOLINT = str(Path(sys.executable).parent / "hadolint")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
 SETTINGS_ENV = ("ADVISOR_HOST", "ADVISOR_PORT", "ADVISOR_WORKERS")
 
@@ -181,6 +179,7 @@ def test_gunicorn_refuses_bad_settings_by_name(name, value):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.live
 def test_served_with_org_rules_and_shared_metrics(tmp_path):
     """The layout compose and Kubernetes use: org rules from ADVISOR_RULES, metrics shared through one directory."""
     metrics_dir = tmp_path / "metrics"
@@ -204,7 +203,9 @@ def test_served_with_org_rules_and_shared_metrics(tmp_path):
 
 
 def test_hadolint_passes_at_warning_level():
-    done = subprocess.run([HADOLINT, "-t", "warning", str(DEPLOY / "Dockerfile")], capture_output=True, text=True)
+    done = subprocess.run(
+        [tool("hadolint"), "-t", "warning", str(DEPLOY / "Dockerfile")], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -216,7 +217,7 @@ def test_hadolint_passes_at_warning_level():
 def test_hadolint_gate_catches_mistakes(tmp_path, text):
     bad = tmp_path / "Dockerfile"
     bad.write_text(text)
-    assert subprocess.run([HADOLINT, "-t", "warning", str(bad)], capture_output=True).returncode != 0
+    assert subprocess.run([tool("hadolint"), "-t", "warning", str(bad)], capture_output=True).returncode != 0
 
 
 def test_dockerfile_builds_a_wheel_then_a_runtime_from_pinned_bases():
@@ -282,6 +283,7 @@ def healthcheck_argv() -> list[str]:
     return args
 
 
+@pytest.mark.live
 def test_healthcheck_passes_against_the_live_service_and_fails_without_it(live_server):
     args = healthcheck_argv()
     live_port = live_server.rsplit(":", 1)[1]

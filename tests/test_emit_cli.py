@@ -15,7 +15,7 @@ from advisor.generators.bundle import bundle
 from advisor.generators.dockerfile import dockerfile
 from advisor.generators.libvirt import disk_command, domain_xml
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT, immutable
+from tests.support import ROOT, immutable
 
 RETAIL = str(ROOT / "examples" / "retail-estate.yaml")
 CHECKOUT = str(ROOT / "examples" / "checkout-api.yaml")

@@ -8,12 +8,11 @@ import sys
 import tomllib
 import zipfile
 from importlib.metadata import packages_distributions
-from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def imported_top_level_modules() -> set[str]:
@@ -56,6 +55,8 @@ def test_the_wheel_carries_every_file_the_service_reads(tmp_path):
     ]
     assert needed and set(needed) <= inside
     assert "advisor/web/openapi.yaml" in inside
+    modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "advisor").rglob("*.py")}
+    assert modules - inside == set(), "a package missing from [tool.setuptools] packages"
     assert {name.removeprefix("advisor/shipped_rules/") for name in inside if "shipped_rules/" in name} >= {
         path.relative_to(ROOT / "rules").as_posix() for path in (ROOT / "rules").glob("*.yaml")
     }

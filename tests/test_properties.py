@@ -8,73 +8,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from advisor.engine.decide import recommend
-from advisor.engine.fields import FIELDS
 from advisor.engine.loader import load_rules
 from advisor.errors import InvalidInput, NoPlatformFits
 from advisor.models import PLATFORMS, WorkloadProfile
 from advisor.output.data import as_json
 from advisor.profiles import parse_profiles, validate_profile
+from tests.support import profiles
 
 RULES = load_rules(use_env=False)
-
-
-def _value(spec):
-    if spec.kind in ("enum", "bool"):
-        element = st.sampled_from(spec.choices)
-    elif spec.kind == "number":
-        low = spec.minimum if spec.minimum is not None else 0
-        low = low + (1 if spec.integer else 0.25) if spec.exclusive_minimum else low
-        high = max(low, min(spec.maximum or 1000, 1000))
-        element = (
-            st.integers(int(low), int(high))
-            if spec.integer
-            else st.floats(low, high).map(lambda x, low=low: max(low, round(x, 3)))
-        )
-    else:
-        element = st.sampled_from(list(spec.examples) or ["ubuntu24.04", "win2k22", "debian12"])
-    if spec.many:
-        lists = st.lists(element, min_size=1 if spec.kind == "enum" or spec.optional else 0, max_size=3, unique=True)
-        return st.none() | lists if spec.optional else lists
-    return st.none() | element if spec.optional else element
-
-
-@st.composite
-def profiles(draw):
-    data: dict = {"name": "p", "host": {"os": draw(st.sampled_from(["linux", "windows", "macos"]))}}
-    for path, spec in FIELDS.items():
-        if path == "host.os" or path == "workload.ports" or not draw(st.booleans()):
-            continue
-        section, field = path.split(".")
-        data.setdefault(section, {})[field] = draw(_value(spec))
-    assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
-    data["host"] = consistent_host(data["host"])
-    if "workload" in data:
-        data["workload"] = macos_only_on_a_mac(data["workload"], data["host"]["os"])
-    if data.get("hardware", {}).get("gpus") is not None and data["hardware"].get("gpu") is False:
-        del data["hardware"]["gpus"]
-    return WorkloadProfile.model_validate(data)
-
-
-def macos_only_on_a_mac(workload: dict, host_os: str) -> dict:
-    """macOS guests run only on Apple hardware (every platform is forbidden elsewhere): keep them to Macs."""
-    if host_os == "macos" or "macos" not in workload.get("os", []):
-        return workload
-    return {**workload, "os": [os for os in workload["os"] if os != "macos"] or ["linux"]}
-
-
-HOST_KIND_OS = {"hyper-v-server": "windows", "proxmox-ve": "linux", "xcp-ng": "linux"}
-
-
-def consistent_host(host: dict) -> dict:
-    """Drop what a host of its OS cannot have (a Windows build on Linux, Proxmox VE on Windows)."""
-    host = dict(host)
-    if host["os"] != "windows":
-        host.pop("windows_edition", None)
-        host.pop("windows_build", None)
-    kind = host.get("kind")
-    if (kind in HOST_KIND_OS and HOST_KIND_OS[kind] != host["os"]) or (kind == "esxi" and host["os"] == "macos"):
-        host.pop("kind")
-    return host
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,10 +21,10 @@ from advisor.generators import Artifact
 from advisor.generators.dockerfile import dockerfile, dockerignore, is_windows
 from advisor.generators.libvirt import disk_command, domain_xml, virt_install_command
 from advisor.models import Recommendation, Technology, WorkloadProfile
+from advisor.wording import PLATFORM_ONE
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every run
 UNKNOWN_OS = "detect=on,require=off"  # virt-install's way to go on without knowing the guest OS
-PLATFORM_WORDS = {"vm": "a VM", "container": "containers", "hybrid": "a hybrid of VMs and containers"}
 
 
 def _artifacts(profile: WorkloadProfile, platform: str) -> list[Artifact]:
@@ -48,7 +48,7 @@ def _section(
     profile: WorkloadProfile, platform: str, folder: str, artifacts: list[Artifact], technologies: list[Technology]
 ) -> list[str]:
     """The README part for one workload: what to run, in order, from the bundle's folder."""
-    lines = [f"## {profile.name}: {PLATFORM_WORDS[platform]}", ""]
+    lines = [f"## {profile.name}: {PLATFORM_ONE[platform]}", ""]
     by_name = {a.filename: a for a in artifacts}
     if platform == "hybrid":
         lines += [
@@ -123,7 +123,7 @@ def bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dict[str
     readme = [
         f"# {profile.name}: starter artifacts",
         "",
-        f"advisor recommends {PLATFORM_WORDS[recommendation.platform]} for {profile.name} "
+        f"advisor recommends {PLATFORM_ONE[recommendation.platform]} for {profile.name} "
         f"(confidence {recommendation.confidence}); `advisor recommend` explains why.",
     ]
     if profile.components:
