@@ -143,6 +143,12 @@ def _considered(rules: Sequence[CompiledRule], facts: Facts) -> list[Considered]
     return sorted(found, key=lambda c: (not c.matched, c.rule))
 
 
+def _capped(outcome: Outcome, matched: Sequence[CompiledRule]) -> str:
+    """The margin's confidence, lowered by a matched warning that counts against the chosen platform."""
+    caps = [c.rule.confidence_at_most for c in matched if c.rule.confidence_at_most and _score(c, outcome.platform) < 0]
+    return min([outcome.confidence, *caps], key=CONFIDENCE_ORDER.index)
+
+
 def _component(
     profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False, what_if: bool = True
 ) -> ComponentResult:
@@ -155,7 +161,7 @@ def _component(
     return ComponentResult(
         name=profile.name,
         platform=outcome.platform,
-        confidence=outcome.confidence,
+        confidence=_capped(outcome, matched),
         scores=outcome.scores,
         rationale=_rationale(matched, outcome.platform),
         against=_against(matched, outcome),

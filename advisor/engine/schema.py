@@ -127,6 +127,11 @@ class Rule(Closed):
         min_length=1,
         description="The recommended platforms the note is worth reading for (all when omitted).",
     )
+    confidence_at_most: Literal["medium", "low"] | None = Field(
+        None,
+        description="When the rule matches and takes points from the chosen platform, the answer's confidence is "
+        "at most this: for warnings the profile chose to weigh rather than forbid.",
+    )
     because: Text
     links: list[HttpUrl] = Field(min_length=1)
     disabled: Literal[False] = False
