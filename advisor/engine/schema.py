@@ -112,12 +112,12 @@ class Rule(Closed):
 
     id: RuleId
     title: Text
+    when: Condition
     kind: RuleKind | None = Field(
         None,
         description="blocker: a need some platform cannot meet, so the rule forbids it. preference: points only. "
         "Read off the rule (blocker when it forbids) when left out.",
     )
-    when: Condition
     score: Score | None = None
     forbid: list[Platform] = Field(default_factory=list)
     suggest: list[Suggestion] = Field(default_factory=list)
