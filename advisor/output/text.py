@@ -38,7 +38,8 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
     colour = PLATFORM_COLOURS[result.platform]
     lines = [
         f"{indent}{s(result.name, bold=True)}: "
-        f"{s(PLATFORM_HEADINGS[result.platform], fg=colour, bold=True)}  (confidence {result.confidence})",
+        f"{s(PLATFORM_HEADINGS[result.platform], fg=colour, bold=True)}  (confidence {result.confidence}"
+        + (f", set by {result.confidence_set_by})" if getattr(result, "confidence_set_by", None) else ")"),
         f"{indent}  scores: " + " · ".join(f"{p} {result.scores[p]}" for p in PLATFORMS),
         "",
         f"{indent}{s('Why', bold=True)}",
