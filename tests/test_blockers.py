@@ -110,3 +110,23 @@ def test_a_rule_without_kind_still_loads_and_its_kind_is_read_off_it(tmp_path, e
     (tmp_path / "org.yaml").write_text(RULE.format(kind="", effect=effect))
     rule = load_rules([tmp_path], builtin=False, use_env=False).get("r1").rule
     assert rule.kind is None and rule.blocker == ("forbid" in effect)
+
+
+def test_a_decision_record_with_the_new_facts_is_checked_against_their_blockers(tmp_path, runner):
+    import json
+
+    from advisor.cli import cli
+
+    record = tmp_path / "erp.decision.yaml"
+    record.write_text(
+        "title: Run the ERP in containers\nstatus: accepted\ndate: 2026-11-30\ndecision: {platform: container}\n"
+        "profile:\n  name: erp\n  host: {os: linux, kind: proxmox-ve, cpu_arch: amd64, connectivity: air-gapped}\n"
+        "  workload: {vendor_supports: vm, state: replicated, kernel: tuned}\n"
+        "  hardware: {gpus: 2, gpu_sharing: whole}\n"
+    )
+    result = runner.invoke(cli, ["check", "--format", "json", str(record)])
+    assert result.exit_code == 1, result.output
+    found = [f for r in json.loads(result.stdout)["records"] for f in r["findings"]]
+    assert {"rule": "vendor-supports-vms-only", "level": "error"}.items() <= next(
+        f for f in found if f["rule"] == "vendor-supports-vms-only"
+    ).items()
