@@ -85,6 +85,11 @@ class Closed(BaseModel):
 KNOWN_GUEST_OSES = "the guest OSes the starter generator knows"
 
 
+def _pair(first: str, first_values: dict[str, Any], second: str, second_values: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema that holds when both fields are given with these values (to be negated with `not`)."""
+    return {"required": [first, second], "properties": {first: first_values, second: second_values}}
+
+
 class Host(Closed):
     """The machine it will run on. Containers share its kernel (on a Mac, or for Linux containers on Windows,
     the kernel of a small Linux VM); VMs each bring their own."""
@@ -92,10 +97,14 @@ class Host(Closed):
     # The schema says what the validator below says, so a client validating against it is not surprised.
     model_config = ConfigDict(
         json_schema_extra={
-            "not": {
-                "required": ["os", "cloud"],
-                "properties": {"os": {"const": "macos"}, "cloud": {"enum": ["azure", "gcp"]}},
-            }
+            "allOf": [
+                {"not": _pair("os", {"const": "macos"}, "cloud", {"enum": ["azure", "gcp"]})},
+                {"not": _pair("os", {"enum": ["linux", "macos"]}, "windows_edition", {"enum": ["client", "server"]})},
+                {"not": _pair("os", {"enum": ["linux", "macos"]}, "windows_build", {"type": "integer"})},
+                {"not": _pair("kind", {"const": "hyper-v-server"}, "os", {"enum": ["linux", "macos"]})},
+                {"not": _pair("kind", {"enum": ["proxmox-ve", "xcp-ng"]}, "os", {"enum": ["windows", "macos"]})},
+                {"not": _pair("kind", {"const": "esxi"}, "os", {"const": "macos"})},
+            ]
         }
     )
 
@@ -386,6 +395,9 @@ class Resources(Closed):
 
 class Hardware(Closed):
     """Special hardware it must reach."""
+
+    # The schema says what the validators below say: a GPU count with gpu: false is refused.
+    model_config = ConfigDict(json_schema_extra={"not": _pair("gpu", {"const": False}, "gpus", {"type": "integer"})})
 
     gpu: bool = Field(
         False,
