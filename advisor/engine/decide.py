@@ -25,6 +25,7 @@ from advisor.models import (
     Considered,
     Effect,
     Note,
+    Platform,
     Reason,
     Recommendation,
     RulesetInfo,
@@ -70,8 +71,11 @@ def _against(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Against]
     points taken from the winner count.
     """
     winner = outcome.platform
-    allowed = [p for p in PLATFORMS if p != winner and not outcome.forbidden[p]]
-    runner_up = max(allowed, key=lambda p: (outcome.scores[p], -PLATFORMS.index(p))) if allowed else None
+    runner_up: Platform | None = None
+    for platform in PLATFORMS:  # the best allowed score; a tie goes to the earlier platform
+        allowed = platform != winner and not outcome.forbidden[platform]
+        if allowed and (runner_up is None or outcome.scores[platform] > outcome.scores[runner_up]):
+            runner_up = platform
 
     def weight(c: CompiledRule) -> int:
         """How much the rule narrows the winner's lead (positive) over the runner-up, or its own loss."""

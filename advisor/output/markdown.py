@@ -17,9 +17,10 @@ def _escape(text: str) -> str:
 
 def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
     h = "#" * level
+    set_by = getattr(result, "confidence_set_by", None)  # an estate names the component that set it
     lines = [
         f"**Platform: {PLATFORM_NAMES[result.platform]}** (`{result.platform}`), confidence {result.confidence}"
-        + (f" (set by component `{result.confidence_set_by}`)." if getattr(result, "confidence_set_by", None) else "."),
+        + (f" (set by component `{set_by}`)." if set_by else "."),
         "",
         "| platform | score |",
         "|---|---:|",

@@ -36,10 +36,11 @@ def _effect(effect: Effect) -> str:
 
 def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "") -> list[str]:
     colour = PLATFORM_COLOURS[result.platform]
+    set_by = getattr(result, "confidence_set_by", None)  # an estate names the component that set it
     lines = [
         f"{indent}{s(result.name, bold=True)}: "
         f"{s(PLATFORM_HEADINGS[result.platform], fg=colour, bold=True)}  (confidence {result.confidence}"
-        + (f", set by {result.confidence_set_by})" if getattr(result, "confidence_set_by", None) else ")"),
+        + (f", set by {set_by})" if set_by else ")"),
         f"{indent}  scores: " + " · ".join(f"{p} {result.scores[p]}" for p in PLATFORMS),
         "",
         f"{indent}{s('Why', bold=True)}",
