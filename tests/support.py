@@ -302,7 +302,33 @@ def profiles(draw):
         data["workload"] = macos_only_on_a_mac(data["workload"], data["host"]["os"])
     if data.get("hardware", {}).get("gpus") is not None and data["hardware"].get("gpu") is False:
         del data["hardware"]["gpus"]
-    return WorkloadProfile.model_validate(data)
+    profile = WorkloadProfile.model_validate(data)
+    assume(answerable(profile))
+    return profile
+
+
+def answerable(profile: WorkloadProfile) -> bool:
+    """False when blockers rule out every platform (vendor support for containers only, and a Mac's GPU):
+    such a profile is refused by design, and tests of answers leave it out."""
+    from advisor.engine.catalogue import facts_of
+    from advisor.engine.evaluate import matching
+    from advisor.engine.scoring import outcome_of
+    from advisor.errors import NoPlatformFits
+
+    rules = _shipped_rules()
+    for part in [profile.component_profile(c) for c in profile.components] or [profile]:
+        try:
+            outcome_of(matching(rules.rules, facts_of(part)))
+        except NoPlatformFits:
+            return False
+    return True
+
+
+@functools.cache
+def _shipped_rules() -> Any:
+    from advisor.engine.loader import load_rules
+
+    return load_rules(use_env=False)
 
 
 def macos_only_on_a_mac(workload: dict, host_os: str) -> dict:

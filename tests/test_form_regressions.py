@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import lxml.html
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
@@ -25,6 +25,7 @@ from advisor.profiles import validate_profile
 from advisor.web.formdata import permalink_query, read_form
 from tests.support import (
     answer_of,
+    answerable,
     as_submitted,
     consistent_host,
     form_values,
@@ -126,7 +127,9 @@ def profiles_with_components(draw) -> WorkloadProfile:
         if component.get("hardware", {}).get("gpus") is not None and component["hardware"].get("gpu") is False:
             del component["hardware"]["gpus"]
         data["components"].append(component)
-    return WorkloadProfile.model_validate(data)
+    profile = WorkloadProfile.model_validate(data)
+    assume(answerable(profile))
+    return profile
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
