@@ -22,6 +22,7 @@ from advisor.check import formats as check_formats
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
+from advisor.engine.scenarios import run_scenarios
 from advisor.engine.schema import RuleFile
 from advisor.errors import EXIT_FAILURE, AdvisorError, WouldOverwrite
 from advisor.generators.registry import KINDS, StarterKind
@@ -138,12 +139,13 @@ def rules_validate(directory: Path | None, rule_dirs: tuple[Path, ...], no_built
 @_rule_options
 @_reports_errors
 def rules_test(directory: Path | None, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
-    """Run the rule tests in DIRECTORY/tests (the shipped rules' tests by default)."""
+    """Run the rule tests in DIRECTORY/tests and the scenarios in DIRECTORY/scenarios (the shipped ones by default)."""
     shipped = builtin_rules_dir()
     target = directory or shipped
     extra = () if target.resolve() == shipped.resolve() else (target,)
     ruleset = _load((*rule_dirs, *extra), no_builtin_rules)
     report = run_rule_tests(ruleset, target)
+    report.cases += run_scenarios(ruleset, target)
     for case in report.cases:
         if not case.passed:
             for failure in case.failures:

@@ -208,7 +208,7 @@ def test_a_component_changes_only_the_fields_it_fills_in(api, ruleset):
         ([("workload.ports", "80, http")], "workload.ports", "should be a whole number, got 'http'"),
         ([("workload.ports", "80, 70000")], "workload.ports", "should be at most 65535, got 70000"),
         ([("workload.os", "")], "workload.os", "should have at least 1 item"),
-        ([("workload.os", "dos")], "workload.os", "'dos' is not one of linux, windows, bsd, other"),
+        ([("workload.os", "dos")], "workload.os", "'dos' is not one of linux, windows, bsd, macos, other"),
         ([("workload.command", "sh -c 'unclosed")], "workload.command", "cannot be split into arguments"),
         ([("workload.packages", "curl; rm -rf /")], "workload.packages", "does not match"),
         ([("host.os", "macos"), ("host.cloud", "azure")], "host.cloud", "azure offers no macOS hosts"),

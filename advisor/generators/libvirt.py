@@ -101,7 +101,11 @@ def guest_os(profile: WorkloadProfile) -> GuestOS:
     known = guest_oses()
     os_id = profile.workload.os_id
     if os_id is None:
-        return known[FAMILY_DEFAULT_OS[profile.workload.os[0]]]
+        family = profile.workload.os[0]
+        if family not in FAMILY_DEFAULT_OS:  # macOS: Apple's licence allows it only on Apple hardware, not in KVM
+            message = f"no libvirt domain for a {family} guest; list another family first in workload.os"
+            raise InvalidInput([FieldError("workload.os", message)])
+        return known[FAMILY_DEFAULT_OS[family]]
     # An unknown id is refused rather than replaced by the family's usual OS: a typo such as win11x would
     # otherwise give a guest without the UEFI and TPM Windows 11 needs, and sized for another release.
     if not _OS_ID.match(os_id) or os_id not in known:
