@@ -124,7 +124,7 @@ BAD_RULES = {
     ),
     "element-not-in-a-list-field": (
         "    when: {workload.os: {contains: solaris}}\n",
-        "org.yaml:4: rule 'r1': when: 'workload.os': 'solaris' is not one of linux, windows, bsd, other",
+        "org.yaml:4: rule 'r1': when: 'workload.os': 'solaris' is not one of linux, windows, bsd, macos, other",
     ),
     "not-in-with-an-empty-list": (
         "    when: {host.cloud: {not_in: []}}\n",
