@@ -41,6 +41,14 @@ def _compare(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return compare
 
 
+def _of_list(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    # An optional list left unset (None) holds nothing: it contains no value and has no items.
+    def of_list(value: Any, operand: Any) -> bool:
+        return test(() if value is None else value, operand)
+
+    return of_list
+
+
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
@@ -48,16 +56,20 @@ OPERATORS: dict[str, Operator] = {
         Operator("ne", operator.ne, "element", "single", "other than {}"),
         Operator("in", lambda value, operand: value in operand, "elements", "single", "one of {}"),
         Operator("not_in", lambda value, operand: value not in operand, "elements", "single", "none of {}"),
-        Operator("contains", operator.contains, "element", "list", "containing {}"),
+        Operator("contains", _of_list(operator.contains), "element", "list", "containing {}"),
         Operator(
             "contains_any",
-            lambda value, operand: not operand.isdisjoint(value),
+            _of_list(lambda value, operand: not operand.isdisjoint(value)),
             "elements",
             "list",
             "containing one of {}",
         ),
-        Operator("length_gte", lambda value, operand: len(value) >= operand, "count", "list", "{} or more items"),
-        Operator("length_lte", lambda value, operand: len(value) <= operand, "count", "list", "{} or fewer items"),
+        Operator(
+            "length_gte", _of_list(lambda value, operand: len(value) >= operand), "count", "list", "{} or more items"
+        ),
+        Operator(
+            "length_lte", _of_list(lambda value, operand: len(value) <= operand), "count", "list", "{} or fewer items"
+        ),
         Operator("gt", _compare(operator.gt), "number", "number", "more than {}"),
         Operator("gte", _compare(operator.ge), "number", "number", "at least {}"),
         Operator("lt", _compare(operator.lt), "number", "number", "less than {}"),
