@@ -50,16 +50,37 @@ def _rationale(matched: Sequence[CompiledRule], winner: str) -> list[Reason]:
         (c for c in matched if supports(c)),
         key=lambda c: (-len(c.rule.forbid), -_score(c, winner), c.rule.id),
     )
-    return [
-        Reason(
-            rule=c.rule.id,
-            title=c.rule.title,
-            because=c.rule.because,
-            effect=_effect(c),
-            links=[str(link) for link in c.rule.links],
-        )
-        for c in strongest
-    ]
+    return [_once(c, "reason", _reason) for c in strongest]
+
+
+def _once(compiled: CompiledRule, part: str, build: Any) -> Any:
+    """A rule's part of a result (its reason, say), built on first use: it is the same in every result."""
+    found = compiled.memo.get(part)
+    if found is None:
+        found = compiled.memo[part] = build(compiled)
+    return found
+
+
+def _reason(c: CompiledRule) -> Reason:
+    return Reason(
+        rule=c.rule.id,
+        title=c.rule.title,
+        because=c.rule.because,
+        effect=_effect(c),
+        links=[str(link) for link in c.rule.links],
+    )
+
+
+def _why_not(c: CompiledRule) -> WhyNot:
+    return WhyNot(rule=c.rule.id, because=c.rule.because)
+
+
+def _note(c: CompiledRule) -> Note:
+    return Note(rule=c.rule.id, note=c.rule.note)
+
+
+def _suggested(c: CompiledRule) -> list[tuple[Any, Technology]]:
+    return [(s, Technology(name=s.name, role=s.role, because=c.rule.because, rule=c.rule.id)) for s in c.rule.suggest]
 
 
 def _alternatives(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Alternative]:
@@ -78,7 +99,7 @@ def _alternatives(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Alt
                 platform=platform,
                 score=outcome.scores[platform],
                 forbidden=bool(forbidding),
-                why_not=[WhyNot(rule=c.rule.id, because=c.rule.because) for c in [*forbidding, *weaker]],
+                why_not=[_once(c, "why_not", _why_not) for c in [*forbidding, *weaker]],
             )
         )
     return alternatives
@@ -89,20 +110,20 @@ def _technologies(matched: Sequence[CompiledRule], winner: str) -> list[Technolo
     seen: set[str] = set()
     found = []
     for compiled in ordered:
-        for suggestion in compiled.rule.suggest:
+        if not compiled.rule.suggest:
+            continue
+        for suggestion, technology in _once(compiled, "suggested", _suggested):
             if winner in suggestion.platforms and suggestion.name not in seen:
                 seen.add(suggestion.name)
-                found.append(
-                    Technology(
-                        name=suggestion.name, role=suggestion.role, because=compiled.rule.because, rule=compiled.rule.id
-                    )
-                )
+                found.append(technology)
     return found
 
 
 def _assumptions(matched: Sequence[CompiledRule], facts: Facts, defaulted: frozenset[str]) -> list[Assumption]:
     relied: dict[str, list[str]] = {}
     for compiled in matched:
+        if compiled.fields.isdisjoint(defaulted):  # it relied on no default, whatever decided it
+            continue
         for path in sorted(deciding_fields(compiled, facts) & defaulted):
             relied.setdefault(path, []).append(compiled.rule.id)
     return [Assumption(field=p, value=facts[p], rules=sorted(set(ids))) for p, ids in sorted(relied.items())]
@@ -131,11 +152,7 @@ def _component(
         rationale=_rationale(matched, outcome.platform),
         alternatives=_alternatives(matched, outcome),
         technologies=_technologies(matched, outcome.platform),
-        notes=[
-            Note(rule=c.rule.id, note=c.rule.note)
-            for c in matched
-            if c.rule.note and outcome.platform in c.rule.note_for
-        ],
+        notes=[_once(c, "note", _note) for c in matched if c.rule.note and outcome.platform in c.rule.note_for],
         capacity=capacity([profile], frozenset(p for p in PLATFORMS if outcome.forbidden[p])),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
         flips=flips(ruleset, facts, matched, outcome.platform) if what_if else [],
