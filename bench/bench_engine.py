@@ -12,6 +12,7 @@ exits 0 either way. Run it with ``make bench`` or ``.venv/bin/python bench/bench
 from __future__ import annotations
 
 import gc
+import json
 import math
 import os
 import platform
@@ -30,15 +31,18 @@ import yaml
 
 from advisor import yamlio
 from advisor.engine.decide import recommend
-from advisor.engine.evaluate import CompiledRule, matching
+from advisor.engine.evaluate import CompiledRule, Leaf, matching
 from advisor.engine.fields import FIELDS, FieldSpec, facts_of
+from advisor.engine.index import compile_network
 from advisor.engine.loader import RuleSet, load_rules
+from advisor.engine.schema import AllOf, AnyOf, NotOf
 from advisor.errors import InvalidInput
 from advisor.models import WorkloadProfile
 from advisor.profiles import read_profiles
 
 SEED = 20240611
 GENERATED_SIZES = (1_000, 10_000)
+ZEN_SIZES = (50, 1_000, 10_000)  # rule counts of the side-by-side table with GoRules zen-engine
 FILES_PER_SET = 10
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -51,6 +55,7 @@ BATCH_TARGET_NS = 20_000_000  # each timed batch runs for about 20 ms
 EVAL_TARGET_US = 100.0  # one evaluation with the shipped rules
 LOAD_10K_TARGET_MS = 1_000.0  # loading and validating 10,000 rules
 LINEAR_SLACK = 1.2  # 10x the rules may cost up to 12x before growth counts as worse than linear
+ZEN_TARGETS = {50: 20.0, 1_000: 10.0, 10_000: 10.0}  # advisor's network at least this many times zen's speed
 
 # Realistic values for generated leaves, by field path; fields not listed fall back to their FieldSpec.
 NUMBER_THRESHOLDS: dict[str, list[float]] = {
@@ -422,6 +427,147 @@ def print_diagnostics(small: Figures, large: Figures, profiles: Sequence[Workloa
     )
 
 
+# --- Side by side with GoRules zen-engine ----------------------------------------------------------------
+
+
+def _zen_literal(value: Any) -> str:
+    """A value in ZEN's expression language (JSON's literals, lists in brackets)."""
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(_zen_literal(v) for v in sorted(value, key=repr)) + "]"
+    return json.dumps(value)
+
+
+def _zen_leaf(leaf: Leaf) -> str:
+    """One leaf as a ZEN expression with the engine's meaning: an unset number compares false and an unset
+    list holds nothing (ZEN's own null handling differs, so it is spelled out)."""
+    path, operand = leaf.path, _zen_literal(leaf.operand)
+    listed = f"({path} ?? [])"
+    return {
+        "eq": f"({path} == {operand})",
+        "ne": f"({path} != {operand})",
+        "in": f"({path} in {operand})",
+        "not_in": f"(not ({path} in {operand}))",
+        "contains": f"contains({listed}, {operand})",
+        "contains_any": f"some({listed}, # in {operand})",
+        "length_gte": f"(len({listed}) >= {operand})",
+        "length_lte": f"(len({listed}) <= {operand})",
+        "gt": f"({path} != null and {path} > {operand})",
+        "gte": f"({path} != null and {path} >= {operand})",
+        "lt": f"({path} != null and {path} < {operand})",
+        "lte": f"({path} != null and {path} <= {operand})",
+    }[leaf.op]
+
+
+def _zen_condition(node: Any, leaves: Any) -> str:
+    if isinstance(node, (AllOf, AnyOf)):
+        children = node.all if isinstance(node, AllOf) else node.any
+        joined = " and " if isinstance(node, AllOf) else " or "
+        return "(" + joined.join(_zen_condition(child, leaves) for child in children) + ")"
+    if isinstance(node, NotOf):
+        return f"(not {_zen_condition(node.not_, leaves)})"
+    return _zen_leaf(next(leaves))
+
+
+def zen_decision(rules: Sequence[CompiledRule]) -> Any:
+    """The rules as one ZEN decision table (hit policy collect): a row per rule, its condition as the row's
+    expression, its id as the row's output."""
+    import zen  # a bench-only dependency: pip install -e '.[bench]'
+
+    rows = [
+        {"_id": f"row{n}", "when": _zen_condition(c.rule.when, iter(c.leaves)), "rule": json.dumps(c.rule.id)}
+        for n, c in enumerate(rules)
+    ]
+    table = {
+        "hitPolicy": "collect",
+        "inputs": [{"id": "when", "name": "when", "field": ""}],  # no field: each cell is a whole expression
+        "outputs": [{"id": "rule", "name": "rule", "field": "rule"}],
+        "rules": rows,
+    }
+    at = {"x": 0, "y": 0}
+    graph = {
+        "nodes": [
+            {"id": "request", "type": "inputNode", "name": "request", "position": at},
+            {"id": "rules", "type": "decisionTableNode", "name": "rules", "position": at, "content": table},
+            {"id": "response", "type": "outputNode", "name": "response", "position": at},
+        ],
+        "edges": [
+            {"id": "in", "sourceId": "request", "targetId": "rules", "type": "edge"},
+            {"id": "out", "sourceId": "rules", "targetId": "response", "type": "edge"},
+        ],
+    }
+    return zen.ZenEngine().create_decision(json.dumps(graph))
+
+
+def zen_context(profile: WorkloadProfile) -> dict[str, Any]:
+    """What ZEN is given for a profile: its sections as nested JSON data."""
+    return profile.model_dump(mode="json", exclude={"name", "components"})
+
+
+@dataclass
+class ZenFigures:
+    """One row of the side-by-side table."""
+
+    rules: int
+    linear_us: float
+    network_us: float
+    zen_us: float
+    matched: float
+
+    @property
+    def ratio(self) -> float:
+        """How many times faster the advisor's network evaluates than ZEN."""
+        return self.zen_us / self.network_us
+
+
+def measure_zen(size: int, profiles: Sequence[WorkloadProfile]) -> ZenFigures:
+    """Evaluate the same generated rules on the same profiles three ways; the hits must agree."""
+    with tempfile.TemporaryDirectory(prefix=f"advisor-zen-{size}-") as tmp:
+        write_rule_set(Path(tmp), size, SEED + size)
+        rules = load_rules([tmp], builtin=False, use_env=False).rules
+    network = compile_network(rules)
+    decision = zen_decision(rules)
+    contexts = {id(p): zen_context(p) for p in profiles}
+    for profile in profiles:
+        ours = [c.rule.id for c in matching(rules, facts_of(profile))]
+        fast = [c.rule.id for c in network(facts_of(profile))]
+        theirs = sorted(row["rule"] for row in decision.evaluate(contexts[id(profile)])["result"])
+        if fast != ours or sorted(ours) != theirs:
+            raise AssertionError(f"{size} rules, profile {profile.name}: the engines' hits differ")
+    return ZenFigures(
+        rules=size,
+        linear_us=time_per_call(lambda p: matching(rules, facts_of(p)), profiles),
+        network_us=time_per_call(lambda p: network(facts_of(p)), profiles),
+        zen_us=time_per_call(lambda p: decision.evaluate(contexts[id(p)]), profiles),
+        matched=statistics.mean(len(network(facts_of(p))) for p in profiles),
+    )
+
+
+def print_zen(profiles: Sequence[WorkloadProfile]) -> None:
+    """The side-by-side table: the same generated rules and profiles, the advisor's hits equal ZEN's."""
+    try:
+        import zen
+    except ImportError:
+        print("zen-engine is not installed (pip install -c constraints.txt -e '.[bench]'): no side-by-side table")
+        return
+    version = getattr(zen, "__version__", None) or _version("zen-engine")
+    print(f"side by side with GoRules zen-engine {version} (one decision table, hit policy collect; hits agree)")
+    print(f"{'rules':>6} {'matched':>8} {'linear µs':>10} {'network µs':>11} {'zen µs':>9} {'zen/network':>12}  target")
+    for size in ZEN_SIZES:
+        f = measure_zen(size, profiles)
+        target = ZEN_TARGETS[size]
+        print(
+            f"{f.rules:>6} {f.matched:>8.1f} {f.linear_us:>10.1f} {f.network_us:>11.1f} {f.zen_us:>9.1f} "
+            f"{f.ratio:>11.1f}x  >= {target:g}x: {verdict(f.ratio >= target)}"
+        )
+    print("(µs per profile: facts_of + matching for the advisor, evaluate for ZEN on the profile as JSON data)")
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
 def main() -> int:
     """Generate the rule sets, measure all three, print the report; always 0."""
     started = time.perf_counter()
@@ -444,6 +590,8 @@ def main() -> int:
     print_targets(shipped, small, large)
     print()
     print_diagnostics(small, large, profiles)
+    print()
+    print_zen(profiles)
     print()
     print(f"benchmark took {time.perf_counter() - started:.1f} s")
     return 0

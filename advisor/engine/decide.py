@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.engine.capacity import capacity
-from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain, matching
+from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain
 from advisor.engine.fields import defaulted_paths, facts_of
+from advisor.engine.index import network_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import Outcome, outcome_of
 from advisor.engine.whatif import flips
@@ -139,7 +140,7 @@ def _component(
     profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False, what_if: bool = True
 ) -> ComponentResult:
     facts = facts_of(profile)
-    matched = matching(ruleset.rules, facts)
+    matched = network_of(ruleset)(facts)
     try:
         outcome = outcome_of(matched)
     except NoPlatformFits as exc:
