@@ -17,6 +17,7 @@ import click
 import yaml
 
 from advisor import __version__
+from advisor.check import formats as check_formats
 from advisor.engine.decide import recommend as recommend_profile
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
@@ -173,12 +174,9 @@ def _one_profile(argument: str, purpose: str = "emit writes files for one") -> W
     return only_profile(parsed, "<stdin>" if argument == "-" else argument, purpose)
 
 
-CHECK_FORMATS = ("text", "json", "junit", "sarif", "github")
-
-
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(check_formats.FORMATTERS)), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Every difference from the recommendation is an error.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
 @click.option("--exit-zero", is_flag=True, help="Report findings but exit 0 (for SARIF upload steps).")
@@ -202,10 +200,10 @@ def check(
     Exit codes: 0 no errors, 1 errors found, 2 the check could not run.
     """
     # Imported here so the other commands do not pay for the check's modules at start-up.
-    from advisor.check import LocalEvaluator, RemoteEvaluator
-    from advisor.check import check as check_records
-    from advisor.check_formats import FORMATTERS as CHECK_FORMATTERS
-    from advisor.decisions import find_records
+    from advisor.check.compare import check_records
+    from advisor.check.evaluators import LocalEvaluator
+    from advisor.check.records import find_records
+    from advisor.check.remote import RemoteEvaluator
 
     if server and (rule_dirs or no_builtin_rules):
         raise click.UsageError("--server checks with the service's rules; drop --rules and --no-builtin-rules")
@@ -214,7 +212,7 @@ def check(
     records = find_records(list(paths))
     evaluator = RemoteEvaluator(server, timeout) if server else LocalEvaluator(_load(rule_dirs, no_builtin_rules))
     report = check_records(records, evaluator, strict=strict, fail_on=fail_on)
-    click.echo(CHECK_FORMATTERS[fmt](report), nl=False)
+    click.echo(check_formats.FORMATTERS[fmt](report), nl=False)
     if report.failed and not exit_zero:
         sys.exit(EXIT_FAILURE)
 

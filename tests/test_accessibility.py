@@ -17,7 +17,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from advisor.profiles import read_profiles
-from advisor.web.fields import permalink_query
+from advisor.web.formdata import permalink_query
 from tests.conftest import PHONE, ROOT
 
 DESKTOP = {"width": 1280, "height": 900}

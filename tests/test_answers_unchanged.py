@@ -23,7 +23,7 @@ from advisor.engine.ruletest import load_cases
 from advisor.output.data import as_json
 from advisor.profiles import validate_profile
 from advisor.web import create_app
-from advisor.web.fields import permalink_query
+from advisor.web.formdata import permalink_query
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "data" / "answers.json"

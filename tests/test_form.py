@@ -17,15 +17,17 @@ import pytest
 import yaml
 from werkzeug.datastructures import MultiDict
 
+from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
-from advisor.engine.fields import FIELDS as PROFILE_FIELDS
 from advisor.generators.bundle import bundle
-from advisor.models import WorkloadProfile
+from advisor.generators.libvirt import guest_oses
+from advisor.models import KNOWN_GUEST_OSES, WorkloadProfile
 from advisor.output.data import to_data
 from advisor.profiles import parse_profiles, validate_profile
 from advisor.web import create_app
-from advisor.web.fields import FIELD_HELP, FIELDS, MAX_COMPONENTS, permalink_query, read_form
 from advisor.web.form import effect_text
+from advisor.web.formdata import permalink_query, read_form
+from advisor.web.inputs import INPUTS, MAX_COMPONENTS
 from tests.conftest import ROOT, ContractClient
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -79,10 +81,29 @@ def form_values(tree) -> dict[str, object]:
 
 
 def test_every_profile_field_has_an_input_with_a_label_and_help():
-    assert set(FIELD_HELP) == {"name", *PROFILE_FIELDS}
-    assert [f.key for f in FIELDS] == ["name", *PROFILE_FIELDS]
-    for key, (label, help_text) in FIELD_HELP.items():
-        assert label and len(help_text) > 30, key
+    assert [f.key for f in INPUTS] == ["name", *CATALOGUE]
+    for f in INPUTS:
+        assert f.label and len(f.help) > 30, f.key
+
+
+def test_each_input_says_what_the_json_schema_and_the_contract_say():
+    schema = WorkloadProfile.model_json_schema()
+    contract = yaml.safe_load((ROOT / "openapi.yaml").read_text())["components"]["schemas"]
+    for f in INPUTS:
+        if f.section:
+            section = schema["$defs"][f.section.capitalize()]
+            assert contract[f.section.capitalize()]["properties"][f.name] == section["properties"][f.name]
+        else:
+            section = schema
+        described = section["properties"][f.name]
+        assert f.label == described["title"], f.key
+        if f.key == "workload.os_id":  # the form names the guest OSes the generator knows, which the model cannot
+            assert KNOWN_GUEST_OSES in described["description"]
+            known = ", ".join(sorted(guest_oses()))
+            assert f.help == described["description"].replace(KNOWN_GUEST_OSES, known)
+            assert "ubuntu24.04" in f.help
+        else:
+            assert f.help == described["description"], f.key
 
 
 def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
@@ -112,7 +133,7 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
             for described in element.get("aria-describedby").split():
                 assert tree.get_element_by_id(described) is not None
     names = {e.get("name") for e in form.cssselect("input, select")}
-    assert {f.key for f in FIELDS} <= names
+    assert {f.key for f in INPUTS} <= names
 
 
 def test_the_blank_form_starts_from_the_models_defaults(api):

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
+from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
-from advisor.engine.fields import FIELDS as PROFILE_FIELDS
 from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.output.data import to_data
 from advisor.profiles import validate_profile
-from advisor.web.fields import permalink_query, read_form
+from advisor.web.formdata import permalink_query, read_form
 from tests.test_form import _answer, _as_submitted, form_values, page
 from tests.test_properties import RULES, _value, profiles
 
@@ -100,7 +100,7 @@ def profiles_with_components(draw) -> WorkloadProfile:
     data["components"] = []
     for index in range(draw(st.integers(1, 2))):
         component: dict = {"name": f"c{index}"}
-        for path, spec in PROFILE_FIELDS.items():
+        for path, spec in CATALOGUE.items():
             section, name = path.split(".")
             if section in COMPONENT_SECTIONS and draw(st.integers(0, 5)) == 0:
                 component.setdefault(section, {})[name] = draw(_value(spec))

@@ -7,8 +7,8 @@ import json
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
-from advisor.engine.fields import FIELDS
 from advisor.engine.loader import load_rules
 from advisor.errors import InvalidInput
 from advisor.models import PLATFORMS, WorkloadProfile
@@ -41,7 +41,7 @@ def _value(spec):
 @st.composite
 def profiles(draw):
     data: dict = {"name": "p", "host": {"os": draw(st.sampled_from(["linux", "windows", "macos"]))}}
-    for path, spec in FIELDS.items():
+    for path, spec in CATALOGUE.items():
         if path == "host.os" or path == "workload.ports" or not draw(st.booleans()):
             continue
         section, field = path.split(".")

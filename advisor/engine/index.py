@@ -19,8 +19,8 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.evaluate import CompiledRule, Facts, Leaf
-from advisor.engine.fields import FIELDS
 from advisor.engine.loader import RuleSet
 from advisor.engine.operators import OPERATORS
 from advisor.engine.schema import AllOf, AnyOf, NotOf
@@ -49,7 +49,7 @@ WORTH_IT = 0.5
 
 def _share(leaf: Leaf) -> float:
     """Roughly how often a leaf holds: one choice of five, one device of the many a list could hold..."""
-    spec = FIELDS[leaf.path]
+    spec = CATALOGUE[leaf.path]
     values = len(leaf.operand) if isinstance(leaf.operand, frozenset) else 1
     if spec.many:
         return min(1.0, 0.2 * values)

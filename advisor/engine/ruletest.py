@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from advisor.engine.catalogue import facts_of
 from advisor.engine.evaluate import matching
-from advisor.engine.fields import facts_of
 from advisor.engine.loader import RULE_SUFFIXES, RuleSet
 from advisor.engine.scoring import outcome_of
 from advisor.errors import InvalidInput, NoPlatformFits, RuleError, RuleProblem

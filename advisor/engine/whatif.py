@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from advisor.engine.capacity import number
+from advisor.engine.catalogue import CATALOGUE, ORDERED
 from advisor.engine.evaluate import CompiledRule, Facts
-from advisor.engine.fields import FIELDS, ORDERED
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import TIE_ORDER, tally, winning_index
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
@@ -26,7 +26,9 @@ FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", 
 HARD_TO_CHANGE = frozenset({"host.os", "host.cloud", "workload.os"})
 FLIP_ORDER = {
     path: i
-    for i, path in enumerate(sorted(FIELDS, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0]))))
+    for i, path in enumerate(
+        sorted(CATALOGUE, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0])))
+    )
 }
 
 
@@ -37,13 +39,13 @@ def _thresholds(path: str, constants: tuple[Any, ...]) -> tuple[Any, ...]:
     The same for every profile under one rule set, so worked out once (checking a value runs the model's
     validator).
     """
-    spec = FIELDS[path]
+    spec = CATALOGUE[path]
     return tuple(v for c in constants for v in (c - 1, c, c + 1) if spec.check(v) is None)
 
 
 def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[float, Any]]:
     """(cost, new value) pairs for one field: the other choices, or the thresholds rules compare with."""
-    spec = FIELDS[path]
+    spec = CATALOGUE[path]
     found: list[tuple[float, Any]] = []
     if spec.kind in ("enum", "bool") and not spec.many:
         for index, choice in enumerate(spec.choices):

@@ -30,20 +30,15 @@ from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
 from advisor.web.artifacts import download, starter_file
-from advisor.web.fields import (
+from advisor.web.formdata import FormState, input_of, is_form_query, permalink_query, read_form, spell_out
+from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
-    FIELDS,
+    INPUTS,
     MAX_COMPONENTS,
     SECTION_HELP,
     SECTIONS,
     STARTING_VALUES,
-    FormState,
-    input_of,
-    is_form_query,
-    permalink_query,
-    read_form,
-    spell_out,
 )
 
 form = Blueprint("form", __name__)
@@ -97,7 +92,7 @@ def section_open(state: FormState, index: int, section: str) -> bool:
     """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
     component = state.components[index]
     prefix = f"components.{index}."
-    for field_ in FIELDS:
+    for field_ in INPUTS:
         if field_.section == section:
             given = component.get(field_.key)
             if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
@@ -136,7 +131,7 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         "index.html",
         state=state,
         values={**STARTING_VALUES, **state.values},
-        fields=FIELDS,
+        fields=INPUTS,
         sections=SECTIONS,
         section_help=SECTION_HELP,
         components_help=COMPONENTS_HELP,
@@ -153,7 +148,7 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
 
 def _error_list(state: FormState) -> list[tuple[str, str, str]]:
     """Each problem as (input key, what the user calls the input, message), in the order of the form."""
-    order = {f.key: i for i, f in enumerate(FIELDS)}
+    order = {f.key: i for i, f in enumerate(INPUTS)}
 
     def label(key: str) -> str:
         parts = key.split(".")

@@ -1,4 +1,4 @@
-"""The field paths rules may test, read off the profile model so rules and profiles cannot drift apart."""
+"""The catalogue of field paths rules may test, read off the profile model so rules and profiles cannot drift."""
 
 from __future__ import annotations
 
@@ -123,12 +123,12 @@ def _catalogue(model: type[BaseModel]) -> dict[str, FieldSpec]:
     return fields
 
 
-FIELDS: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
+CATALOGUE: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
 
 
 # For each section: its fields' names and paths (the catalogue's own strings, so rule lookups hit by identity).
 _SECTION_FIELDS = [
-    (section, tuple((path.split(".")[1], path) for path in FIELDS if path.startswith(f"{section}.")))
+    (section, tuple((path.split(".")[1], path) for path in CATALOGUE if path.startswith(f"{section}.")))
     for section in ("host", *COMPONENT_SECTIONS)
 ]
 
