@@ -54,6 +54,7 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
                 found.append((distance, choice))
     elif spec.many:  # one edit of the list: add a value, drop one, or put one in place of another
         pool = list(spec.choices) or list(constants) or list(spec.examples)
+        current = current if current is not None else []  # an unset list holds nothing (workload.command)
         absent = [value for value in pool if value not in current]
         found.extend((1, [*current, value]) for value in absent)
         if spec.kind != "enum" and current:
