@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -15,12 +16,14 @@ from hypothesis import strategies as st
 
 from advisor.engine import whatif
 from advisor.engine.catalogue import CATALOGUE, facts_of
+from advisor.engine.decide import recommend
 from advisor.engine.evaluate import matching
 from advisor.engine.index import compile_network
 from advisor.engine.loader import RuleSet, load_rules
 from advisor.engine.scoring import outcome_of, tally, winning_index
 from advisor.errors import NoPlatformFits
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
+from advisor.output.data import to_data, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = load_rules(use_env=False)
@@ -185,3 +188,28 @@ def test_a_rule_value_never_becomes_code(tmp_path):
     base = {"name": "p", "host": {"os": "linux"}}
     assert network(facts_of(WorkloadProfile.model_validate({**base, "workload": {"health_path": "/'),exit(3),('"}})))
     assert not network(facts_of(WorkloadProfile.model_validate({**base, "workload": {"health_path": "/"}})))
+
+
+@FAST
+@given(profiles(), st.booleans(), st.booleans(), st.integers(0, 2))
+def test_the_answer_written_from_kept_parts_is_the_plain_dump(profile, brief, explained, components):
+    # Twice, so the second answer is written from the parts kept by the first; with components, the system's
+    # own reason and why-nots are not kept parts and are written each time.
+    if components:
+        names = [f"c{i}" for i in range(components)]
+        profile = WorkloadProfile.model_validate(
+            profile.model_dump(exclude_unset=True)
+            | {
+                "components": [
+                    {"name": name, "workload": {"architecture": "batch"}} if i else {"name": name}
+                    for i, name in enumerate(names)
+                ]
+            }
+        )
+    try:
+        result = recommend(profile, SHIPPED, explained=explained)
+    except NoPlatformFits:
+        return
+    plain = json.dumps(to_data(result, brief=brief), ensure_ascii=False)
+    assert to_json(result, brief=brief, ruleset=SHIPPED) == plain
+    assert to_json(recommend(profile, SHIPPED, explained=explained), brief=brief, ruleset=SHIPPED) == plain

@@ -80,8 +80,8 @@ def _note(c: CompiledRule) -> Note:
     return Note(rule=c.rule.id, note=c.rule.note)
 
 
-def _suggested(c: CompiledRule) -> list[tuple[Any, Technology]]:
-    return [(s, Technology(name=s.name, role=s.role, because=c.rule.because, rule=c.rule.id)) for s in c.rule.suggest]
+def _suggested(c: CompiledRule) -> list[Technology]:
+    return [Technology(name=s.name, role=s.role, because=c.rule.because, rule=c.rule.id) for s in c.rule.suggest]
 
 
 def _alternatives(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Alternative]:
@@ -113,7 +113,8 @@ def _technologies(matched: Sequence[CompiledRule], winner: str) -> list[Technolo
     for compiled in ordered:
         if not compiled.rule.suggest:
             continue
-        for suggestion, technology in _once(compiled, "suggested", _suggested):
+        technologies = _once(compiled, "suggested", _suggested)
+        for suggestion, technology in zip(compiled.rule.suggest, technologies, strict=True):
             if winner in suggestion.platforms and suggestion.name not in seen:
                 seen.add(suggestion.name)
                 found.append(technology)
