@@ -146,7 +146,8 @@ def _component(
         outcome = outcome_of(matched)
     except NoPlatformFits as exc:
         raise NoPlatformFits(f"{profile.name}: {exc}") from None
-    return ComponentResult(
+    # Built from parts already validated or made here: checking them all again would only cost time.
+    return ComponentResult.model_construct(
         name=profile.name,
         platform=outcome.platform,
         confidence=outcome.confidence,
@@ -174,7 +175,7 @@ def recommend(
     info = RulesetInfo(**ruleset.summary())
     if not profile.components:
         single = _component(profile, ruleset, explained, what_if)
-        return Recommendation(**single.__dict__, components=[], ruleset=info)
+        return Recommendation.model_construct(**single.__dict__, components=[], ruleset=info)
     parts = [profile.component_profile(c) for c in profile.components]
     results = [_component(part, ruleset, explained, what_if) for part in parts]
     system = _system(profile, parts, results, info)
