@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst
 	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium
 SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
 
-.PHONY: run test bench bench-http lint lock clean
+.PHONY: run test bench bench-http profile-http lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -54,6 +54,10 @@ bench: $(BENCH_STAMP)
 BENCH_HTTP_ARGS ?=
 bench-http: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_http.py $(BENCH_HTTP_ARGS)
+
+# Where a fresh request's time goes: py-spy sampling a live worker under wrk with distinct profiles.
+profile-http: $(BENCH_STAMP)
+	$(BIN)/python bench/profile_http.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix advisor tests bench deploy

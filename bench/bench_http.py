@@ -138,7 +138,9 @@ def gunicorn(app: str, workers: int, body: bytes, log_dir: Path, source: Path | 
     argv = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "--pythonpath", str(BENCH_DIR), app]
     log_path = log_dir / f"gunicorn-{port}.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # From the checkout's own folder: `python -m` puts the working directory first on the import path.
+        folder = source if source is not None else ROOT
+        server = subprocess.Popen(argv, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_answering(server, url + PATH, body, log_path)
@@ -252,11 +254,17 @@ def _median_or_none(figures: list[float | None]) -> float | None:
     return statistics.median(known) if known else None
 
 
-def measure(options: argparse.Namespace, work_dir: Path) -> dict[str, dict[str, WrkResult]]:
-    """Run both servers, interleave the measured runs; return each app's median figures for each kind of body."""
+def measure_body(work_dir: Path) -> tuple[bytes, Path]:
+    """The profile wrk sends (examples/checkout-api.yaml as JSON), and the file in `work_dir` that holds it."""
     body = json.dumps(yaml.safe_load(PROFILE.read_text(encoding="utf-8"))).encode()
     body_path = work_dir / "profile.json"
     body_path.write_bytes(body)
+    return body, body_path
+
+
+def measure(options: argparse.Namespace, work_dir: Path) -> dict[str, dict[str, WrkResult]]:
+    """Run both servers, interleave the measured runs; return each app's median figures for each kind of body."""
+    body, body_path = measure_body(work_dir)
     kinds = list(SCRIPTS) if options.bodies == "both" else [options.bodies]
     medians: dict[str, dict[str, WrkResult]] = {}
     with ExitStack() as stack:
