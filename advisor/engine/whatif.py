@@ -108,7 +108,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
     was_matched = {id(c) for c in matched}
     trial = dict(facts)
     # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
-    best: dict[str, tuple[tuple[bool, float, int], Change]] = {}
+    best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
     taken: dict[str, tuple[list[int], list[int]]] = {}  # per field: the points and bans of the matched readers
     for compiled in matched:
         for path in compiled.fields:
@@ -148,10 +148,14 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
             if (platform not in best or key < best[platform][0]) and _allowed(trial, path):
-                shown = number(current) if isinstance(current, float) else current
-                best[platform] = (key, Change(field=path, from_=shown, to=value))
+                best[platform] = (key, (path, current, value))  # the Change is made once, for the best
         trial[path] = current
-    return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != chosen]
+    return [Flip(platform=p, change=_change(*best[p][1]) if p in best else None) for p in PLATFORMS if p != chosen]
+
+
+def _change(path: str, current: Any, value: Any) -> Change:
+    shown = number(current) if isinstance(current, float) else current
+    return Change(field=path, from_=shown, to=value)
 
 
 Reach = tuple[list[int], list[int], list[int]]  # per platform: points rules could add, take, and bans
