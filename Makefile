@@ -23,7 +23,7 @@ SYSTEM_PYTHON_MODULES := lxc
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: run test test-fast soak bench bench-http lint lock clean
+.PHONY: run test test-fast soak bench bench-http profile-http lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -73,12 +73,24 @@ test-fast: $(STAMP)
 soak: $(STAMP)
 	ADVISOR_SOAK=1 $(BIN)/python -m pytest -m live -s -q -p no:cacheprovider tests/test_reliability*.py
 
-bench: $(STAMP)
+# The benchmarks also need the bench extra: zen-engine (compared with side by side) and py-spy.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# The engine (shipped and generated rules, and the table beside zen-engine), then `advisor check` over 1,000 records.
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_check.py
 
 BENCH_HTTP_ARGS ?=
-bench-http: $(STAMP)
+bench-http: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_http.py $(BENCH_HTTP_ARGS)
+
+# Where a fresh request's time goes: py-spy sampling a live worker under wrk with distinct profiles.
+profile-http: $(BENCH_STAMP)
+	$(BIN)/python bench/profile_http.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix advisor tests bench deploy

@@ -16,13 +16,22 @@ from typing import IO, Any
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+# What json.dumps(line, ensure_ascii=False, default=str) would make, made once rather than for every line.
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 class JSONFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and every field passed with `extra=`."""
 
+    _second: tuple[int, str] = (-1, "")  # the last second formatted, and how it reads
+
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of JSON."""
+        second = int(record.created)
+        if second != self._second[0]:  # one line in many starts a new second: format it once
+            self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
         line: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "time": f"{self._second[1]}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -31,7 +40,7 @@ class JSONFormatter(logging.Formatter):
         line.update((k, fields[k]) for k in fields.keys() - _STANDARD)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _encode(line)
 
 
 def configure_logging(stream: IO[str] | None = None, level: str = "INFO") -> None:

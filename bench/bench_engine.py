@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import math
 import os
 import platform
@@ -35,14 +36,17 @@ import yaml
 from advisor import yamlio
 from advisor.engine.catalogue import CATALOGUE, FieldSpec, facts_of
 from advisor.engine.decide import recommend
-from advisor.engine.evaluate import CompiledRule, matching
+from advisor.engine.evaluate import CompiledRule, Leaf, matching
+from advisor.engine.index import compile_network
 from advisor.engine.loader import RuleSet, load_rules
+from advisor.engine.schema import AllOf, AnyOf, NotOf
 from advisor.errors import InvalidInput
 from advisor.models import WorkloadProfile
 from advisor.profiles import read_profiles
 
 SEED = 20240611
 GENERATED_SIZES = (1_000, 10_000)
+ZEN_SIZES = (50, 1_000, 10_000)  # rule counts of the side-by-side table with GoRules zen-engine
 FILES_PER_SET = 10
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -55,6 +59,7 @@ BATCH_TARGET_NS = 20_000_000  # each timed batch runs for about 20 ms
 EVAL_TARGET_US = 100.0  # one evaluation with the shipped rules
 LOAD_10K_TARGET_MS = 1_000.0  # loading and validating 10,000 rules
 LINEAR_SLACK = 1.2  # 10x the rules may cost up to 12x before growth counts as worse than linear
+ZEN_TARGETS = {50: 20.0, 1_000: 10.0, 10_000: 10.0}  # advisor's network at least this many times zen's speed
 
 # Realistic values for generated leaves, by field path; fields not listed fall back to their FieldSpec.
 NUMBER_THRESHOLDS: dict[str, list[float]] = {
@@ -320,22 +325,26 @@ def time_loads(load: Callable[[], RuleSet], runs: int) -> tuple[RuleSet, float]:
     return ruleset, statistics.median(times) / 1e6
 
 
-def time_per_call(call: Callable[[WorkloadProfile], object], profiles: Sequence[WorkloadProfile]) -> float:
+def time_per_call(
+    call: Callable[[WorkloadProfile], object],
+    profiles: Sequence[WorkloadProfile],
+    clock: Callable[[], int] = time.perf_counter_ns,
+) -> float:
     """Median microseconds per call over BATCHES batches, each cycling through every profile many times."""
-    start = time.perf_counter_ns()
+    start = clock()
     for profile in profiles:  # one round: warm-up and calibration
         call(profile)
-    round_ns = max(time.perf_counter_ns() - start, 1)
+    round_ns = max(clock() - start, 1)
     rounds = max(1, BATCH_TARGET_NS // round_ns)
     calls = rounds * len(profiles)
     per_call = []
     gc.collect()
     for _ in range(BATCHES):
-        start = time.perf_counter_ns()
+        start = clock()
         for _ in range(rounds):
             for profile in profiles:
                 call(profile)
-        per_call.append((time.perf_counter_ns() - start) / calls)
+        per_call.append((clock() - start) / calls)
     return statistics.median(per_call) / 1e3
 
 
@@ -352,10 +361,12 @@ def measure(
 
 
 def evaluator(rules: list[CompiledRule]) -> Callable[[WorkloadProfile], list[CompiledRule]]:
-    """One evaluation as the engine does it: flatten the profile, then find the matching rules."""
+    """One evaluation as the engine does it: flatten the profile, then find the matching rules with the rule
+    set's network (compiled here, once; the zen-engine table also times checking every rule in turn)."""
+    network = compile_network(rules)
 
     def evaluate(profile: WorkloadProfile) -> list[CompiledRule]:
-        return matching(rules, facts_of(profile))
+        return network(facts_of(profile))
 
     return evaluate
 
@@ -388,7 +399,7 @@ def print_table(figures: Sequence[Figures]) -> None:
             f"{f.label:<10} {f.rules:>6} {f.load_ms:>9.1f} {f.load_runs:>4} {f.eval_us:>9.1f} "
             f"{f.us_per_rule:>8.3f} {f.matched:>8.1f}"
         )
-    print("(load: median ms to read, validate and compile; eval: median µs for facts_of + matching;")
+    print("(load: median ms to read, validate and compile; eval: median µs for facts_of + the rule network;")
     print(" matched: mean rules matched per evaluation)")
     print()
 
@@ -431,10 +442,155 @@ def print_diagnostics(small: Figures, large: Figures, profiles: Sequence[Workloa
     )
 
 
+# --- Side by side with GoRules zen-engine ----------------------------------------------------------------
+
+
+def _zen_literal(value: Any) -> str:
+    """A value in ZEN's expression language (JSON's literals, lists in brackets)."""
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(_zen_literal(v) for v in sorted(value, key=repr)) + "]"
+    return json.dumps(value)
+
+
+def _zen_leaf(leaf: Leaf) -> str:
+    """One leaf as a ZEN expression with the engine's meaning: an unset number compares false and an unset
+    list holds nothing (ZEN's own null handling differs, so it is spelled out)."""
+    path, operand = leaf.path, _zen_literal(leaf.operand)
+    listed = f"({path} ?? [])"
+    return {
+        "eq": f"({path} == {operand})",
+        "ne": f"({path} != {operand})",
+        "in": f"({path} in {operand})",
+        "not_in": f"(not ({path} in {operand}))",
+        "contains": f"contains({listed}, {operand})",
+        "contains_any": f"some({listed}, # in {operand})",
+        "length_gte": f"(len({listed}) >= {operand})",
+        "length_lte": f"(len({listed}) <= {operand})",
+        "gt": f"({path} != null and {path} > {operand})",
+        "gte": f"({path} != null and {path} >= {operand})",
+        "lt": f"({path} != null and {path} < {operand})",
+        "lte": f"({path} != null and {path} <= {operand})",
+    }[leaf.op]
+
+
+def _zen_condition(node: Any, leaves: Any) -> str:
+    if isinstance(node, (AllOf, AnyOf)):
+        children = node.all if isinstance(node, AllOf) else node.any
+        joined = " and " if isinstance(node, AllOf) else " or "
+        return "(" + joined.join(_zen_condition(child, leaves) for child in children) + ")"
+    if isinstance(node, NotOf):
+        return f"(not {_zen_condition(node.not_, leaves)})"
+    return _zen_leaf(next(leaves))
+
+
+def zen_decision(rules: Sequence[CompiledRule]) -> Any:
+    """The rules as one ZEN decision table (hit policy collect): a row per rule, its condition as the row's
+    expression, its id as the row's output."""
+    import zen  # a bench-only dependency: pip install -e '.[bench]'
+
+    rows = [
+        {"_id": f"row{n}", "when": _zen_condition(c.rule.when, iter(c.leaves)), "rule": json.dumps(c.rule.id)}
+        for n, c in enumerate(rules)
+    ]
+    table = {
+        "hitPolicy": "collect",
+        "inputs": [{"id": "when", "name": "when", "field": ""}],  # no field: each cell is a whole expression
+        "outputs": [{"id": "rule", "name": "rule", "field": "rule"}],
+        "rules": rows,
+    }
+    at = {"x": 0, "y": 0}
+    graph = {
+        "nodes": [
+            {"id": "request", "type": "inputNode", "name": "request", "position": at},
+            {"id": "rules", "type": "decisionTableNode", "name": "rules", "position": at, "content": table},
+            {"id": "response", "type": "outputNode", "name": "response", "position": at},
+        ],
+        "edges": [
+            {"id": "in", "sourceId": "request", "targetId": "rules", "type": "edge"},
+            {"id": "out", "sourceId": "rules", "targetId": "response", "type": "edge"},
+        ],
+    }
+    return zen.ZenEngine().create_decision(json.dumps(graph))
+
+
+def zen_context(profile: WorkloadProfile) -> dict[str, Any]:
+    """What ZEN is given for a profile: its sections as nested JSON data."""
+    return profile.model_dump(mode="json", exclude={"name", "components"})
+
+
+@dataclass
+class ZenFigures:
+    """One row of the side-by-side table."""
+
+    rules: int
+    linear_us: float
+    network_us: float
+    zen_us: float
+    matched: float
+
+    @property
+    def ratio(self) -> float:
+        """How many times faster the advisor's network evaluates than ZEN."""
+        return self.zen_us / self.network_us
+
+
+def measure_zen(size: int, profiles: Sequence[WorkloadProfile]) -> ZenFigures:
+    """Evaluate the same generated rules on the same profiles three ways; the hits must agree."""
+    with tempfile.TemporaryDirectory(prefix=f"advisor-zen-{size}-") as tmp:
+        write_rule_set(Path(tmp), size, SEED + size)
+        rules = load_rules([tmp], builtin=False, use_env=False).rules
+    network = compile_network(rules)
+    decision = zen_decision(rules)
+    contexts = {id(p): zen_context(p) for p in profiles}
+    for profile in profiles:
+        ours = [c.rule.id for c in matching(rules, facts_of(profile))]
+        fast = [c.rule.id for c in network(facts_of(profile))]
+        theirs = sorted(row["rule"] for row in decision.evaluate(contexts[id(profile)])["result"])
+        if fast != ours or sorted(ours) != theirs:
+            raise AssertionError(f"{size} rules, profile {profile.name}: the engines' hits differ")
+    # CPU time of the whole process (ZEN's threads too): on a shared machine it hardly moves, unlike wall time.
+    clock = time.process_time_ns
+    return ZenFigures(
+        rules=size,
+        linear_us=time_per_call(lambda p: matching(rules, facts_of(p)), profiles, clock),
+        network_us=time_per_call(lambda p: network(facts_of(p)), profiles, clock),
+        zen_us=time_per_call(lambda p: decision.evaluate(contexts[id(p)]), profiles, clock),
+        matched=statistics.mean(len(network(facts_of(p))) for p in profiles),
+    )
+
+
+def print_zen(profiles: Sequence[WorkloadProfile]) -> None:
+    """The side-by-side table: the same generated rules and profiles, the advisor's hits equal ZEN's."""
+    try:
+        import zen
+    except ImportError:
+        print("zen-engine is not installed (pip install -c constraints.txt -e '.[bench]'): no side-by-side table")
+        return
+    version = getattr(zen, "__version__", None) or _version("zen-engine")
+    print(f"side by side with GoRules zen-engine {version} (one decision table, hit policy collect; hits agree)")
+    print(f"{'rules':>6} {'matched':>8} {'linear µs':>10} {'network µs':>11} {'zen µs':>9} {'zen/network':>12}  target")
+    for size in ZEN_SIZES:
+        f = measure_zen(size, profiles)
+        target = ZEN_TARGETS[size]
+        print(
+            f"{f.rules:>6} {f.matched:>8.1f} {f.linear_us:>10.1f} {f.network_us:>11.1f} {f.zen_us:>9.1f} "
+            f"{f.ratio:>11.1f}x  >= {target:g}x: {verdict(f.ratio >= target)}"
+        )
+    print("(CPU µs per profile: facts_of + matching or the network for the advisor, evaluate for ZEN on the")
+    print(" profile as JSON data; the network is what the engine uses, matching checks every rule in turn)")
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
 def smoke() -> None:
     """Shrink the plan so every step runs once, quickly (for `make test`, not for figures)."""
-    global GENERATED_SIZES, BATCHES, BATCH_TARGET_NS
+    global GENERATED_SIZES, ZEN_SIZES, BATCHES, BATCH_TARGET_NS
     GENERATED_SIZES = (100, 1_000)
+    ZEN_SIZES = (50,)
     BATCHES = 2
     BATCH_TARGET_NS = 1_000_000
     LOAD_RUNS.update({"shipped": 1, 100: 1, 1_000: 1})
@@ -466,6 +622,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_targets(shipped, small, large)
     print()
     print_diagnostics(small, large, profiles)
+    print()
+    print_zen(profiles)
     print()
     print(f"benchmark took {time.perf_counter() - started:.1f} s")
     return 0

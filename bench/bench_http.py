@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -126,14 +126,22 @@ def _post(url: str, body: bytes) -> int:
 
 
 @contextmanager
-def gunicorn(app: str, workers: int, body: bytes, log_dir: Path) -> Iterator[Server]:
-    """Run gunicorn with deploy/gunicorn.conf.py serving `app` on a free loopback port."""
+def gunicorn(app: str, workers: int, body: bytes, log_dir: Path, source: Path | None = None) -> Iterator[Server]:
+    """Run gunicorn with deploy/gunicorn.conf.py serving `app` on a free loopback port.
+
+    With `source`, the advisor package is imported from that checkout instead (to measure an older version
+    side by side); the configuration is this checkout's either way.
+    """
     port = _free_port()
     env = dict(os.environ, ADVISOR_HOST="127.0.0.1", ADVISOR_PORT=str(port), ADVISOR_WORKERS=str(workers))
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     argv = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "--pythonpath", str(BENCH_DIR), app]
     log_path = log_dir / f"gunicorn-{port}.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # From the checkout's own folder: `python -m` puts the working directory first on the import path.
+        folder = source if source is not None else ROOT
+        server = subprocess.Popen(argv, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_answering(server, url + PATH, body, log_path)
@@ -218,6 +226,12 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
         default=ADVISOR_APP,
         help=f"the app measured against the floor [{ADVISOR_APP}]; {FLOOR_APP} compares the floor with itself",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also measure the advisor as imported from another checkout (an older commit, say), side by side",
+    )
     options = parser.parse_args(argv)
     if options.duration < 1 or options.warmup < 0 or options.rounds < 1 or options.workers < 1:
         parser.error("--duration must be at least 1, --warmup at least 0, --rounds and --workers at least 1")
@@ -241,18 +255,26 @@ def _median_or_none(figures: list[float | None]) -> float | None:
     return statistics.median(known) if known else None
 
 
-def measure(options: argparse.Namespace, work_dir: Path) -> dict[str, dict[str, WrkResult]]:
-    """Run both servers, interleave the measured runs; return each app's median figures for each kind of body."""
+def measure_body(work_dir: Path) -> tuple[bytes, Path]:
+    """The profile wrk sends (examples/checkout-api.yaml as JSON), and the file in `work_dir` that holds it."""
     body = json.dumps(yaml.safe_load(PROFILE.read_text(encoding="utf-8"))).encode()
     body_path = work_dir / "profile.json"
     body_path.write_bytes(body)
+    return body, body_path
+
+
+def measure(options: argparse.Namespace, work_dir: Path) -> dict[str, dict[str, WrkResult]]:
+    """Run both servers, interleave the measured runs; return each app's median figures for each kind of body."""
+    body, body_path = measure_body(work_dir)
     kinds = list(SCRIPTS) if options.bodies == "both" else [options.bodies]
     medians: dict[str, dict[str, WrkResult]] = {}
-    with (
-        gunicorn(FLOOR_APP, options.workers, body, work_dir) as floor,
-        gunicorn(options.advisor_app, options.workers, body, work_dir) as advisor,
-    ):
-        servers = {"floor": floor, "advisor": advisor}
+    with ExitStack() as stack:
+        servers = {"floor": stack.enter_context(gunicorn(FLOOR_APP, options.workers, body, work_dir))}
+        if options.before is not None:
+            servers["before"] = stack.enter_context(
+                gunicorn(ADVISOR_APP, options.workers, body, work_dir, source=options.before)
+            )
+        servers["advisor"] = stack.enter_context(gunicorn(options.advisor_app, options.workers, body, work_dir))
         for kind in kinds:
             print(f"\n{kind} bodies\n{'':<19}{_COLUMNS}", flush=True)
             runs: dict[str, list[WrkResult]] = {name: [] for name in servers}
@@ -279,19 +301,35 @@ def _median(results: list[WrkResult]) -> WrkResult:
     )
 
 
-def report(kind: str, floor: WrkResult, advisor: WrkResult) -> None:
-    """Print the medians of one kind of body and how they compare with the targets."""
+CPU_TARGET = 1.25  # advisor server CPU per request, as a multiple of the floor's
+
+
+def report(kind: str, figures: dict[str, WrkResult]) -> None:
+    """Print the medians of one kind of body and how they compare with the floor and the targets."""
+    floor, advisor = figures["floor"], figures["advisor"]
     print(f"\n{'median':<10} {_COLUMNS}   ({kind} bodies)")
-    print(_row("floor", floor))
-    print(_row("advisor", advisor))
+    for name, result in figures.items():
+        print(_row(name, result))
+    for name, result in figures.items():
+        if name == "floor":
+            continue
+        ratio = result.requests_per_second / floor.requests_per_second
+        line = f"{name}/floor throughput {ratio:.2f}"
+        if floor.cpu_us_per_request and result.cpu_us_per_request:
+            # On a machine the benchmark saturates, throughput follows the CPU each request costs the server.
+            line += f"   server CPU per request {result.cpu_us_per_request / floor.cpu_us_per_request:.2f}x the floor's"
+        print(line)
     ratio = advisor.requests_per_second / floor.requests_per_second
     print(
-        f"advisor/floor throughput {ratio:.2f}   target >= {THROUGHPUT_TARGET}: {_verdict(ratio >= THROUGHPUT_TARGET)}"
+        f"advisor throughput {ratio:.2f} of the floor's   target >= {THROUGHPUT_TARGET}:"
+        f" {_verdict(ratio >= THROUGHPUT_TARGET)}"
     )
     if floor.cpu_us_per_request and advisor.cpu_us_per_request:
-        # On a machine the benchmark saturates, throughput follows the CPU each request costs the server.
-        cost = floor.cpu_us_per_request / advisor.cpu_us_per_request
-        print(f"floor/advisor server CPU per request {cost:.2f}   (the throughput ratio when CPU-bound; steadier)")
+        cost = advisor.cpu_us_per_request / floor.cpu_us_per_request
+        print(
+            f"advisor server CPU per request {cost:.2f}x the floor's (steadier than requests/s on a shared machine)"
+            f"   target <= {CPU_TARGET}x: {_verdict(cost <= CPU_TARGET)}"
+        )
     print(
         f"advisor p99 {advisor.p99_ms:.2f} ms   target < {P99_TARGET_MS:g} ms at {CONNECTIONS} connections:"
         f" {_verdict(advisor.p99_ms < P99_TARGET_MS)}"
@@ -315,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for kind, figures in medians.items():
-        report(kind, figures["floor"], figures["advisor"])
+        report(kind, figures)
     return 0
 
 

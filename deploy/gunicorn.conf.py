@@ -7,6 +7,7 @@ ADVISOR_HOST=0.0.0.0 so the published port reaches it.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -85,6 +86,12 @@ def on_starting(server):
         state = tempfile.mkdtemp(prefix="advisor-rules-")
         os.environ[_OWN_RULES_DIR] = state
         os.environ["ADVISOR_RULES_SNAPSHOT"] = os.path.join(state, "last-good.json")
+
+
+def post_worker_init(worker):
+    """Take what the worker loaded (the app, its rules) out of the garbage collector's sight: it lives as long
+    as the worker, and every full collection would otherwise walk all of it again, between requests."""
+    gc.freeze()
 
 
 def child_exit(server, worker):

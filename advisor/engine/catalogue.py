@@ -126,12 +126,20 @@ def _catalogue(model: type[BaseModel]) -> dict[str, FieldSpec]:
 CATALOGUE: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
 
 
+# For each section: its fields' names and paths (the catalogue's own strings, so rule lookups hit by identity).
+_SECTION_FIELDS = [
+    (section, tuple((path.split(".")[1], path) for path in CATALOGUE if path.startswith(f"{section}.")))
+    for section in COMPONENT_SECTIONS
+]
+
+
 def facts_of(profile: WorkloadProfile) -> dict[str, Any]:
     """Flatten a profile into {field path: value}, the form rules are evaluated against."""
     facts: dict[str, Any] = {}
-    for section in COMPONENT_SECTIONS:
-        for name, value in getattr(profile, section).__dict__.items():
-            facts[f"{section}.{name}"] = value
+    for section, names in _SECTION_FIELDS:
+        values = getattr(profile, section).__dict__
+        for name, path in names:
+            facts[path] = values[name]
     return facts
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from advisor.engine.capacity import capacity
 from advisor.engine.catalogue import defaulted_paths, facts_of
-from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain, matching
+from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain
+from advisor.engine.index import network_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import Outcome, outcome_of
 from advisor.engine.whatif import flips
@@ -22,6 +23,7 @@ from advisor.models import (
     Alternative,
     Assumption,
     ComponentResult,
+    Confidence,
     Considered,
     Effect,
     Note,
@@ -52,16 +54,37 @@ def _rationale(matched: Sequence[CompiledRule], winner: str) -> list[Reason]:
         (c for c in matched if supports(c)),
         key=lambda c: (-len(c.rule.forbid), -_score(c, winner), c.rule.id),
     )
-    return [
-        Reason(
-            rule=c.rule.id,
-            title=c.rule.title,
-            because=c.rule.because,
-            effect=_effect(c),
-            links=[str(link) for link in c.rule.links],
-        )
-        for c in strongest
-    ]
+    return [_once(c, "reason", _reason) for c in strongest]
+
+
+def _once(compiled: CompiledRule, part: str, build: Any) -> Any:
+    """A rule's part of a result (its reason, say), built on first use: it is the same in every result."""
+    found = compiled.memo.get(part)
+    if found is None:
+        found = compiled.memo[part] = build(compiled)
+    return found
+
+
+def _reason(c: CompiledRule) -> Reason:
+    return Reason(
+        rule=c.rule.id,
+        title=c.rule.title,
+        because=c.rule.because,
+        effect=_effect(c),
+        links=[str(link) for link in c.rule.links],
+    )
+
+
+def _why_not(c: CompiledRule) -> WhyNot:
+    return WhyNot(rule=c.rule.id, because=c.rule.because)
+
+
+def _note(c: CompiledRule) -> Note:
+    return Note(rule=c.rule.id, note=c.rule.note)
+
+
+def _suggested(c: CompiledRule) -> list[Technology]:
+    return [Technology(name=s.name, role=s.role, because=c.rule.because, rule=c.rule.id) for s in c.rule.suggest]
 
 
 def _against(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Against]:
@@ -111,7 +134,7 @@ def _alternatives(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Alt
                 platform=platform,
                 score=outcome.scores[platform],
                 forbidden=bool(forbidding),
-                why_not=[WhyNot(rule=c.rule.id, because=c.rule.because) for c in [*forbidding, *weaker]],
+                why_not=[_once(c, "why_not", _why_not) for c in [*forbidding, *weaker]],
             )
         )
     return alternatives
@@ -122,20 +145,21 @@ def _technologies(matched: Sequence[CompiledRule], winner: str) -> list[Technolo
     seen: set[str] = set()
     found = []
     for compiled in ordered:
-        for suggestion in compiled.rule.suggest:
+        if not compiled.rule.suggest:
+            continue
+        technologies = _once(compiled, "suggested", _suggested)
+        for suggestion, technology in zip(compiled.rule.suggest, technologies, strict=True):
             if winner in suggestion.platforms and suggestion.name not in seen:
                 seen.add(suggestion.name)
-                found.append(
-                    Technology(
-                        name=suggestion.name, role=suggestion.role, because=compiled.rule.because, rule=compiled.rule.id
-                    )
-                )
+                found.append(technology)
     return found
 
 
 def _assumptions(matched: Sequence[CompiledRule], facts: Facts, defaulted: frozenset[str]) -> list[Assumption]:
     relied: dict[str, list[str]] = {}
     for compiled in matched:
+        if compiled.fields.isdisjoint(defaulted):  # it relied on no default, whatever decided it
+            continue
         for path in sorted(deciding_fields(compiled, facts) & defaulted):
             relied.setdefault(path, []).append(compiled.rule.id)
     return [Assumption(field=p, value=facts[p], rules=sorted(set(ids))) for p, ids in sorted(relied.items())]
@@ -147,7 +171,7 @@ def _considered(rules: Sequence[CompiledRule], facts: Facts) -> list[Considered]
     return sorted(found, key=lambda c: (not c.matched, c.rule))
 
 
-def _capped(outcome: Outcome, matched: Sequence[CompiledRule]) -> str:
+def _capped(outcome: Outcome, matched: Sequence[CompiledRule]) -> Confidence:
     """The margin's confidence, lowered by a matched warning that counts against the chosen platform."""
     caps = [c.rule.confidence_at_most for c in matched if c.rule.confidence_at_most and _score(c, outcome.platform) < 0]
     return min([outcome.confidence, *caps], key=CONFIDENCE_ORDER.index)
@@ -157,12 +181,13 @@ def _component(
     profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False, what_if: bool = True
 ) -> ComponentResult:
     facts = facts_of(profile)
-    matched = matching(ruleset.rules, facts)
+    matched = network_of(ruleset)(facts)
     try:
         outcome = outcome_of(matched)
     except NoPlatformFits as exc:
         raise NoPlatformFits(f"{profile.name}: {exc}") from None
-    return ComponentResult(
+    # Built from parts already validated or made here: checking them all again would only cost time.
+    return ComponentResult.model_construct(
         name=profile.name,
         platform=outcome.platform,
         confidence=_capped(outcome, matched),
@@ -171,11 +196,7 @@ def _component(
         against=_against(matched, outcome),
         alternatives=_alternatives(matched, outcome),
         technologies=_technologies(matched, outcome.platform),
-        notes=[
-            Note(rule=c.rule.id, note=c.rule.note)
-            for c in matched
-            if c.rule.note and outcome.platform in c.rule.note_for
-        ],
+        notes=[_once(c, "note", _note) for c in matched if c.rule.note and outcome.platform in c.rule.note_for],
         capacity=capacity([profile], frozenset(p for p in PLATFORMS if outcome.forbidden[p])),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
         flips=flips(ruleset, facts, matched, outcome.platform) if what_if else [],
@@ -195,7 +216,7 @@ def recommend(
     info = RulesetInfo(**ruleset.summary())
     if not profile.components:
         single = _component(profile, ruleset, explained, what_if)
-        return Recommendation(**single.__dict__, components=[], ruleset=info)
+        return Recommendation.model_construct(**single.__dict__, components=[], ruleset=info)
     parts = [profile.component_profile(c) for c in profile.components]
     results = [_component(part, ruleset, explained, what_if) for part in parts]
     system = _system(profile, parts, results, info)

@@ -64,6 +64,8 @@ class RuleSet:
     replaced: list[str] = field(default_factory=list)
     disabled: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # rule id -> file it came from
+    # What the engine works out once per rule set, on first use (the what-if search's field order, the index).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def readers(self) -> dict[str, list[CompiledRule]]:

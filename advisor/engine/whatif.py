@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from advisor.engine.catalogue import CATALOGUE, ORDERED
 from advisor.engine.evaluate import CompiledRule, Facts
 from advisor.engine.loader import RuleSet
-from advisor.engine.scoring import tally, winning_index
+from advisor.engine.scoring import TIE_ORDER, tally, winning_index
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
 from advisor.numbers import rounded
 
@@ -100,26 +100,44 @@ def _allowed(trial: Facts, path: str) -> bool:
 def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chosen: str) -> list[Flip]:
     """For each other platform, the smallest one-field change that makes it win, or None.
 
-    Only the rules that read the changed field are evaluated again; the others keep their result.
+    Incremental: for each field, only the rules whose outcome its value can change (the other facts as
+    given) are evaluated again for each candidate value; every other rule keeps its result, and a field
+    that no rule's outcome hangs on is not tried at all.
     """
     points, bans = tally(matched)
     was_matched = {id(c) for c in matched}
     trial = dict(facts)
     # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
-    best: dict[str, tuple[tuple[bool, float, int], Change]] = {}
-    for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
-        reading = ruleset.readers[path]
-        base_points, base_bans = list(points), list(bans)
-        for compiled in reading:
-            if id(compiled) in was_matched:
-                for i in (0, 1, 2):
-                    base_points[i] -= compiled.points[i]
-                    base_bans[i] -= compiled.bans[i]
+    best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
+    taken: dict[str, tuple[list[int], list[int]]] = {}  # per field: the points and bans of the matched readers
+    for compiled in matched:
+        for path in compiled.fields:
+            if path not in taken:
+                taken[path] = ([0, 0, 0], [0, 0, 0])
+            for i in (0, 1, 2):
+                taken[path][0][i] += compiled.points[i]
+                taken[path][1][i] += compiled.bans[i]
+    for path, deciders, reach in _flip_paths(ruleset):
+        # First a bound with every rule that reads the field counted as open (cheap: the same every time),
+        # then the rules whose outcome the field's value really decides, the other facts as given.
+        if path in taken:
+            added, banned = taken[path]
+            rest = [points[i] - added[i] for i in (0, 1, 2)], [bans[i] - banned[i] for i in (0, 1, 2)]
+        else:
+            rest = points, bans
+        if not _could_change(*rest, *reach, chosen):
+            continue
+        open_rules = [c for c in deciders if c.holds_whatever(facts, path) is None]
+        if not open_rules:
+            continue
+        base_points, base_bans = _without(points, bans, open_rules, was_matched)
+        if not _could_change(base_points, base_bans, *_reach(open_rules), chosen):
+            continue
         current = facts[path]
         for cost, value in _candidates(path, current, ruleset.constants.get(path, [])):
             trial[path] = value
             trial_points, trial_bans = list(base_points), list(base_bans)
-            for compiled in reading:
+            for compiled in open_rules:
                 if compiled.check(trial):
                     for i in (0, 1, 2):
                         trial_points[i] += compiled.points[i]
@@ -130,7 +148,78 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
             if (platform not in best or key < best[platform][0]) and _allowed(trial, path):
-                shown = rounded(current) if isinstance(current, float) else current
-                best[platform] = (key, Change(field=path, from_=shown, to=value))
+                best[platform] = (key, (path, current, value))  # the Change is made once, for the best
         trial[path] = current
-    return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != chosen]
+    return [Flip(platform=p, change=_change(*best[p][1]) if p in best else None) for p in PLATFORMS if p != chosen]
+
+
+def _change(path: str, current: Any, value: Any) -> Change:
+    shown = rounded(current) if isinstance(current, float) else current
+    return Change(field=path, from_=shown, to=value)
+
+
+Reach = tuple[list[int], list[int], list[int]]  # per platform: points rules could add, take, and bans
+
+
+def _flip_paths(ruleset: RuleSet) -> list[tuple[str, list[CompiledRule], Reach]]:
+    """The fields some rule that scores or forbids reads, in the order flips tries them, each with those
+    rules and their reach (the same for every profile). Rules that only suggest or note change no platform."""
+    paths = ruleset.memo.get("flip_paths")
+    if paths is None:
+        paths = []
+        for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
+            deciders = [c for c in ruleset.readers[path] if any(c.points) or any(c.bans)]
+            if deciders:
+                paths.append((path, deciders, _reach(deciders)))
+        ruleset.memo["flip_paths"] = paths
+    return paths
+
+
+def _reach(rules: Sequence[CompiledRule]) -> Reach:
+    gains, losses, may_ban = [0, 0, 0], [0, 0, 0], [0, 0, 0]
+    for compiled in rules:
+        for i in (0, 1, 2):
+            value = compiled.points[i]
+            if value > 0:
+                gains[i] += value
+            elif value < 0:
+                losses[i] += value
+            may_ban[i] |= compiled.bans[i]
+    return gains, losses, may_ban
+
+
+def _without(
+    points: list[int], bans: list[int], rules: Sequence[CompiledRule], was_matched: set[int]
+) -> tuple[list[int], list[int]]:
+    """The tally without what those of `rules` that matched added."""
+    points, bans = list(points), list(bans)
+    for compiled in rules:
+        if id(compiled) in was_matched:
+            for i in (0, 1, 2):
+                points[i] -= compiled.points[i]
+                bans[i] -= compiled.bans[i]
+    return points, bans
+
+
+_TIE_RANK = {PLATFORMS.index(p): rank for rank, p in enumerate(TIE_ORDER)}
+
+
+def _could_change(
+    points: list[int], bans: list[int], gains: list[int], losses: list[int], may_ban: list[int], chosen: str
+) -> bool:
+    """Whether some outcome of the open rules could make another platform win: each other platform at its
+    best (every open rule that adds to it matching, none that bans it) against each rival at its worst
+    (every open rule that takes from it matching; a rival an open rule could ban may drop out)."""
+    for target in range(3):
+        if PLATFORMS[target] == chosen or bans[target]:
+            continue
+        top = points[target] + gains[target]
+        for rival in range(3):
+            if rival == target or bans[rival] or may_ban[rival]:
+                continue
+            low = points[rival] + losses[rival]
+            if top < low or (top == low and _TIE_RANK[rival] < _TIE_RANK[target]):
+                break
+        else:
+            return True
+    return False

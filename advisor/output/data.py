@@ -48,6 +48,94 @@ def to_data(result: Recommendation, *, brief: bool = False) -> dict[str, Any]:
     return result.model_dump(mode="json", by_alias=True, exclude=exclude or None)
 
 
+def to_json(result: Recommendation, *, brief: bool = False, ruleset: RuleSet | None = None) -> str:
+    """The result as compact JSON text (the API's answer): exactly `json.dumps(to_data(result, brief=brief))`.
+
+    Given the rule set the result came from, each rule's part of it (a reason, a why-not, a suggestion, a note),
+    which the engine builds once per rule, is also written once and kept beside it: most of an answer is
+    these texts, so most of it is not encoded again for every request.
+    """
+    if ruleset is None:
+        return json.dumps(to_data(result, brief=brief), ensure_ascii=False)
+    return _object_json(result, brief, ruleset, unexplained=result.considered is None)
+
+
+# Fields whose items are rules' parts of a result; alternatives hold some (why_not) and components are results.
+_PART_LISTS = frozenset({"rationale", "technologies", "notes"})
+_WRITTEN_HERE = {"rationale": True, "technologies": True, "notes": True, "alternatives": True, "components": True}
+
+
+# The encoder json.dumps(..., ensure_ascii=False) makes, made once.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) -> str:
+    exclude: dict[str, Any] = dict(_WRITTEN_HERE)
+    if unexplained:
+        exclude["considered"] = True
+    if brief:
+        exclude["capacity"] = {"explanation"}
+    data = result.model_dump(mode="json", by_alias=True, exclude=exclude)
+    fields: list[str] = []
+    plain: dict[str, Any] = {}  # fields in a row that are not lists of parts, encoded together
+
+    def flush() -> None:
+        if plain:
+            fields.append(_encode(plain)[1:-1])
+            plain.clear()
+
+    for name in type(result).model_fields:  # the order model_dump writes them in
+        if name in _PART_LISTS:
+            items = [_part_json(part, brief, ruleset) for part in getattr(result, name)]
+        elif name == "alternatives":
+            items = [_alternative_json(alternative, brief, ruleset) for alternative in result.alternatives]
+        elif name == "components":
+            items = [_object_json(component, brief, ruleset, unexplained) for component in result.components]
+        else:
+            if name in data:
+                plain[name] = data[name]
+            continue
+        flush()
+        fields.append(f'"{name}": [{", ".join(items)}]')
+    flush()
+    return "{" + ", ".join(fields) + "}"
+
+
+def _alternative_json(alternative: Any, brief: bool, ruleset: RuleSet) -> str:
+    head = _encode(alternative.model_dump(mode="json", exclude={"why_not"}))
+    why_not = ", ".join(_part_json(part, brief, ruleset) for part in alternative.why_not)
+    return f'{head[:-1]}, "why_not": [{why_not}]}}'
+
+
+def _part_json(part: Any, brief: bool, ruleset: RuleSet) -> str:
+    """One rule's part of a result as JSON; written once when it is the part the engine keeps on the rule."""
+    compiled = ruleset.get(part.rule)
+    if compiled is None:
+        return _dump_part(part, brief)
+    written = compiled.memo.get("json")
+    if written is None:
+        written = compiled.memo["json"] = {}
+    key = (id(part), brief)  # a kept part lives as long as the rule, so no other object has its id
+    text = written.get(key)
+    if text is None:
+        text = _dump_part(part, brief)
+        if _kept(part, compiled.memo):
+            written[key] = text
+    return text
+
+
+def _kept(part: Any, memo: dict[str, Any]) -> bool:
+    """Whether `part` is one the engine keeps on the rule (not one made for a single result)."""
+    return any(
+        value is part or (type(value) is list and any(item is part for item in value)) for value in memo.values()
+    )
+
+
+def _dump_part(part: Any, brief: bool) -> str:
+    left_out = set(LONG_TEXT_FIELDS.get(type(part).__name__, ())) if brief else None
+    return _encode(part.model_dump(mode="json", by_alias=True, exclude=left_out))
+
+
 def rule_data(ruleset: RuleSet, rule_id: str) -> dict[str, Any]:
     """One rule in force as plain data, with its id first and the file it came from last."""
     compiled = ruleset.get(rule_id)

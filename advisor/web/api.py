@@ -18,7 +18,7 @@ from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import FieldError, InvalidInput
 from advisor.models import Recommendation, WorkloadProfile
-from advisor.output.data import rule_data, to_data
+from advisor.output.data import rule_data, to_json
 from advisor.profiles import only_profile, parse_profile_json, parse_profiles
 from advisor.web.problems import problem
 from advisor.yamlio import Unreadable, decode_text
@@ -185,7 +185,7 @@ def recommendations() -> Response:
     answer = cache.get(key)
     if answer is None:
         result: Recommendation = recommend(profile, ruleset, explained=considered)
-        body = json.dumps(to_data(result, brief=not explain), ensure_ascii=False).encode()
+        body = to_json(result, brief=not explain, ruleset=ruleset).encode()
         answer = (body, result.platform)
         cache.put(key, answer)
     current_app.extensions["advisor.metrics"].recommendations.labels(answer[1]).inc()

@@ -80,10 +80,21 @@ def effect_text(score: dict[str, int] | None, forbid: list[str] | None = None) -
 def rule_link(rule_id: str) -> str | None:
     """Where the rules page shows a rule in force, or None for an id that is not a rule of the set."""
     try:
-        known = live_rules().get(rule_id) is not None
+        ruleset = live_rules()
     except NotReady:
-        known = False
-    return url_for("form.rules_page", q=rule_id) + "#" + rule_id if known else None
+        return None
+    if ruleset.get(rule_id) is None:
+        return None
+    # A page links the same rules again and again (reasons, why-nots, suggestions): each address is built once
+    # per rule set and application root.
+    links = ruleset.memo.setdefault("rule_links", {})
+    key = (request.script_root, rule_id)
+    link = links.get(key)
+    if link is None:
+        link = url_for("form.rules_page", q=rule_id) + "#" + rule_id
+        if len(links) < 4 * len(ruleset.rules):  # bounded, whatever application roots requests claim
+            links[key] = link
+    return link
 
 
 @form.app_template_global("section_open")
