@@ -9,7 +9,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import annotated_types
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from advisor.guests import guest_os_problem
+from advisor.validation import OS_ID, URL_PATH
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
@@ -43,7 +55,7 @@ HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValida
 # newline, a quote that ends an instruction, or markup.
 Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
 CommandArg = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
-UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$")]
+UrlPath = Annotated[str, StringConstraints(pattern=URL_PATH)]
 
 
 class Closed(BaseModel):
@@ -129,7 +141,7 @@ class Workload(Closed):
         description="Tick every one it needs. Each VM brings its own OS and kernel, so VMs run different systems "
         "side by side; containers use the host's kernel, so BSD and other systems need a VM.",
     )
-    os_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{0,39}$")] | None = Field(
+    os_id: Annotated[str, StringConstraints(pattern=OS_ID)] | None = Field(
         None,
         title="Guest OS for the starter VM",
         description=f"Only for the domain XML: one of {KNOWN_GUEST_OSES}, of a family ticked above. Leave empty "
@@ -202,6 +214,17 @@ class Workload(Closed):
         description="Windows guests only: tick if the guest has the virtio drivers (KVM's fast disk and network "
         "drivers), so the starter VM can use them instead of slower emulated devices.",
     )
+
+    @field_validator("os_id")
+    @classmethod
+    def _guest_os_fits(cls, os_id: str | None, info: ValidationInfo) -> str | None:
+        # Checked here, once, so every door (recommend, emit, the API, the form) agrees on a profile.
+        families = info.data.get("os")
+        if os_id is not None and families is not None:
+            problem = guest_os_problem(os_id, families)
+            if problem:
+                raise ValueError(problem)
+        return os_id
 
 
 class Security(Closed):

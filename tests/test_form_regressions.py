@@ -23,7 +23,7 @@ from advisor.output.data import to_data
 from advisor.profiles import validate_profile
 from advisor.web.formdata import permalink_query, read_form
 from tests.test_form import _answer, _as_submitted, form_values, page
-from tests.test_properties import RULES, _value, profiles
+from tests.test_properties import RULES, _value, fit_guest_os, profiles
 
 
 def text(element) -> str:
@@ -104,6 +104,7 @@ def profiles_with_components(draw) -> WorkloadProfile:
             section, name = path.split(".")
             if section in COMPONENT_SECTIONS and draw(st.integers(0, 5)) == 0:
                 component.setdefault(section, {})[name] = draw(_value(spec))
+        fit_guest_os(component.get("workload"))
         data["components"].append(component)
     return WorkloadProfile.model_validate(data)
 

@@ -11,6 +11,7 @@ from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
 from advisor.engine.loader import load_rules
 from advisor.errors import InvalidInput
+from advisor.guests import guest_oses
 from advisor.models import PLATFORMS, WorkloadProfile
 from advisor.output.data import as_json
 from advisor.profiles import parse_profiles, validate_profile
@@ -38,6 +39,14 @@ def _value(spec):
     return st.none() | element if spec.optional else element
 
 
+def fit_guest_os(section: dict | None) -> None:
+    """Add the family of a drawn guest OS to the workload's OSes, as the profile model requires."""
+    if section and section.get("os_id"):
+        families = section.get("os", ["linux"])
+        family = guest_oses()[section["os_id"]].family
+        section["os"] = families if family in families else [*families, family]
+
+
 @st.composite
 def profiles(draw):
     data: dict = {"name": "p", "host": {"os": draw(st.sampled_from(["linux", "windows", "macos"]))}}
@@ -47,6 +56,7 @@ def profiles(draw):
         section, field = path.split(".")
         data.setdefault(section, {})[field] = draw(_value(spec))
     assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
+    fit_guest_os(data.get("workload"))
     return WorkloadProfile.model_validate(data)
 
 

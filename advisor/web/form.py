@@ -20,8 +20,7 @@ from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
-from advisor.errors import InvalidInput, NoPlatformFits
-from advisor.generators.bundle import make_bundle
+from advisor.errors import NoPlatformFits
 from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of
 from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
@@ -30,7 +29,7 @@ from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
 from advisor.web.artifacts import download, starter_file
-from advisor.web.formdata import FormState, input_of, is_form_query, permalink_query, read_form, spell_out
+from advisor.web.formdata import FormState, is_form_query, permalink_query, read_form, spell_out
 from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
@@ -272,42 +271,23 @@ def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dic
     }
 
 
-def _starters(
-    state: FormState, profile: WorkloadProfile, result: Recommendation
-) -> tuple[dict[str, list[StarterKind]], dict[str, str]]:
-    """The starter buttons of each part (by component name, "" for a profile without components), and the
-    files this profile cannot have (the guest OS does not fit, say), by button. Each problem is also named
-    beside its field, so the result never offers a download that would fail."""
+def _starters(profile: WorkloadProfile, result: Recommendation) -> dict[str, list[StarterKind]]:
+    """The starter buttons of each part (by component name, "" for a profile without components).
+
+    Every file offered can be made: the profile model has already refused a guest OS that does not fit.
+    """
     buttons: dict[str, list[StarterKind]] = {}
-    problems: dict[str, str] = {}
-    # A component that gives no workload section has the profile's: its guest OS is typed in above.
-    parts = [
-        (f"components.{i}." if c.workload is not None else "", c.name, profile.component_profile(c))
-        for i, c in enumerate(profile.components)
-    ]
-    for prefix, name, part in parts or [("", "", profile)]:
-        buttons[name] = []
+    parts = [(c.name, profile.component_profile(c)) for c in profile.components]
+    for name, part in parts or [("", profile)]:
         verdict = verdict_of(profile, result, name or None)
-        for kind in KINDS.values():
-            # A kind any profile can have (the Dockerfile, the domain XML) is offered whatever the verdict; the
-            # others where the recommendation calls for them. A VM starter only for the hypervisor the host runs.
-            if (kind.needs_verdict and not kind.offered(part, verdict)) or not kind.serves_host(part):
-                continue
-            try:
-                kind.make(part, verdict)
-            except InvalidInput as exc:
-                for error in exc.errors:
-                    key, message = input_of(prefix + error.loc, error.msg)
-                    if message not in state.errors.get(key, []):
-                        state.error(key, message)
-                problems[f"{kind.name}:{name}"] = exc.errors[0].msg
-            else:
-                buttons[name].append(kind)
-    try:
-        make_bundle(profile, result)
-    except InvalidInput as exc:
-        problems[f"{BUNDLE}:"] = exc.errors[0].msg
-    return buttons, problems
+        # A kind any profile can have (the Dockerfile, the domain XML) is offered whatever the verdict; the
+        # others where the recommendation calls for them. A VM starter only for the hypervisor the host runs.
+        buttons[name] = [
+            kind
+            for kind in KINDS.values()
+            if (not kind.needs_verdict or kind.offered(part, verdict)) and kind.serves_host(part)
+        ]
+    return buttons
 
 
 def bundle_text() -> str:
@@ -318,10 +298,8 @@ def bundle_text() -> str:
 
 def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
-    starters, unmakeable = _starters(state, profile, result)
     return {
-        "starters": starters,
-        "unmakeable": unmakeable,
+        "starters": _starters(profile, result),
         "bundle_text": bundle_text(),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
