@@ -25,6 +25,7 @@ from advisor.web.artifacts import artifacts
 from advisor.web.form import form
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
+from advisor.web.reference import reference
 from advisor.web.rulestore import RuleStore
 
 log = logging.getLogger("advisor.http")
@@ -52,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(artifacts)
     app.register_blueprint(form)
+    app.register_blueprint(reference)
     _operations(app, store, metrics)
     _errors(app)
     return app

@@ -100,7 +100,8 @@ def section_open(state: FormState, index: int, section: str) -> bool:
 
 
 @form.after_request
-def _page_headers(response: Response) -> Response:
+def page_headers(response: Response) -> Response:
+    """The headers of every page: its CSP, no sniffing, no referrer."""
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     # A permalink carries the whole profile: it is not sent on to the documentation the reasons link to.
