@@ -19,7 +19,7 @@ SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst
 	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium
 SYSTEM_TOOLS := virsh virt-xml virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
 
-.PHONY: run install test bench bench-http lint lock clean
+.PHONY: run install test test-fast bench bench-http lint lock clean
 
 $(RUN_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,12 +53,22 @@ install: $(RUN_STAMP)
 	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) echo "advisor is on your PATH ($(PREFIX)/bin/advisor)";; \
 		*) echo "linked $(PREFIX)/bin/advisor; add $(PREFIX)/bin to PATH, or run $(BIN)/advisor";; esac
 
+# Coverage (lines and branches) the whole suite must keep: 96.41% measured over the fast suite alone on
+# 2026-11-30 (the whole suite runs a superset of it), with a point of room; see docs/architecture.md.
+COVERAGE_FLOOR := 95
+
 test: $(STAMP)
 	$(BIN)/ruff check advisor tests bench deploy
 	$(BIN)/ruff format --check advisor tests bench deploy
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/advisor rules test
 	$(BIN)/advisor check examples/decisions/
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+
+# The loop to run while changing code: no browser, no libvirt, no live server, nothing that takes seconds alone.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not libvirt and not live and not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py

@@ -18,16 +18,16 @@ import yaml
 
 from advisor import __version__
 from advisor.check import formats as check_formats
-from advisor.engine.decide import recommend as recommend_profile
+from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
 from advisor.engine.schema import RuleFile
 from advisor.errors import EXIT_FAILURE, AdvisorError, WouldOverwrite
-from advisor.generators.registry import KINDS, StarterKind
+from advisor.generators.registry import KINDS, StarterKind, with_starters
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output import FORMATTERS
 from advisor.output.data import rule_data
-from advisor.profiles import only_profile, read_profiles
+from advisor.profiles import component_part, only_profile, read_profiles
 
 
 def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -71,20 +71,20 @@ def cli() -> None:
     """Should a workload run on VMs, containers or a hybrid of both? advisor answers and explains why."""
 
 
-@cli.command()
+@cli.command("recommend")
 @click.argument("profiles", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Also list every rule considered and why it did or did not match.")
 @_rule_options
 @_reports_errors
-def recommend(
+def recommend_command(
     profiles: tuple[str, ...], fmt: str, explain: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
 ) -> None:
     """Recommend a platform for each profile (files, directories, multi-document YAML, or - for stdin)."""
     stdin = sys.stdin.buffer.read() if "-" in profiles else None
     parsed = read_profiles(list(profiles), stdin)
     ruleset = _load(rule_dirs, no_builtin_rules)
-    results: list[Recommendation] = [recommend_profile(p, ruleset, explained=explain) for p in parsed]
+    results: list[Recommendation] = [with_starters(p, recommend(p, ruleset, explained=explain)) for p in parsed]
     click.echo(FORMATTERS[fmt](results, _colour() and fmt == "text"), nl=False)
 
 
@@ -249,7 +249,7 @@ def adr_new(
     parsed = _one_profile(profile, "a record decides for one")
     if out is not None and os.path.lexists(out) and not force:  # refuse before the work, not only before the write
         raise WouldOverwrite([str(out)])
-    result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
+    result = with_starters(parsed, recommend(parsed, _load(rule_dirs, no_builtin_rules)))
     record = make_adr(parsed, result, date=datetime.date.today(), status=status)
     if out is None:
         click.echo(record.content, nl=False)
@@ -265,8 +265,6 @@ def emit() -> None:
 
 def _part(profile: WorkloadProfile, component: str | None) -> WorkloadProfile:
     """The profile to write one file for: the whole profile, or the component --component names."""
-    from advisor.profiles import component_part
-
     return component_part(profile, component, loc="--component")
 
 
@@ -285,7 +283,7 @@ def _emit_kind(kind: StarterKind) -> click.Command:
         part = _part(parsed, component)
         verdict = None
         if kind.needs_verdict:
-            verdict = verdict_of(parsed, recommend_profile(parsed, _load(rule_dirs, no_builtin_rules)), component)
+            verdict = verdict_of(parsed, recommend(parsed, _load(rule_dirs, no_builtin_rules)), component)
         artifact = make_starter(kind, part, verdict)
         click.echo(artifact.content, nl=False)
         for line in kind.stderr_lines(part):
@@ -319,7 +317,7 @@ def emit_all(profile: str, out_arg: str, force: bool, rule_dirs: tuple[Path, ...
         raise click.BadParameter("is empty; name a folder (--out . for the current one)", param_hint="'--out'")
     out_dir = Path(out_arg)
     parsed = _one_profile(profile)
-    result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
+    result = recommend(parsed, _load(rule_dirs, no_builtin_rules))
     written = write_bundle(make_bundle(parsed, result), out_dir, force=force)
     click.echo(f"{parsed.name}: {result.platform}; wrote {len(written)} files (next steps in README.md):")
     for path in written:

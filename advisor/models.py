@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from advisor.guests import guest_os_problem
+from advisor.numbers import whole, whole_all
 from advisor.validation import OS_ID, URL_PATH
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -37,20 +38,16 @@ Elasticity = Literal["steady", "bursty", "scale-to-zero"]
 Platform = Literal["vm", "container", "hybrid"]
 Confidence = Literal["high", "medium", "low"]
 
-PLATFORMS: tuple[str, ...] = ("vm", "container", "hybrid")
+PLATFORMS: tuple[Platform, ...] = ("vm", "container", "hybrid")
 
 
-def _whole_number(value: object) -> object:
-    """Let JSON's 1e1 or YAML's 10.0 count as 10; strict validation still refuses 10.5, "10" and true."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-Whole = Annotated[int, BeforeValidator(_whole_number)]
+# JSON's 1e1 or YAML's 10.0 count as 10; strict validation still refuses 10.5, "10" and true.
+Whole = Annotated[int, BeforeValidator(whole)]
 Name = Annotated[str, StringConstraints(pattern=DNS_LABEL)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$")]
 # The bounds come before the validator so that the JSON Schema shows them as minimum and maximum.
-Port = Annotated[int, annotated_types.Interval(ge=1, le=65535), BeforeValidator(_whole_number)]
-HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValidator(_whole_number)]
+Port = Annotated[int, annotated_types.Interval(ge=1, le=65535), BeforeValidator(whole)]
+HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValidator(whole)]
 # These reach generated files (Dockerfile, domain XML), so each is held to a grammar that cannot carry a
 # newline, a quote that ends an instruction, or markup.
 Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
@@ -135,7 +132,7 @@ class Workload(Closed):
     """What the software itself needs."""
 
     os: list[OSFamily] = Field(
-        default_factory=lambda: ["linux"],
+        default_factory=lambda: list[OSFamily](["linux"]),
         min_length=1,
         title="Operating systems it needs",
         description="Tick every one it needs. Each VM brings its own OS and kernel, so VMs run different systems "
@@ -385,7 +382,7 @@ class WorkloadProfile(Closed):
 
         What a profile file or request holds, so whoever reads it back sees the same defaults and assumptions.
         """
-        return _whole_numbers(self.model_dump(mode="json", exclude_unset=True, by_alias=True))
+        return whole_all(self.model_dump(mode="json", exclude_unset=True, by_alias=True))
 
     def component_profile(self, component: Component) -> WorkloadProfile:
         """Return the effective profile of one component: its own sections, the rest inherited."""
@@ -403,14 +400,6 @@ class WorkloadProfile(Closed):
 
 
 COMPONENT_SECTIONS = ("workload", "security", "scale", "resources", "hardware", "delivery")
-
-
-def _whole_numbers(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {key: _whole_numbers(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_whole_numbers(value) for value in data]
-    return int(data) if isinstance(data, float) and data.is_integer() else data
 
 
 # --- The recommendation: one JSON shape for the CLI and the API, keys in this order. ---
@@ -581,6 +570,34 @@ class ComponentResult(Out):
     )
 
 
+class PlanPart(Out):
+    """One part of the estate (a component, or the whole workload when it has none): where it runs, on what, the
+    starter files that fit its platform, and what it takes of the host."""
+
+    name: str
+    platform: Platform
+    run_on: list[str] = Field(description="Technologies to run it on: the matched rules' suggestions for its platform.")
+    starters: list[str] = Field(
+        description="Starter files that fit its platform and host, named per part (storefront/Dockerfile)."
+    )
+    instances: int
+    need: Need = Field(description="On the host: VMs with their guest OS and whole vCPUs, containers as used.")
+    share: Number | None = Field(
+        description="Its share of one host, the larger of CPU and memory (0.25 is a quarter); null if the host's "
+        "size is unknown."
+    )
+
+
+class Plan(Out):
+    """The estate plan: every part, their combined need against the host, and how many such hosts it takes."""
+
+    parts: list[PlanPart]
+    need: Need
+    host: HostSize | None
+    fits: bool | None = Field(description="Whether the whole estate fits on the one host; null if its size is unknown.")
+    hosts_needed: int | None = Field(description="How many hosts of this size the estate takes; null if unknown.")
+
+
 class Recommendation(Out):
     """The answer: platform, confidence and every reason, in one canonical shape."""
 
@@ -599,4 +616,7 @@ class Recommendation(Out):
     ruleset: RulesetInfo
     considered: list[Considered] | None = Field(
         default=None, description="Every rule and why it did or did not match; only when asked to explain."
+    )
+    plan: Plan | None = Field(
+        default=None, description="The estate plan: each part's platform, technology, starter files and share."
     )

@@ -9,12 +9,14 @@ from __future__ import annotations
 import difflib
 import re
 import typing
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import FieldError
 from advisor.guests import guest_oses
+from advisor.numbers import number_text, rounded, whole
 
 if TYPE_CHECKING:  # yamlio uses this module's wording; only the type is needed here
     from advisor.yamlio import Lines
@@ -56,10 +58,6 @@ _TO_GIB = {"k": 1 / 1024**2, "m": 1 / 1024, "g": 1, "t": 1024, "p": 1024**2}
 _WITH_UNIT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z][A-Za-z ]*?)?\s*")
 
 
-def _number_text(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else f"{number:.4g}"
-
-
 def not_a_number(field: str, value: Any, *, whole: bool = False) -> str:
     """Why `value` is not a number for `field`, and what to write instead when it is a number with a unit.
 
@@ -75,7 +73,7 @@ def not_a_number(field: str, value: Any, *, whole: bool = False) -> str:
         return f"should be {what} of {unit}, got {got}"
     number, suffix = float(matched.group(1)), (matched.group(2) or "").strip()
     if not suffix:
-        return f"should be {what} of {unit}, got {got}: write {_number_text(number)} without quotes"
+        return f"should be {what} of {unit}, got {got}: write {number_text(rounded(number))} without quotes"
     if (
         unit == "GiB"
         and suffix[0].lower() in _TO_GIB
@@ -87,7 +85,7 @@ def not_a_number(field: str, value: Any, *, whole: bool = False) -> str:
         )
     ):
         number *= _TO_GIB[suffix[0].lower()]
-    return f"should be {what} of {unit}, got {got}: the unit is {unit}, so write {_number_text(number)}"
+    return f"should be {what} of {unit}, got {got}: the unit is {unit}, so write {number_text(rounded(number))}"
 
 
 def did_you_mean(value: Any, choices: list[str]) -> str:
@@ -131,8 +129,8 @@ def plain(value: Any) -> str:
         value = sorted(value, key=repr)
     if isinstance(value, list):
         return "[" + ", ".join(plain(v) for v in value) + "]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return number_text(value)
     return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -193,7 +191,7 @@ _BOUNDS = {
 }
 
 
-def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
+def describe(error: Mapping[str, Any], model: type[BaseModel] | None = None) -> str:
     """One plain sentence for one pydantic error, naming the allowed values where there is a list."""
     kind = error["type"]
     value = error.get("input")
@@ -235,8 +233,7 @@ def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str
         return f"should be {limit} {bound} characters long, got {len(value or '')}"
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
-        bound = ctx.get(key)
-        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        bound = whole(ctx.get(key))
         return f"should be {words} {bound}, got {shown(value)}"
     if kind in _NUMBER_TYPES:
         field = next((str(step) for step in reversed(error["loc"]) if isinstance(step, str)), "")

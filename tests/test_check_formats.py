@@ -17,7 +17,7 @@ from advisor.check.formats import FORMATTERS
 from advisor.cli import cli
 from advisor.engine.decide import recommend
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 DATA = ROOT / "tests" / "data" / "decisions"
 SETS = [str(DATA / name) for name in ("pass", "warn", "fail", "waivers", "invalid")]

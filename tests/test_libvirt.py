@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import itertools
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
-import libvirt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +25,7 @@ from advisor.generators.libvirt import (
 )
 from advisor.models import WorkloadProfile
 from advisor.profiles import validate_profile
-from tests.conftest import make_profile
+from tests.support import make_profile, tool
 
 OSINFO_DIR = Path("/usr/share/osinfo/os")
 DOMAIN_RNG = Path("/usr/share/libvirt/schemas/domain.rng")
@@ -49,12 +47,6 @@ DEVICE_IDS = {
     "virtio-balloon": ["http://pcisig.com/pci/1af4/1002", "http://pcisig.com/pci/1af4/1045"],
     "virtio-serial": ["http://pcisig.com/pci/1af4/1003", "http://pcisig.com/pci/1af4/1043"],
 }
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is not installed: run `make test`, which installs the Debian packages the tests drive"
-    return path
 
 
 def guest_profile(os_id: str, *, gui: bool = False, virtio: bool = False, host: str = "linux", **sections):
@@ -132,6 +124,7 @@ def test_the_required_guest_oses_are_shipped():
     assert all(guest.source for guest in GUESTS.values())
 
 
+@pytest.mark.libvirt
 def test_shipped_facts_match_the_installed_osinfo_db():
     by_id, by_uri = _os_elements()
     checked = []
@@ -161,6 +154,7 @@ def test_a_freebsd_release_the_installed_db_knows_gets_the_devices_shipped_for_f
 DRY_RUN = ["--connect", "test:///default", "--print-xml", "--dry-run", "--import"]
 
 
+@pytest.mark.libvirt
 @pytest.mark.parametrize("os_id", ["linux2022", "ubuntu22.04", "rhel9.0"])
 def test_default_size_is_what_virt_install_picks(os_id, tmp_path):
     # virt-install on the test driver can only make i686 guests, so this covers OSes whose x86_64 and
@@ -188,8 +182,11 @@ MATRIX = [
 ]
 
 
+@pytest.mark.libvirt
 def test_every_variant_validates_and_runs_on_the_test_driver(tmp_path):
     schema = etree.RelaxNG(file=str(DOMAIN_RNG))
+    import libvirt
+
     libvirt.registerErrorHandler(lambda *_: None, None)
     conn = libvirt.open("test:///default")
     first_of_os: dict[str, Path] = {}
@@ -227,8 +224,11 @@ def _boot_order(root: etree._Element) -> list[tuple[int, str, str | None]]:
     return sorted(order)
 
 
+@pytest.mark.libvirt
 @pytest.mark.parametrize("os_id", ["linux2024", "win11", "win2k22", "freebsd14.4", "generic"])
 def test_the_install_note_boots_the_installer_first_on_a_running_domain(os_id, tmp_path):
+    import libvirt
+
     profile = guest_profile(os_id)
     artifact = make_domain_xml(profile)
     notes = " ".join(artifact.notes)
@@ -477,6 +477,7 @@ def test_disk_command_makes_the_disk_the_xml_points_at():
     assert command[5] == "40G"
 
 
+@pytest.mark.libvirt
 def test_disk_command_creates_a_disk_of_that_size(tmp_path):
     command = disk_command(guest_profile("debian12", resources={"disk_gib": 13}))
     command[0], command[4] = tool("qemu-img"), str(tmp_path / "t.qcow2")

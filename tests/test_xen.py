@@ -45,6 +45,7 @@ def parse(xml: str) -> etree._Element:
 CASES = [(os_id, False) for os_id in GUESTS] + [(os_id, True) for os_id in GUESTS if GUESTS[os_id].family == "linux"]
 
 
+@pytest.mark.libvirt
 def test_every_guest_validates_and_starts_on_the_test_driver(tmp_path):
     schema = etree.RelaxNG(file=DOMAIN_RNG)
     libvirt.registerErrorHandler(lambda *_: None, None)
@@ -76,6 +77,7 @@ def _virt_xml(argv: list[str], xml: str) -> str:
     return run.stdout
 
 
+@pytest.mark.libvirt
 @pytest.mark.parametrize("os_id", ["debian13", "win2k22", "win11", "freebsd14.4", "generic"])
 def test_the_install_note_boots_the_installer_then_the_disk(os_id, tmp_path):
     profile = profile_for(os_id)

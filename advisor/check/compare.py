@@ -27,7 +27,7 @@ from advisor.check.report import (
     Suppression,
 )
 from advisor.errors import InvalidInput, NoPlatformFits
-from advisor.models import Recommendation
+from advisor.models import ComponentResult, Recommendation
 
 
 def _differences(result: Recommendation, decided: str, rules: dict[str, RuleInfo], strict: bool) -> list[Finding]:
@@ -36,7 +36,8 @@ def _differences(result: Recommendation, decided: str, rules: dict[str, RuleInfo
         return []
     found = []
     # A system is judged component by component: each one that runs best elsewhere says why.
-    for part in result.components or [result]:
+    parts: list[ComponentResult | Recommendation] = [*result.components] or [result]
+    for part in parts:
         if part.platform == decided:
             continue
         prefix = f"component {part.name}: " if result.components else ""
@@ -104,8 +105,8 @@ def _check_record(
         differences = _differences(recommendation, record.decision.platform, rules, strict)
         line = loaded.line("decision", "platform") if differences else None
         for finding in differences:
-            waiver = waivers.get(finding.rule)
-            suppressed = Suppression(waiver.reason, str(waiver.expires)) if waiver else None
+            waived = waivers.get(finding.rule)
+            suppressed = Suppression(waived.reason, str(waived.expires)) if waived else None
             found.append(Finding(loaded.file, line, finding.level, finding.rule, finding.message, suppressed))
     result.findings = sorted(found, key=Finding.key)
     return result

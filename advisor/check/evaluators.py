@@ -41,7 +41,9 @@ class LocalEvaluator:
     def rules(self) -> dict[str, RuleInfo]:
         """The loaded rules' metadata."""
         return {
-            c.rule.id: RuleInfo(c.rule.id, c.rule.title, c.rule.because, tuple(map(str, c.rule.links)), c.rule.forbid)
+            c.rule.id: RuleInfo(
+                c.rule.id, c.rule.title, c.rule.because, tuple(map(str, c.rule.links)), tuple(c.rule.forbid)
+            )
             for c in self._ruleset.rules
         }
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.check.report import RuleInfo
 from advisor.errors import EXIT_INVALID_INPUT, AdvisorError, FieldError, InvalidInput, NoPlatformFits
-from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
+from advisor.models import PLATFORMS, ComponentResult, Recommendation, WorkloadProfile
 
 
 class CheckCouldNotRun(AdvisorError):
@@ -208,11 +208,12 @@ class RemoteEvaluator:
             recommendation = Recommendation.model_validate(data)
         except ValidationError as exc:
             raise self._not_advisor(what, response, f"not a recommendation: {_first_error(exc)}") from None
-        for part in [recommendation, *recommendation.components]:
+        parts: list[Recommendation | ComponentResult] = [recommendation, *recommendation.components]
+        for part in parts:
             # _differences looks up the decided platform among the alternatives: each of the others must be there.
             missing = set(PLATFORMS) - {part.platform} - {a.platform for a in part.alternatives}
             if missing:
                 named = f"component {part.name}" if part is not recommendation else "the recommendation"
-                problem = f"{named} lists no alternative {' or '.join(sorted(missing))}"
-                raise self._not_advisor(what, response, problem)
+                lacking = f"{named} lists no alternative {' or '.join(sorted(missing))}"
+                raise self._not_advisor(what, response, lacking)
         return recommendation

@@ -159,6 +159,7 @@ def run_case(ruleset: RuleSet, loaded: LoadedCase) -> CaseResult:
     result.failures += [f"expected '{r}' to fire, it did not" for r in case.fires if r in known and r not in fired]
     result.failures += [f"expected '{r}' not to fire, it did" for r in case.not_fires if r in fired]
     if case.platform is not None:
+        platform: str
         try:
             platform = outcome_of(matched).platform
         except NoPlatformFits as exc:

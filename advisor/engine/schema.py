@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from advisor.models import Closed, Platform
+from advisor.models import PLATFORMS, Closed, Platform
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
@@ -96,7 +96,7 @@ class Suggestion(Closed):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     role: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    platforms: list[Platform] = Field(default_factory=lambda: ["vm", "container", "hybrid"], min_length=1)
+    platforms: list[Platform] = Field(default_factory=lambda: list[Platform](PLATFORMS), min_length=1)
 
 
 class Rule(Closed):
@@ -110,7 +110,7 @@ class Rule(Closed):
     suggest: list[Suggestion] = Field(default_factory=list)
     note: Text | None = None
     note_for: list[Platform] = Field(
-        default_factory=lambda: ["vm", "container", "hybrid"],
+        default_factory=lambda: list[Platform](PLATFORMS),
         min_length=1,
         description="The recommended platforms the note is worth reading for (all when omitted).",
     )

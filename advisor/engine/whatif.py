@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from advisor.engine.capacity import number
 from advisor.engine.catalogue import CATALOGUE, ORDERED
 from advisor.engine.evaluate import CompiledRule, Facts
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import tally, winning_index
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
+from advisor.numbers import rounded
 
 # Ties go to what a team can change most easily: its own workload before its host.
 FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
@@ -65,7 +65,7 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
         for value in _thresholds(path, tuple(constants)):
             if value != current:
                 cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
-                found.append((cost, number(value)))
+                found.append((cost, rounded(value)))
     else:  # free strings: the values rules compare with, or back to unset
         found.extend((1, c) for c in constants if c != current)
         if current is not None and spec.optional:
@@ -129,7 +129,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
             if (platform not in best or key < best[platform][0]) and _allowed(trial, path):
-                shown = number(current) if isinstance(current, float) else current
+                shown = rounded(current) if isinstance(current, float) else current
                 best[platform] = (key, Change(field=path, from_=shown, to=value))
         trial[path] = current
     return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != chosen]

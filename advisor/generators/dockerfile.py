@@ -242,7 +242,7 @@ def _go(profile: WorkloadProfile, windows: bool) -> Recipe:
 
 def _java(profile: WorkloadProfile, windows: bool) -> Recipe:
     if windows:
-        build = (
+        build: tuple[str, ...] = (
             "FROM eclipse-temurin:21-jdk-windowsservercore-ltsc2022 AS build",
             POWERSHELL,
             "WORKDIR C:/src",
@@ -301,6 +301,7 @@ def _dotnet(profile: WorkloadProfile, windows: bool) -> Recipe:
 def _static(profile: WorkloadProfile, windows: bool) -> Recipe:
     ports = _listen(profile)
     files = "# CHANGE: the folder your build writes the site to (dist/, build/, public/)."
+    rebind: tuple[str, ...]
     if windows:
         rebind = ()
         if ports and ports[0] != 80:

@@ -91,7 +91,10 @@ def sizing(profile: WorkloadProfile, guest: GuestOS) -> Sizing:
     notes: list[str] = []
     chosen: dict[str, int] = {}
     # (resource field, osinfo key, bytes per unit, the user's value in units)
-    table = (("cpus", "n_cpus", 1, res.cpus), ("memory_gib", "ram", _MIB, res.memory_gib * 1024))
+    table: tuple[tuple[str, str, int, float], ...] = (
+        ("cpus", "n_cpus", 1, res.cpus),
+        ("memory_gib", "ram", _MIB, res.memory_gib * 1024),
+    )
     table += (("disk_gib", "storage", _GIB, res.disk_gib),)
     defaulted = []
     for name, key, unit, value in table:
@@ -215,7 +218,16 @@ def _os_element(domain: etree._Element, guest: GuestOS) -> None:
 
 # virt-install 5.x's Hyper-V enlightenments for Windows, in its order (virtinst/domain/features.py), less the
 # two it sets only from the host's CPU: evmcs (Intel hosts) and avic (AMD hosts with APIC virtualisation).
-HYPERV_ENLIGHTENMENTS = ("relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer", "frequencies")
+HYPERV_ENLIGHTENMENTS: tuple[str, ...] = (
+    "relaxed",
+    "vapic",
+    "spinlocks",
+    "vpindex",
+    "runtime",
+    "synic",
+    "stimer",
+    "frequencies",
+)
 HYPERV_ENLIGHTENMENTS += ("tlbflush", "ipi")
 
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMe
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import FieldError, InvalidInput
+from advisor.generators.registry import with_starters
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.data import rule_data, to_data
 from advisor.profiles import only_profile, parse_profile_json, parse_profiles, reads_as_yaml
@@ -162,7 +163,7 @@ def recommendations() -> Response:
     answer = cache.get(key)
     if answer is None:
         profile = read_profile()
-        result: Recommendation = recommend(profile, ruleset, explained=considered)
+        result: Recommendation = with_starters(profile, recommend(profile, ruleset, explained=considered))
         body = json.dumps(to_data(result, brief=not explain), ensure_ascii=False).encode()
         answer = (body, result.platform)
         cache.put(key, answer)

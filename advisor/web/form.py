@@ -17,14 +17,15 @@ import yaml
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import NoPlatformFits
-from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of
-from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
+from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of, with_starters
+from advisor.models import PLATFORMS, Platform, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
-from advisor.output.markdown import PLATFORM_NAMES, as_markdown
+from advisor.output.markdown import as_markdown
 from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
@@ -39,6 +40,7 @@ from advisor.web.inputs import (
     SECTIONS,
     STARTING_VALUES,
 )
+from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
 
 form = Blueprint("form", __name__)
 
@@ -53,9 +55,6 @@ MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", *KINDS, BUNDLE)
-
-
-PLATFORM_TITLES = {"vm": "Virtual machines", "container": "Containers", "hybrid": "Hybrid: VMs and containers"}
 
 
 @form.app_template_filter("plain")
@@ -174,7 +173,7 @@ def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any
     if state.profile is None:
         return None, (400 if state.errors else 200), {}
     try:
-        return recommend(state.profile, live_rules()), 200, {}
+        return with_starters(state.profile, recommend(state.profile, live_rules())), 200, {}
     except NoPlatformFits as exc:
         state.error("", str(exc))
         return None, 422, {}
@@ -192,7 +191,7 @@ def ask() -> Response:
 
 
 @form.post("/")
-def submit() -> Response:
+def submit() -> WerkzeugResponse:
     """A submitted form: its result by way of the permalink, the form with one component more or less, or errors."""
     state = read_form(_form_fields())
     if state.profile is not None:
@@ -213,7 +212,7 @@ def download_file(artifact: str) -> Response:
     if artifact == "profile":
         return download(profile_yaml(profile).encode(), "application/yaml", f"{profile.name}.yaml")
     if artifact == "markdown":
-        text = as_markdown([recommend(profile, live_rules())])
+        text = as_markdown([with_starters(profile, recommend(profile, live_rules()))])
         return download(text.encode(), "text/markdown; charset=utf-8", f"{profile.name}-advice.md")
     return starter_file(artifact, profile, fields.get("component") or None)
 
@@ -234,7 +233,7 @@ def curl_command(profile: WorkloadProfile) -> str:
     return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
 
 
-def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dict[str, Any]:
+def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platform]) -> dict[str, Any]:
     """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left.
 
     Each score is written just right of its bar's far end (of the zero line for a negative bar), so no

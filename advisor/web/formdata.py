@@ -173,7 +173,7 @@ def _section_values(
 
 
 def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
-    data = {"name": _name(state, state.values, "name")}
+    data: dict[str, Any] = {"name": _name(state, state.values, "name")}
     data |= _section_values(state, state.values, "", keep_defaults=exact, exact=exact)
     data.setdefault("host", {})
     if "os" not in data["host"]:  # the only required field with no default: "linux" unless chosen

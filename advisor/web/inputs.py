@@ -22,6 +22,7 @@ from pydantic_core import PydanticUndefined
 from advisor.engine.catalogue import CATALOGUE, FieldSpec
 from advisor.generators.libvirt import guest_oses
 from advisor.models import COMPONENT_SECTIONS, KNOWN_GUEST_OSES, WorkloadProfile
+from advisor.numbers import grouped_text, number_text
 
 SECTIONS = ("host", *COMPONENT_SECTIONS)
 MAX_COMPONENTS = WorkloadProfile.model_fields["components"].metadata[0].max_length
@@ -72,11 +73,11 @@ class FormField:
         """The allowed range in words, for the help text: 'From 1 to 4096.'"""
         if self.minimum is None or self.maximum is None:
             return ""
-        low, high = _bound_text(self.minimum), _bound_text(self.maximum)
+        low, high = grouped_text(self.minimum), grouped_text(self.maximum)
         return f"More than {low}, at most {high}." if self.exclusive_minimum else f"From {low} to {high}."
 
     def shown(self, value: Any) -> str | list[str]:
-        """A profile value as the input shows it (the inverse of `parse`)."""
+        """A profile value as the input shows it (the inverse of `advisor.web.formdata.parse`)."""
         if self.kind == "choices":
             return list(value)
         if self.kind == "flag":
@@ -84,18 +85,10 @@ class FormField:
         if self.kind == "command":
             return shlex.join(value) if value else ""
         if self.kind in ("numbers", "words"):
-            return ", ".join(_number_text(v) if self.kind == "numbers" else v for v in value)
+            return ", ".join(number_text(v) if self.kind == "numbers" else v for v in value)
         if self.kind in ("whole", "number"):
-            return "" if value is None else _number_text(value)
+            return "" if value is None else number_text(value)
         return "" if value is None else str(value)
-
-
-def _bound_text(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else str(value)
-
-
-def _number_text(value: Any) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _kind(spec: FieldSpec) -> str:
