@@ -19,11 +19,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from advisor.engine.decide import recommend
+from advisor.engine.decide import CONFIDENCE_ORDER, recommend
 from advisor.engine.loader import RuleSet
+from advisor.engine.scoring import HIGH_MARGIN, MEDIUM_MARGIN
 from advisor.errors import NoPlatformFits
 from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of, with_starters
-from advisor.models import PLATFORMS, Platform, Recommendation, WorkloadProfile
+from advisor.models import PLATFORMS, ComponentResult, Platform, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
 from advisor.output.markdown import as_markdown
 from advisor.profiles import parse_profile_json
@@ -40,7 +41,7 @@ from advisor.web.inputs import (
     SECTIONS,
     STARTING_VALUES,
 )
-from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
+from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES, plan_together
 
 form = Blueprint("form", __name__)
 
@@ -233,6 +234,54 @@ def curl_command(profile: WorkloadProfile) -> str:
     return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
 
 
+def download_name(kind: StarterKind, part: str, estate: bool) -> str:
+    """The name a starter file downloads as: per component in an estate (storefront.Dockerfile, a name
+    `docker build -f` takes), the kind's own name for a single workload."""
+    name = kind.file_name.format(name=part)
+    return f"{part}.{name}" if estate and part not in name else name
+
+
+def confidence_reason(result: Recommendation) -> str:
+    """Why the answer has the confidence it has, in one line."""
+    if result.components:
+        lowest = min(result.components, key=lambda c: CONFIDENCE_ORDER.index(c.confidence))
+        return (
+            f"An estate is as sure as its least certain part: {lowest.name} is {lowest.confidence} "
+            f"({lowest.platform} by {_margin(lowest)} points over the next platform it could use)."
+        )
+    return f"{result.platform} leads the next platform it could use by {_margin(result)} points " + (
+        f"(high from {HIGH_MARGIN}, medium from {MEDIUM_MARGIN})."
+    )
+
+
+def _margin(result: Recommendation | ComponentResult) -> str:
+    allowed = [a.score for a in result.alternatives if not a.forbidden]
+    return str(result.scores[result.platform] - max(allowed)) if allowed else "any number of"
+
+
+def flip_words(result: Recommendation | ComponentResult) -> list[str]:
+    """Each flip as a sentence a person reads: "if it also had to run bsd → Virtual machines"."""
+    words = []
+    for flip in result.flips:
+        change = flip.change
+        if change is None:
+            continue
+        field_ = BY_KEY.get(change.field)
+        label = (field_.label if field_ else change.field).lower()
+        before, after = change.from_, change.to
+        if isinstance(before, list) and isinstance(after, list) and set(before) < set(after):
+            added = ", ".join(str(v) for v in after if v not in before)
+            text = f"if it also had {label} {added}"
+            if change.field == "workload.os":
+                text = f"if it also had to run {added} guests"
+        elif isinstance(after, bool):
+            text = f"if “{label}” were {'yes' if after else 'no'}"
+        else:
+            text = f"if {label} were {plain(after)} instead of {plain(before)}"
+        words.append(f"{text} → {PLATFORM_TITLES[flip.platform]}")
+    return words
+
+
 def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platform]) -> dict[str, Any]:
     """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left.
 
@@ -244,19 +293,24 @@ def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platfor
     span = (high - low) or 1
     plot = width - label_width - 8 - text_room
     zero = label_width + 8 + plot * (-low / span)
+    # A ruled-out platform cannot win, so its bar is drawn no longer than the best platform that could have
+    # (its real score is still written beside it): the eye is not drawn to what is not on offer.
+    allowed = [scores[p] for p in PLATFORMS if p != chosen and p not in forbidden]
+    cap = max(allowed) if allowed else 0
     bars = []
     for index, platform in enumerate(PLATFORMS):
         score = scores[platform]
-        length = plot * abs(score) / span
+        drawn = min(score, max(cap, 0)) if platform in forbidden and score > 0 else score
+        length = plot * abs(drawn) / span
         bars.append(
             {
                 "platform": platform,
                 "score": score,
-                "x": zero if score >= 0 else zero - length,
+                "x": zero if drawn >= 0 else zero - length,
                 "y": index * (bar_height + gap),
                 "width": max(length, 1),
                 "height": bar_height,
-                "text_x": zero + (length if score > 0 else 0) + 6,
+                "text_x": zero + (length if drawn > 0 else 0) + 6,
                 "text": f"{score} (ruled out)" if platform in forbidden else str(score),
                 "kind": "chosen" if platform == chosen else "forbidden" if platform in forbidden else "other",
             }
@@ -280,13 +334,8 @@ def _starters(profile: WorkloadProfile, result: Recommendation) -> dict[str, lis
     parts = [(c.name, profile.component_profile(c)) for c in profile.components]
     for name, part in parts or [("", profile)]:
         verdict = verdict_of(profile, result, name or None)
-        # A kind any profile can have (the Dockerfile, the domain XML) is offered whatever the verdict; the
-        # others where the recommendation calls for them. A VM starter only for the hypervisor the host runs.
-        buttons[name] = [
-            kind
-            for kind in KINDS.values()
-            if (not kind.needs_verdict or kind.offered(part, verdict)) and kind.serves_host(part)
-        ]
+        # Only the files that fit the part's verdict and its host: no Dockerfile where containers are ruled out.
+        buttons[name] = [kind for kind in KINDS.values() if kind.offered(part, verdict)]
     return buttons
 
 
@@ -306,6 +355,13 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})
             for c in result.components
         },
+        "confidence_reason": confidence_reason(result),
+        "plan_together": plan_together(result.plan) if result.plan else "",
+        "download_names": {
+            part.name: {kind.name: download_name(kind, part.name, bool(result.components)) for kind in KINDS.values()}
+            for part in (result.plan.parts if result.plan else [])
+        },
+        "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
         "profile_json": profile_json(profile),
         "curl": curl_command(profile),
         "permalink": url_for("form.ask", _external=True) + "?" + urlencode(permalink_query(profile)),
