@@ -21,6 +21,7 @@ from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
 from advisor.generators.libvirt import guest_oses
+from advisor.generators.registry import KINDS, verdict_of
 from advisor.models import KNOWN_GUEST_OSES, WorkloadProfile
 from advisor.output.data import to_data
 from advisor.profiles import parse_profiles, validate_profile
@@ -38,7 +39,7 @@ def shown_platform(tree) -> str:
 
 
 def reasons(tree) -> list[str]:
-    return [code.text_content() for code in tree.cssselect("#result > ol.reasons .rule-id code")]
+    return [code.text_content() for code in tree.cssselect("#why > ol.reasons .rule-id code")]
 
 
 def submit(api, data, **kwargs):
@@ -141,7 +142,7 @@ def test_the_permalink_of_every_example_gives_the_same_answer_as_the_api(api, pa
     )
     assert reasons(tree) == [r.rule for r in expected.rationale]
     assert tree.cssselect(".result .confidence strong")[0].text_content() == expected.confidence
-    assert len(tree.cssselect("#result > figure.chart svg rect")) == 3
+    assert len(tree.cssselect("#why > figure.chart svg rect")) == 3
     # The form below the result holds the profile: submitting it again gives the same answer (defaults the
     # example spells out now count as left alone, so only the assumptions may differ).
     again = api.post("/", data=MultiDict(as_submitted(form_values(tree))))
@@ -379,9 +380,16 @@ def test_every_download_is_the_file_its_button_names(api, name, ruleset):
     result = recommend(shown, ruleset)
     buttons = tree.cssselect("form.downloads button")
     targets = {(b.get("formaction"), b.get("value")) for b in buttons}
-    components = [c.name for c in shown.components] or [None]
     assert {("/download/profile", None), ("/download/markdown", None), ("/download/bundle", None)} <= targets
-    assert {(f"/download/{k}", c) for k in ("dockerfile", "libvirt") for c in components} <= targets
+    # Only the files that fit each part's verdict and host, and every one of them (issue 16).
+    parts = {c.name: shown.component_profile(c) for c in shown.components} or {None: shown}
+    offered = {
+        (f"/download/{kind.name}", c)
+        for c, part in parts.items()
+        for kind in KINDS.values()
+        if kind.offered(part, verdict_of(shown, result, c))
+    }
+    assert targets - {("/download/profile", None), ("/download/markdown", None), ("/download/bundle", None)} == offered
     for action, component in sorted(targets, key=str):
         fields = {"profile": profile_json} | ({"component": component} if component else {})
         response = api.post(action, data=fields)
