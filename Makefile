@@ -12,14 +12,24 @@ STAMP := $(VENV)/.installed-stamp
 PREFIX ?= $(HOME)/.local
 # Debian packages only the tests drive for real (running the service needs none of them): libvirt's
 # validators and drivers (and QEMU, OVMF, swtpm for the embedded QEMU driver), virt-install, osinfo-db, wrk
-# for the HTTP benchmark, libvirt's headers for libvirt-python, and chromium for the browser tests (driven
-# by playwright, which downloads no browser). Installed with apt-get by `make test` when running as root;
-# otherwise they must already be there.
+# for the HTTP benchmark, libvirt's headers for libvirt-python, LibreOffice Calc (headless soffice) to read
+# back the assessment's XLSX report, chromium for the browser tests (driven by playwright, which downloads no
+# browser), and nginx for the reliability tests of the shipped proxy config. Installed with apt-get by
+# `make test` when running as root; otherwise they must already be there.
+# python3-lxc is liblxc's own configuration parser for the LXC starter's tests; it is a module of Debian's
+# python3 (not the venv), so it is checked by importing it there.
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
-	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium
-SYSTEM_TOOLS := virsh virt-xml virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
+	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium python3-lxc \
+	libreoffice-calc-nogui nginx
+SYSTEM_TOOLS := virsh virt-xml virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config \
+	chromium soffice nginx
+SYSTEM_PYTHON_MODULES := lxc
+# Checkov (IaC scanner) has a dependency tree of its own that clashes with ours: it lives in its own virtualenv,
+# pinned; the tests marked `checkov` run it from there (or from PATH).
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: run install test test-fast bench bench-http lint lock clean
+.PHONY: run install test test-fast soak bench bench-http lint lock clean
 
 $(RUN_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +39,7 @@ $(RUN_STAMP): pyproject.toml constraints.txt
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	for module in $(SYSTEM_PYTHON_MODULES); do /usr/bin/python3 -c "import $$module" 2>/dev/null || missing="$$missing python3-$$module"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing system packages (missing:$$missing)"; \
@@ -41,6 +52,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP) $(RUN_STAMP)
+
+$(CHECKOV):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
 
 # The service on http://127.0.0.1:8000 with the shipped rules; ADVISOR_* variables (see README) change it.
 run: $(RUN_STAMP)
@@ -57,18 +73,24 @@ install: $(RUN_STAMP)
 # 2026-11-30 (the whole suite runs a superset of it), with a point of room; see docs/architecture.md.
 COVERAGE_FLOOR := 95
 
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV)
 	$(BIN)/ruff check advisor tests bench deploy
 	$(BIN)/ruff format --check advisor tests bench deploy
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/advisor rules test
 	$(BIN)/advisor check examples/decisions/
+	$(BIN)/python bench/bench_engine.py --smoke >/dev/null  # the benchmark still runs (figures: make bench)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # The loop to run while changing code: no browser, no libvirt, no live server, nothing that takes seconds alone.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser and not libvirt and not live and not slow"
+	$(BIN)/python -m pytest -q -m "not browser and not libvirt and not live and not slow and not checkov"
+
+# The reliability suite ten times longer, with its figures (requests sent and failed, worker RSS before and
+# after, metrics-folder size); `make test` runs it short.
+soak: $(STAMP)
+	ADVISOR_SOAK=1 $(BIN)/python -m pytest -m live -s -q -p no:cacheprovider tests/test_reliability*.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
@@ -86,4 +108,4 @@ lock:
 	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file constraints.txt pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage .artifacts build *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .hypothesis .coverage .artifacts build *.egg-info

@@ -17,10 +17,12 @@ import click
 import yaml
 
 from advisor import __version__
+from advisor.assess.formats import FORMATS as REPORT_FORMATS
 from advisor.check import formats as check_formats
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
+from advisor.engine.scenarios import run_scenarios
 from advisor.engine.schema import RuleFile
 from advisor.errors import EXIT_FAILURE, AdvisorError, WouldOverwrite
 from advisor.generators.registry import KINDS, StarterKind, with_starters
@@ -137,12 +139,13 @@ def rules_validate(directory: Path | None, rule_dirs: tuple[Path, ...], no_built
 @_rule_options
 @_reports_errors
 def rules_test(directory: Path | None, rule_dirs: tuple[Path, ...], no_builtin_rules: bool) -> None:
-    """Run the rule tests in DIRECTORY/tests (the shipped rules' tests by default)."""
+    """Run the rule tests in DIRECTORY/tests and the scenarios in DIRECTORY/scenarios (the shipped ones by default)."""
     shipped = builtin_rules_dir()
     target = directory or shipped
     extra = () if target.resolve() == shipped.resolve() else (target,)
     ruleset = _load((*rule_dirs, *extra), no_builtin_rules)
     report = run_rule_tests(ruleset, target)
+    report.cases += run_scenarios(ruleset, target)
     for case in report.cases:
         if not case.passed:
             for failure in case.failures:
@@ -322,6 +325,77 @@ def emit_all(profile: str, out_arg: str, force: bool, rule_dirs: tuple[Path, ...
     click.echo(f"{parsed.name}: {result.platform}; wrote {len(written)} files (next steps in README.md):")
     for path in written:
         click.echo(f"  {path}")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="markdown",
+    show_default=True, help="The report's format (json is the one to keep in git and --compare against).",
+)  # fmt: skip
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the report here, not to stdout.")
+@click.option(
+    "--compare", "previous", type=click.Path(dir_okay=False), help="A previous JSON report: show what changed."
+)
+@click.option("--write-profiles", "profiles_dir", type=click.Path(file_okay=False), help="Write each inferred profile.")
+@click.option("--force", is_flag=True, help="--write-profiles: replace profile files that already exist.")
+@click.option(
+    "--host-os", type=click.Choice(["linux", "windows", "macos"]), default="linux", show_default=True,
+    help="The target host's OS (inventories describe the old estate, not where it goes).",
+)  # fmt: skip
+@click.option(
+    "--max-input-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
+    help="The largest input file read.",
+)  # fmt: skip
+@_rule_options
+@_reports_errors
+def assess(
+    inputs: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    previous: str | None,
+    profiles_dir: str | None,
+    force: bool,
+    host_os: str,
+    max_input_bytes: int,
+    rule_dirs: tuple[Path, ...],
+    no_builtin_rules: bool,
+) -> None:
+    """Assess what exists: RVTools exports, Compose files, Kubernetes manifests, libvirt domains, profiles.
+
+    Each INPUT is a file or a folder of them. Every item gets an inferred profile (saying field by field what
+    was read, inferred or unknown), a verdict and a wave; the report goes to stdout or --output.
+    """
+    from advisor.assess.readers import input_paths
+    from advisor.assess.run import assess_files, profile_files
+    from advisor.errors import CannotWrite
+    from advisor.generators.bundle import write_bundle
+
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.UsageError("an XLSX report is binary; give --output FILE.xlsx")
+    if profiles_dir == "" or output == "":
+        raise click.UsageError("--output and --write-profiles need a name")
+    ruleset = _load(rule_dirs, no_builtin_rules)
+    report, assessed = assess_files(
+        input_paths(list(inputs)),
+        ruleset,
+        limit=max_input_bytes,
+        host_os=host_os,
+        previous=(Path(previous), previous) if previous else None,
+    )
+    if profiles_dir is not None:
+        written = write_bundle(profile_files(assessed), Path(profiles_dir), force=force)
+        click.echo(f"wrote {len(written)} profiles to {profiles_dir}", err=True)
+    content = REPORT_FORMATS[fmt].render(report)
+    if output is None:
+        click.echo(content, nl=False)
+    else:
+        try:
+            Path(output).write_bytes(content)
+        except OSError as exc:
+            raise CannotWrite(output, exc.strerror or str(exc)) from None
+    counts = ", ".join(f"{n} {v}" for v, n in report["summary"]["verdicts"].items() if n)
+    click.echo(f"assessed {report['summary']['items']} items ({counts or 'none'})", err=True)
 
 
 def main() -> None:

@@ -28,17 +28,35 @@ DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 HostOS = Literal["linux", "windows", "macos"]
 Cloud = Literal["none", "aws", "azure", "gcp", "vmware"]
-OSFamily = Literal["linux", "windows", "bsd", "other"]
-Kernel = Literal["shared", "custom"]
+OSFamily = Literal["linux", "windows", "bsd", "macos", "other"]
+# custom is the old single word for any kernel need; rules read it as `own`, its closest meaning, and say so.
+Kernel = Literal["shared", "tuned", "own", "modules", "custom"]
+HostKind = Literal["general-purpose", "esxi", "hyper-v-server", "proxmox-ve", "xcp-ng"]
+WindowsEdition = Literal["client", "server"]
+CPUArch = Literal["amd64", "arm64"]
+WorkloadArch = Literal["multi", "amd64", "arm64"]
+Connectivity = Literal["connected", "air-gapped"]
+State = Literal["stateless", "local", "replicated"]
+GPUSharing = Literal["whole", "partitioned", "time-sliced"]
+Uncertified = Literal["forbid", "warn"]
 Architecture = Literal["monolith", "microservices", "batch", "desktop"]
 Runtime = Literal["python", "node", "go", "java", "dotnet", "static", "other"]
 Isolation = Literal["standard", "high", "strict"]
 Tenancy = Literal["single", "multi-trusted", "multi-untrusted"]
 Elasticity = Literal["steady", "bursty", "scale-to-zero"]
 Platform = Literal["vm", "container", "hybrid"]
+VendorSupport = Literal["any", "vm", "container"]
 Confidence = Literal["high", "medium", "low"]
 
 PLATFORMS: tuple[Platform, ...] = ("vm", "container", "hybrid")
+
+CONFIDENCE_DEFINITION = (
+    "How far the answer can be trusted, from the margin: the chosen platform's score minus the best score of a "
+    "platform no rule forbids. high: 6 points or more, or every other platform forbidden by a blocker. medium: 3 "
+    "to 5. low: less than 3 (a tie goes to the simpler estate). A rule that forbids is a hard constraint no "
+    "margin outweighs. Fields left at their default that a matched rule relied on are listed in assumptions: "
+    "the confidence holds only if those defaults are true."
+)
 
 
 # JSON's 1e1 or YAML's 10.0 count as 10; strict validation still refuses 10.5, "10" and true.
@@ -48,6 +66,9 @@ Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,
 # The bounds come before the validator so that the JSON Schema shows them as minimum and maximum.
 Port = Annotated[int, annotated_types.Interval(ge=1, le=65535), BeforeValidator(whole)]
 HostCores = Annotated[int, annotated_types.Interval(ge=1, le=4096), BeforeValidator(whole)]
+# Windows builds: 10240 (Windows 10 1507) up; 17763 is Server 2019, 20348 Server 2022, 26100 Server 2025.
+WindowsBuild = Annotated[int, annotated_types.Interval(ge=10240, le=99999), BeforeValidator(whole)]
+GPUCount = Annotated[int, annotated_types.Interval(ge=1, le=64), BeforeValidator(whole)]
 # These reach generated files (Dockerfile, domain XML), so each is held to a grammar that cannot carry a
 # newline, a quote that ends an instruction, or markup.
 Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
@@ -75,6 +96,11 @@ class Closed(BaseModel):
 KNOWN_GUEST_OSES = "the guest OSes the starter generator knows"
 
 
+def _pair(first: str, first_values: dict[str, Any], second: str, second_values: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema that holds when both fields are given with these values (to be negated with `not`)."""
+    return {"required": [first, second], "properties": {first: first_values, second: second_values}}
+
+
 class Host(Closed):
     """The machine it will run on. Containers share its kernel (on a Mac, or for Linux containers on Windows,
     the kernel of a small Linux VM); VMs each bring their own."""
@@ -82,10 +108,14 @@ class Host(Closed):
     # The schema says what the validator below says, so a client validating against it is not surprised.
     model_config = ConfigDict(
         json_schema_extra={
-            "not": {
-                "required": ["os", "cloud"],
-                "properties": {"os": {"const": "macos"}, "cloud": {"enum": ["azure", "gcp"]}},
-            }
+            "allOf": [
+                {"not": _pair("os", {"const": "macos"}, "cloud", {"enum": ["azure", "gcp"]})},
+                {"not": _pair("os", {"enum": ["linux", "macos"]}, "windows_edition", {"enum": ["client", "server"]})},
+                {"not": _pair("os", {"enum": ["linux", "macos"]}, "windows_build", {"type": "integer"})},
+                {"not": _pair("kind", {"const": "hyper-v-server"}, "os", {"enum": ["linux", "macos"]})},
+                {"not": _pair("kind", {"enum": ["proxmox-ve", "xcp-ng"]}, "os", {"enum": ["windows", "macos"]})},
+                {"not": _pair("kind", {"const": "esxi"}, "os", {"const": "macos"})},
+            ]
         }
     )
 
@@ -119,12 +149,52 @@ class Host(Closed):
         description="none: your own machines. aws, azure, gcp: a public cloud, where the host is itself a VM and "
         "managed containers are ready to use. vmware: vSphere or VMware Cloud, built around VMs.",
     )
+    kind: HostKind = Field(
+        "general-purpose",
+        title="Kind of host",
+        description="general-purpose: an OS you run workloads on. esxi, hyper-v-server, proxmox-ve, xcp-ng: a "
+        "bare-metal hypervisor, where containers run inside VMs (Proxmox VE also runs LXC system "
+        "containers). For ESXi and XCP-ng, os is the OS of the VMs that would hold the containers.",
+    )
+    windows_edition: WindowsEdition | None = Field(
+        None,
+        title="Windows edition",
+        description="Windows hosts: client (Windows 10 or 11) or server (Windows Server). Docker Desktop is for "
+        "client editions only; Windows Server runs containers with containerd or Docker Engine. Unset: not said.",
+    )
+    windows_build: WindowsBuild | None = Field(
+        None,
+        title="Windows build of the host",
+        description="Windows hosts: the OS build, such as 17763 (Server 2019), 20348 (Server 2022) or 26100 (Server "
+        "2025). A process-isolated Windows container needs an image of the host's build. Unset: not said.",
+    )
+    cpu_arch: CPUArch = Field(
+        "amd64",
+        title="Host CPU architecture",
+        description="CPU architecture of the host: amd64 (x86-64) or arm64 (Apple silicon, AWS Graviton, Ampere). "
+        "Containers run images built for it; other images need emulation.",
+    )
+    connectivity: Connectivity = Field(
+        "connected",
+        title="Network access",
+        description="connected: images and updates come from the internet. air-gapped: no outside network, so "
+        "images, packages and updates come from mirrors inside.",
+    )
 
     @model_validator(mode="after")
     def _cloud_offers_the_os(self) -> Host:
         # Of these clouds only AWS (EC2 Mac) and vSphere on Apple hardware rent macOS hosts.
         if self.os == "macos" and self.cloud in ("azure", "gcp"):
             raise ValueError(f"cloud: {self.cloud} offers no macOS hosts; use none, aws or vmware")
+        if self.os != "windows" and self.windows_edition is not None:
+            raise ValueError("windows_edition: only a Windows host has one; leave it out or set os: windows")
+        if self.os != "windows" and self.windows_build is not None:
+            raise ValueError("windows_build: only a Windows host has one; leave it out or set os: windows")
+        needs = {"hyper-v-server": "windows", "proxmox-ve": "linux", "xcp-ng": "linux"}
+        if self.kind in needs and self.os != needs[self.kind]:
+            raise ValueError(f"kind: {self.kind} is a {needs[self.kind]} host; set os: {needs[self.kind]}")
+        if self.kind == "esxi" and self.os == "macos":
+            raise ValueError("kind: esxi runs no macOS container host; set os to the OS of the VMs that hold them")
         return self
 
 
@@ -136,7 +206,8 @@ class Workload(Closed):
         min_length=1,
         title="Operating systems it needs",
         description="Tick every one it needs. Each VM brings its own OS and kernel, so VMs run different systems "
-        "side by side; containers use the host's kernel, so BSD and other systems need a VM.",
+        "side by side; containers use the host's kernel, so BSD, macOS and other systems need a VM (macOS only on "
+        "Apple hardware).",
     )
     os_id: Annotated[str, StringConstraints(pattern=OS_ID)] | None = Field(
         None,
@@ -147,8 +218,9 @@ class Workload(Closed):
     kernel: Kernel = Field(
         "shared",
         title="Kernel",
-        description="Shared: the host's kernel will do. Custom: it needs its own kernel version, modules or "
-        "tuning, which only a VM or a sandboxed container with its own kernel (such as Kata Containers) gives.",
+        description="shared: any recent kernel will do. tuned: the host's kernel with features or tuning the "
+        "operator controls (PREEMPT_RT, eBPF, sysctls, isolated CPUs). own: a different kernel or distribution "
+        "kernel than the host's. modules: loads its own kernel modules. custom: the old word, read as own.",
     )
     architecture: Architecture = Field(
         "monolith",
@@ -180,6 +252,44 @@ class Workload(Closed):
         title="Ports",
         description="Ports it listens on, like 8000, 8443, or none. The starter Dockerfile exposes them all and "
         "its health check calls the first.",
+    )
+    cpu_arch: WorkloadArch = Field(
+        "multi",
+        title="CPU architecture of its software",
+        description="CPU architecture its images or software are built for: multi (multi-platform images, or "
+        "code that runs anywhere), amd64 or arm64. An image for another architecture than the host's runs only "
+        "under emulation.",
+    )
+    windows_build: WindowsBuild | None = Field(
+        None,
+        title="Windows build of its container images",
+        description="Windows containers: the OS build of its base image, such as 17763 (ltsc2019) or 20348 "
+        "(ltsc2022). Under process isolation it must match the host's build. Unset: not said.",
+    )
+    state: State = Field(
+        "stateless",
+        title="Data it keeps",
+        description="stateless: keeps no data of its own. local: keeps data on its own disk or volume. "
+        "replicated: keeps its own data replicated across instances (a database cluster), so its replicas "
+        "belong on different hosts.",
+    )
+    node_agent: bool = Field(
+        False,
+        title="Runs on every host as an agent",
+        description="Runs one copy on every host and needs host access (host PID or network, privileges): "
+        "monitoring, eBPF, log shipping or CNI agents.",
+    )
+    vendor_supports: VendorSupport = Field(
+        "any",
+        title="Platforms its vendor supports",
+        description="Platforms the software's vendor supports or certifies: any (no statement, or both), vm (VMs "
+        "only) or container (containers only).",
+    )
+    uncertified: Uncertified = Field(
+        "forbid",
+        title="A platform its vendor does not support is",
+        description="What a platform the vendor does not support gets: forbid (ruled out) or warn (points "
+        "against it and a warning).",
     )
     packages: list[Package] = Field(
         default_factory=list,
@@ -308,12 +418,42 @@ class Resources(Closed):
 class Hardware(Closed):
     """Special hardware it must reach."""
 
+    # The schema says what the validators below say: a GPU count with gpu: false is refused.
+    model_config = ConfigDict(json_schema_extra={"not": _pair("gpu", {"const": False}, "gpus", {"type": "integer"})})
+
     gpu: bool = Field(
         False,
         title="Needs a GPU",
         description="Containers use the host's GPU driver (on Linux, and Windows containers on Windows); a VM "
         "needs a whole GPU passed through to it. On a Mac, neither containers nor VMs reach the GPU.",
     )
+    gpus: GPUCount | None = Field(
+        None,
+        title="GPUs per instance",
+        description="How many GPUs one instance needs; setting it means gpu: true. Unset: one, if gpu.",
+    )
+    gpu_sharing: GPUSharing = Field(
+        "whole",
+        title="How GPUs are shared",
+        description="whole: each instance gets whole GPUs (passthrough or device plugin). partitioned: a slice with "
+        "its own memory (NVIDIA vGPU for VMs, MIG for containers). time-sliced: GPUs shared in turns, with no "
+        "memory isolation.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_count_means_a_gpu(cls, data: Any) -> Any:
+        # `gpus: 2` alone is enough to say a GPU is needed; `gpu: true` alone keeps working as it always did.
+        if isinstance(data, dict) and data.get("gpus") is not None and "gpu" not in data:
+            return {**data, "gpu": True}
+        return data
+
+    @model_validator(mode="after")
+    def _count_and_need_agree(self) -> Hardware:
+        if self.gpus is not None and not self.gpu:
+            raise ValueError("gpus: a GPU count needs gpu: true (or leave gpu out)")
+        return self
+
     devices: list[Tag] = Field(
         default_factory=list,
         max_length=32,
@@ -342,6 +482,11 @@ class Component(Closed):
     """One workload of several sharing the host; sections it leaves out are inherited whole."""
 
     name: Name = Field(description="Component name, DNS-label style.")
+    host: Host | None = Field(
+        None,
+        description="The host or node pool this component runs on when it is not the profile's (a Windows node "
+        "pool beside Linux nodes), given whole.",
+    )
     workload: Workload | None = None
     security: Security | None = None
     scale: Scale | None = None
@@ -392,14 +537,14 @@ class WorkloadProfile(Closed):
         return WorkloadProfile.model_construct(
             _fields_set={"name", "host", *self.model_fields_set & inherited.keys(), *given},
             name=component.name,
-            host=self.host,
             components=[],
             **inherited,
             **given,
         )
 
 
-COMPONENT_SECTIONS = ("workload", "security", "scale", "resources", "hardware", "delivery")
+# The sections a component may give for itself; the host first, as in the profile.
+COMPONENT_SECTIONS = ("host", "workload", "security", "scale", "resources", "hardware", "delivery")
 
 
 # --- The recommendation: one JSON shape for the CLI and the API, keys in this order. ---
@@ -426,6 +571,19 @@ class Reason(Out):
     because: str
     effect: Effect
     links: list[str]
+
+
+class Against(Out):
+    """One matched rule that counts against the chosen platform: points it took away, or gave the runner-up."""
+
+    rule: str
+    title: str
+    because: str
+    effect: Effect
+    favours: Platform | None = Field(
+        description="The platform this rule scored above the chosen one (the runner-up), or none when it only "
+        "took points from the chosen platform."
+    )
 
 
 class WhyNot(Out):
@@ -556,9 +714,16 @@ class ComponentResult(Out):
 
     name: str
     platform: Platform
-    confidence: Confidence
+    confidence: Confidence = Field(
+        description=CONFIDENCE_DEFINITION,
+    )
     scores: dict[Platform, int]
     rationale: list[Reason]
+    against: list[Against] = Field(
+        default_factory=list,
+        description="The doubts: matched rules that count against the chosen platform (points taken from it, or "
+        "more points for the runner-up), strongest first, shown beside the rationale.",
+    )
     alternatives: list[Alternative]
     technologies: list[Technology]
     notes: list[Note]
@@ -603,9 +768,21 @@ class Recommendation(Out):
 
     name: str
     platform: Platform
-    confidence: Confidence
+    confidence: Confidence = Field(
+        description=CONFIDENCE_DEFINITION,
+    )
+    confidence_set_by: str | None = Field(
+        None,
+        description="For a profile with components: the component whose confidence the whole answer takes (the "
+        "least confident one).",
+    )
     scores: dict[Platform, int]
     rationale: list[Reason]
+    against: list[Against] = Field(
+        default_factory=list,
+        description="The doubts: matched rules that count against the chosen platform (points taken from it, or "
+        "more points for the runner-up), strongest first, shown beside the rationale.",
+    )
     alternatives: list[Alternative]
     technologies: list[Technology]
     notes: list[Note]

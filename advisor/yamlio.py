@@ -13,6 +13,9 @@ positions, the first time it is asked, so files that load cleanly never pay for 
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TEXT_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str"})
+_MAP_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map"})
+_SEQ_TAGS = frozenset({None, "!", "tag:yaml.org,2002:seq"})
 _UNUSUAL_TAGS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
 
 
@@ -57,13 +62,73 @@ def decode_text(raw: bytes) -> str:
         raise Unreadable(f"not UTF-8 text (at byte offset {exc.start})") from None
 
 
-def read_text(path: Path) -> str:
-    """A file's UTF-8 text, or Unreadable saying why it cannot be had (missing, a folder, bad bytes)."""
+# Nothing the advisor reads from disk (a rule file, a profile, a decision record) is anywhere near this; a
+# file over it is refused before it is read, so a mistaken 50 MB file cannot take hundreds of MB of memory.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def path_problem(exc: OSError) -> str:
+    """Why a path cannot be read, in words: a symlink loop as such, else the OS's reason."""
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop (the link leads back to itself)"
+    return exc.strerror or str(exc)
+
+
+def _refuse_unless_regular(mode: int, size: int, limit: int) -> None:
+    for test, kind in _KINDS:
+        if test(mode):
+            raise Unreadable(f"not a regular file: {kind}")
+    if not stat.S_ISREG(mode):  # pragma: no cover - every other kind is listed above
+        raise Unreadable("not a regular file")
+    if size > limit:
+        raise Unreadable(f"larger than the limit of {limit // (1024 * 1024)} MiB ({size:,} bytes)")
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, or Unreadable saying why not; the one way the advisor reads a file.
+
+    FIFOs, sockets and devices are refused by what they are, without opening them (opening a FIFO blocks
+    until a writer comes): the file is looked at with stat first, then opened without blocking and looked
+    at again, in case it was swapped in between. A file over `limit` bytes is refused unread.
+    """
     try:
-        raw = path.read_bytes()
+        _refuse_unless_regular(*_mode_and_size(os.stat(path)), limit)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
-    return decode_text(raw)
+        raise Unreadable(f"cannot read: {path_problem(exc)}") from None
+    try:
+        _refuse_unless_regular(*_mode_and_size(os.fstat(descriptor)), limit)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise Unreadable(f"cannot read: {path_problem(exc)}") from None
+    finally:
+        os.close(descriptor)
+    if size > limit:  # it grew while being read
+        raise Unreadable(f"larger than the limit of {limit // (1024 * 1024)} MiB")
+    return b"".join(chunks)
+
+
+def _mode_and_size(status: os.stat_result) -> tuple[int, int]:
+    return status.st_mode, status.st_size
+
+
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """A regular file's UTF-8 text, or Unreadable saying why it cannot be had (see `read_bytes`)."""
+    return decode_text(read_bytes(path, limit))
 
 
 class _Unusual(Exception):
@@ -148,8 +213,12 @@ def _fast(text: str) -> list[Any]:
                     sizes[closed[3]] = seen - closed[2]
                 continue
             elif kind is MappingStartEvent:
+                if event.tag not in _MAP_TAGS:  # a tag on a mapping is refused like a tag on a value
+                    raise _Unusual
                 value = {}
             elif kind is SequenceStartEvent:
+                if event.tag not in _SEQ_TAGS:
+                    raise _Unusual
                 value = []
             elif kind is AliasEvent:
                 value = anchors[event.anchor]

@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 
-from advisor.settings import env_number, service_settings
+from advisor.settings import env_number, public_url, service_settings
 
 
 def _bind_address(host: str, port: int) -> str:
@@ -26,6 +26,7 @@ wsgi_app = "advisor.web:create_app()"
 bind = [_bind_address(_host, _port)]
 workers = int(env_number("ADVISOR_WORKERS", 2, 1, 64))
 service_settings()  # the app's own ADVISOR_* settings, checked here so a bad one stops the server at once
+public_url()
 worker_class = "sync"  # one CPU-bound request at a time per worker; scale with workers and replicas
 
 # Each worker imports the app and loads the rules itself, so each one starts its own rule-directory polling
@@ -57,8 +58,10 @@ logconfig_dict = {
 control_socket_disable = True
 
 
-# The metrics directory this server made for itself, removed again when it exits.
-_own_metrics_dir: list[str] = []
+# The metrics directory this server made for itself, removed again when it exits. Kept in the environment,
+# not in a variable of this file: SIGHUP re-executes this file, which would forget it.
+_OWN_METRICS_DIR = "ADVISOR_OWN_METRICS_DIR"
+_OWN_RULES_DIR = "ADVISOR_OWN_RULES_DIR"
 
 
 def on_starting(server):
@@ -71,22 +74,31 @@ def on_starting(server):
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not directory:
         directory = tempfile.mkdtemp(prefix="advisor-metrics-")
-        _own_metrics_dir.append(directory)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        os.environ[_OWN_METRICS_DIR] = os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):
         if name.endswith(".db"):
             os.unlink(os.path.join(directory, name))
+    # Every good rule load is kept here, so a worker started while the rule files are refused serves the
+    # last good set like the others (advisor.web.rulestore). An operator's own path is used as given.
+    if not os.environ.get("ADVISOR_RULES_SNAPSHOT"):
+        state = tempfile.mkdtemp(prefix="advisor-rules-")
+        os.environ[_OWN_RULES_DIR] = state
+        os.environ["ADVISOR_RULES_SNAPSHOT"] = os.path.join(state, "last-good.json")
 
 
 def child_exit(server, worker):
-    """Drop a departed worker's live gauges from the shared metrics."""
-    from prometheus_client import multiprocess
+    """Fold a departed worker's metrics into the shared archive (advisor.metricsdir): its live gauges (the rule
+    set it held, its cache size) vanish, its counters and histograms are kept, and its files go.
+    """
+    from advisor.metricsdir import retire
 
-    multiprocess.mark_process_dead(worker.pid)
+    retire(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
 
 
 def on_exit(server):
-    """Remove the metrics directory this server made."""
-    for directory in _own_metrics_dir:
-        shutil.rmtree(directory, ignore_errors=True)
+    """Remove the metrics and rule-snapshot directories this server made (after a SIGHUP reload too)."""
+    for own in (_OWN_METRICS_DIR, _OWN_RULES_DIR):
+        directory = os.environ.pop(own, None)
+        if directory:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -3,4 +3,4 @@
 Bump VERSION whenever a rule changes; every result reports it beside the content digest.
 """
 
-VERSION = "2026.11.4"
+VERSION = "2026.11.5"

@@ -133,6 +133,10 @@ def immutable(path):
 # --- Every answer checked against openapi.yaml ---
 
 
+def _as_latin1(data: bytes) -> str:
+    return data.decode("latin-1")
+
+
 @functools.cache
 def contract() -> OpenAPI:
     """openapi.yaml, ready to check responses against (read once, on first use)."""
@@ -148,6 +152,9 @@ def contract() -> OpenAPI:
                 "application/xml": bytes.decode,
                 "text/markdown": bytes.decode,
                 "application/zip": lambda data: data.decode("latin-1"),
+                "text/csv": bytes.decode,
+                "text/html": bytes.decode,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _as_latin1,
             }
         ),
     )
@@ -274,7 +281,7 @@ def profile_value(spec):
     elif spec.kind == "number":
         low = spec.minimum if spec.minimum is not None else 0
         low = low + (1 if spec.integer else 0.25) if spec.exclusive_minimum else low
-        high = min(spec.maximum or 1000, 1000)
+        high = max(low, min(spec.maximum or 1000, 1000))
         element = (
             st.integers(int(low), int(high))
             if spec.integer
@@ -307,4 +314,57 @@ def profiles(draw):
         data.setdefault(section, {})[field] = draw(profile_value(spec))
     assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
     fit_guest_os(data.get("workload"))
-    return WorkloadProfile.model_validate(data)
+    data["host"] = consistent_host(data["host"])
+    if "workload" in data:
+        data["workload"] = macos_only_on_a_mac(data["workload"], data["host"]["os"])
+    if data.get("hardware", {}).get("gpus") is not None and data["hardware"].get("gpu") is False:
+        del data["hardware"]["gpus"]
+    profile = WorkloadProfile.model_validate(data)
+    assume(answerable(profile))
+    return profile
+
+
+def answerable(profile: WorkloadProfile) -> bool:
+    """False when blockers rule out every platform (vendor support for containers only, and a Mac's GPU):
+    such a profile is refused by design, and tests of answers leave it out."""
+    from advisor.engine.catalogue import facts_of
+    from advisor.engine.evaluate import matching
+    from advisor.engine.scoring import outcome_of
+    from advisor.errors import NoPlatformFits
+
+    rules = _shipped_rules()
+    for part in [profile.component_profile(c) for c in profile.components] or [profile]:
+        try:
+            outcome_of(matching(rules.rules, facts_of(part)))
+        except NoPlatformFits:
+            return False
+    return True
+
+
+@functools.cache
+def _shipped_rules() -> Any:
+    from advisor.engine.loader import load_rules
+
+    return load_rules(use_env=False)
+
+
+def macos_only_on_a_mac(workload: dict, host_os: str) -> dict:
+    """macOS guests run only on Apple hardware (every platform is forbidden elsewhere): keep them to Macs."""
+    if host_os == "macos" or "macos" not in workload.get("os", []):
+        return workload
+    return {**workload, "os": [os for os in workload["os"] if os != "macos"] or ["linux"]}
+
+
+HOST_KIND_OS = {"hyper-v-server": "windows", "proxmox-ve": "linux", "xcp-ng": "linux"}
+
+
+def consistent_host(host: dict) -> dict:
+    """Drop what a host of its OS cannot have (a Windows build on Linux, Proxmox VE on Windows)."""
+    host = dict(host)
+    if host["os"] != "windows":
+        host.pop("windows_edition", None)
+        host.pop("windows_build", None)
+    kind = host.get("kind")
+    if (kind in HOST_KIND_OS and HOST_KIND_OS[kind] != host["os"]) or (kind == "esxi" and host["os"] == "macos"):
+        host.pop("kind")
+    return host

@@ -21,6 +21,7 @@ from advisor.errors import CannotWrite, InvalidInput, WouldOverwrite
 from advisor.generators.bundle import UNKNOWN_OS, make_bundle, write_bundle, zip_bundle
 from advisor.generators.dockerfile import make_dockerfile, make_dockerignore
 from advisor.generators.libvirt import disk_command, make_domain_xml
+from advisor.generators.lxc import make_lxc_config
 from advisor.profiles import read_profiles
 from tests.support import ROOT, immutable, make_profile
 
@@ -36,7 +37,8 @@ def as_platform(profile, ruleset, platform):
 @pytest.mark.parametrize(
     ("platform", "expected"),
     [
-        ("container", ["Dockerfile", ".dockerignore", "README.md"]),
+        # A Linux workload on a Linux host on premises: the rules suggest LXC for containers.
+        ("container", ["Dockerfile", ".dockerignore", "t.conf", "README.md"]),
         ("vm", ["t.xml", "README.md"]),
         ("hybrid", ["Dockerfile", ".dockerignore", "t.xml", "README.md"]),
     ],
@@ -63,6 +65,9 @@ def test_components_get_a_folder_each_per_their_own_result(ruleset):
         if part.platform in ("container", "hybrid"):
             assert files[f"{component.name}/Dockerfile"] == make_dockerfile(own).content
             expected |= {f"{component.name}/Dockerfile", f"{component.name}/.dockerignore"}
+        if part.platform == "container" and "LXC" in [t.name for t in part.technologies]:
+            assert files[f"{component.name}/{component.name}.conf"] == make_lxc_config(own).content
+            expected.add(f"{component.name}/{component.name}.conf")
         if part.platform in ("vm", "hybrid"):
             assert files[f"{component.name}/{component.name}.xml"] == make_domain_xml(own).content
             expected.add(f"{component.name}/{component.name}.xml")

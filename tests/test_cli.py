@@ -121,7 +121,7 @@ def test_rules_list_show_and_validate(runner, ruleset):
     assert data["digest"] == ruleset.digest and len(data["items"]) == len(ruleset.rules)
     shown = yaml.safe_load(runner.invoke(cli, ["rules", "show", "custom-kernel"]).stdout)
     assert shown["id"] == "custom-kernel" and shown["file"].endswith("kernel.yaml")
-    assert shown["when"] == {"workload.kernel": "custom"}
+    assert shown["when"] == {"workload.kernel": {"in": ["own", "custom"]}}
     validate = runner.invoke(cli, ["rules", "validate"])
     assert validate.exit_code == 0 and validate.stdout.startswith(f"ok: {len(ruleset.rules)} rules")
 

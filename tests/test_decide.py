@@ -218,7 +218,8 @@ def test_the_same_profile_gives_byte_identical_json(ruleset):
     second = as_json([recommend(parse_profiles(text)[0], ruleset)])
     assert first == second
     assert list(json.loads(first)) == [
-        "name", "platform", "confidence", "scores", "rationale", "alternatives", "technologies", "notes",
+        "name", "platform", "confidence", "confidence_set_by", "scores", "rationale", "against", "alternatives",
+        "technologies", "notes",
         "capacity", "components", "assumptions", "flips", "ruleset",
     ]  # fmt: skip
 

@@ -8,8 +8,10 @@ organisation rules shipped in the ConfigMap. No Docker engine runs here, so the 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -131,10 +133,10 @@ def container_port(port: int | str) -> int:
     return number
 
 
-def compose_service() -> dict[str, Any]:
+def compose_service(name: str = "advisor") -> dict[str, Any]:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
-    (service,) = compose["services"].values()
-    return service
+    assert set(compose["services"]) == {"advisor", "proxy"}
+    return compose["services"][name]
 
 
 # --- gunicorn settings -----------------------------------------------------------------------------------
@@ -300,12 +302,21 @@ def test_healthcheck_passes_against_the_live_service_and_fails_without_it(live_s
 # --- compose ---------------------------------------------------------------------------------------------
 
 
-def test_compose_builds_this_dockerfile_and_publishes_its_port(default_port):
+def test_compose_builds_this_dockerfile_and_publishes_it_only_through_the_proxy(default_port):
     service = compose_service()
     context = (DEPLOY / service["build"]["context"]).resolve()
     assert context / service["build"]["dockerfile"] == DEPLOY / "Dockerfile"
-    published = [str(p).rsplit(":", 1)[1] for p in service["ports"]]
-    assert published == [only(stages()[-1], "EXPOSE").value[0]] == [str(default_port)]
+    assert "ports" not in service
+    assert service["expose"] == [only(stages()[-1], "EXPOSE").value[0]] == [str(default_port)]
+    proxy = compose_service("proxy")
+    (mount,) = proxy["volumes"]
+    assert (DEPLOY / mount["source"]).resolve() == DEPLOY / "nginx" / "advisor.conf" and mount["read_only"]
+    assert mount["target"] == "/etc/nginx/conf.d/default.conf"
+    conf = (DEPLOY / "nginx" / "advisor.conf").read_text(encoding="utf-8")
+    assert f"server advisor:{default_port};" in conf
+    (published,) = proxy["ports"]
+    assert published == f"{default_port}:8080" and "listen 8080;" in conf
+    assert proxy["depends_on"]["advisor"]["condition"] == "service_healthy"
 
 
 def test_compose_healthcheck_is_the_images():
@@ -447,3 +458,101 @@ def test_configmap_carries_the_org_rules_folder():
 def test_org_rules_have_passing_tests(runner):
     tested = runner.invoke(cli, ["rules", "test", str(ORG_RULES)])
     assert tested.exit_code == 0, tested.output
+
+
+def test_ingress_asks_ingress_nginx_for_the_proxys_limits():
+    """The Kubernetes way in has the limits of deploy/nginx/advisor.conf, which the reliability tests attack."""
+    ingress = manifests()["Ingress"]
+    annotations = {
+        k.removeprefix("nginx.ingress.kubernetes.io/"): v for k, v in ingress["metadata"]["annotations"].items()
+    }
+    conf = (DEPLOY / "nginx" / "advisor.conf").read_text(encoding="utf-8")
+    directive = {}  # name -> first value of each one-line directive
+    for line in conf.splitlines():
+        words = line.split("#")[0].split()
+        if len(words) >= 2 and words[-1].endswith(";"):
+            directive.setdefault(words[0], words[1].rstrip(";"))
+    assert annotations["proxy-body-size"] == directive["client_max_body_size"] == "256k"
+    assert annotations["client-body-buffer-size"] == directive["client_body_buffer_size"]
+    assert annotations["proxy-request-buffering"] == directive["proxy_request_buffering"] == "on"
+    assert annotations["proxy-buffering"] == directive["proxy_buffering"] == "on"
+    assert f"{annotations['proxy-read-timeout']}s" == directive["proxy_read_timeout"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": manifests()["Service"]["metadata"]["name"], "port": {"name": "http"}}
+
+
+# --- Checkov over deploy/ --------------------------------------------------------------------------------
+
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"  # its own virtualenv (make test builds it): see Makefile
+
+
+@pytest.mark.checkov
+def test_checkov_passes_deploy_and_catches_a_manifest_in_the_default_namespace(tmp_path):
+    """Every Checkov check passes on deploy/, or is skipped inline with its reason; a known-bad manifest fails."""
+    checkov = str(CHECKOV) if CHECKOV.exists() else shutil.which("checkov")
+    if checkov is None:
+        pytest.fail(f"{CHECKOV} is missing: `make test` builds it (the $(CHECKOV) target)")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    deployment = manifests()["Deployment"]
+    del deployment["metadata"]["namespace"]
+    (bad / "deployment.yaml").write_text(yaml.safe_dump(deployment), encoding="utf-8")
+    out = tmp_path / "out"
+    frameworks = ["--framework", "kubernetes", "dockerfile", "kustomize"]
+    where = ["--directory", str(DEPLOY), "--directory", str(bad)]
+    subprocess.run(
+        [checkov, "--skip-download", *frameworks, *where, "--output", "json", "--output-file-path", str(out)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    reports = json.loads((out / "results_json.json").read_text(encoding="utf-8"))
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [c for r in reports for c in r["results"]["failed_checks"]]
+    passed = [c for r in reports for c in r["results"]["passed_checks"]]
+    skipped = [c for r in reports for c in r["results"]["skipped_checks"]]
+    in_deploy = [f"{c['check_id']} {c['file_path']}" for c in failed if not c["file_abs_path"].startswith(str(bad))]
+    assert in_deploy == []
+    assert {c["check_id"] for c in failed} >= {"CKV_K8S_21"}  # the default namespace, caught
+    assert len(passed) > 50
+    for check in skipped:
+        assert len(check["check_result"].get("suppress_comment") or "") > 20, check["check_id"]
+
+
+def test_everything_lives_in_its_own_namespace_behind_a_network_policy():
+    found = manifests()
+    namespace = found["Namespace"]["metadata"]["name"]
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert namespace == kustomization["namespace"] != "default"
+    for kind, manifest in found.items():
+        if kind != "Namespace":
+            assert manifest["metadata"]["namespace"] == namespace, kind
+    policy = found["NetworkPolicy"]["spec"]
+    assert policy["podSelector"]["matchLabels"] == found["Deployment"]["spec"]["selector"]["matchLabels"]
+    assert sorted(policy["policyTypes"]) == ["Egress", "Ingress"] and policy["egress"] == []
+    (rule,) = policy["ingress"]
+    admitted = {peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for peer in rule["from"]}
+    assert admitted == {"ingress-nginx", "prometheus"}
+    assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+
+
+def test_uploads_get_the_apps_upload_limit_at_both_proxies():
+    """POST /v1/assessments takes megabytes: nginx's location and its own Ingress both say the app's limit."""
+    from advisor.settings import DEFAULT_MAX_UPLOAD_BYTES
+
+    assert DEFAULT_MAX_UPLOAD_BYTES == 32 * 1024 * 1024
+    uploads = yaml.safe_load((KUBERNETES / "ingress-uploads.yaml").read_text(encoding="utf-8"))
+    annotations = uploads["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "32m"
+    (path,) = uploads["spec"]["rules"][0]["http"]["paths"]
+    assert (path["path"], path["pathType"]) == ("/v1/assessments", "Exact")
+    main = manifests()["Ingress"]["metadata"]["annotations"]
+    # Every limit but the body's is the main Ingress's.
+    assert {k: v for k, v in annotations.items() if "body" not in k} == {
+        k: v for k, v in main.items() if "body" not in k
+    }
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert "ingress-uploads.yaml" in kustomization["resources"]
+    conf = (DEPLOY / "nginx" / "advisor.conf").read_text(encoding="utf-8")
+    location = conf[conf.index("location = /v1/assessments {") :]
+    assert "client_max_body_size 32m;" in location[: location.index("}")]

@@ -17,6 +17,7 @@ EXPECTED = {
     "core-banking": ("vm", "strict-isolation"),
     "retail-estate": ("hybrid", "components"),
     "ml-training": ("container", "batch-jobs"),
+    "claims-desk": ("vm", "legacy-application"),
 }
 PROFILES = {p.name: p for p in read_profiles([str(ROOT / "examples")])}
 

@@ -209,7 +209,7 @@ def test_a_component_changes_only_the_fields_it_fills_in(api, ruleset):
         ([("workload.ports", "80, http")], "workload.ports", "should be a whole number, got the text 'http'"),
         ([("workload.ports", "80, 70000")], "workload.ports", "should be at most 65535, got 70000"),
         ([("workload.os", "")], "workload.os", "should have at least 1 item"),
-        ([("workload.os", "dos")], "workload.os", "'dos' is not one of linux, windows, bsd, other"),
+        ([("workload.os", "dos")], "workload.os", "'dos' is not one of linux, windows, bsd, macos, other"),
         ([("workload.command", "sh -c 'unclosed")], "workload.command", "cannot be split into arguments"),
         ([("workload.packages", "curl; rm -rf /")], "workload.packages", "is not a Debian package name"),
         ([("host.os", "macos"), ("host.cloud", "azure")], "host.cloud", "azure offers no macOS hosts"),
@@ -405,6 +405,8 @@ def test_every_download_is_the_file_its_button_names(api, name, ruleset):
             assert sorted(zipfile.ZipFile(io.BytesIO(body)).namelist()) == sorted(make_bundle(shown, result))
         elif kind == "dockerfile":
             assert body.decode().count("\nFROM ") >= 1
+        elif kind == "lxc":
+            assert f"lxc.uts.name = {component or shown.name}\n" in body.decode()
         else:
             assert lxml.etree.fromstring(body).tag == "domain"
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import lxml.html
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
@@ -23,7 +23,18 @@ from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.output.data import to_data
 from advisor.profiles import validate_profile
 from advisor.web.formdata import permalink_query, read_form
-from tests.support import answer_of, as_submitted, fit_guest_os, form_values, page, profile_value, profiles
+from tests.support import (
+    answer_of,
+    answerable,
+    as_submitted,
+    consistent_host,
+    fit_guest_os,
+    form_values,
+    macos_only_on_a_mac,
+    page,
+    profile_value,
+    profiles,
+)
 
 RULES = load_rules(use_env=False)
 
@@ -106,9 +117,21 @@ def profiles_with_components(draw) -> WorkloadProfile:
             section, name = path.split(".")
             if section in COMPONENT_SECTIONS and draw(st.integers(0, 5)) == 0:
                 component.setdefault(section, {})[name] = draw(profile_value(spec))
+        if "host" in component:
+            component["host"] = consistent_host({"os": data["host"]["os"], **component["host"]})
+            if component["host"]["os"] == "macos" and component["host"].get("cloud") in ("azure", "gcp"):
+                component["host"]["cloud"] = "none"
+        host_os = component.get("host", data["host"])["os"]
+        component["workload"] = macos_only_on_a_mac(component.get("workload", data.get("workload", {})), host_os)
+        if not component["workload"]:
+            del component["workload"]
+        if component.get("hardware", {}).get("gpus") is not None and component["hardware"].get("gpu") is False:
+            del component["hardware"]["gpus"]
         fit_guest_os(component.get("workload"))
         data["components"].append(component)
-    return WorkloadProfile.model_validate(data)
+    profile = WorkloadProfile.model_validate(data)
+    assume(answerable(profile))
+    return profile
 
 
 @pytest.mark.slow

@@ -60,5 +60,7 @@ def test_the_wheel_carries_every_file_the_service_reads(tmp_path):
     modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "advisor").rglob("*.py")}
     assert modules - inside == set(), "a package missing from [tool.setuptools] packages"
     assert {name.removeprefix("advisor/shipped_rules/") for name in inside if "shipped_rules/" in name} >= {
-        path.relative_to(ROOT / "rules").as_posix() for path in (ROOT / "rules").glob("*.yaml")
+        path.relative_to(ROOT / "rules").as_posix()
+        for pattern in ("*.yaml", "tests/*.yaml", "scenarios/*.yaml")
+        for path in (ROOT / "rules").glob(pattern)
     }

@@ -44,7 +44,7 @@ def test_every_field_but_name_and_host_os_has_a_documented_default():
         ),
         (
             "name: web\nhost: {os: linux}\nworkload:\n  os: [linux, plan9]\n",
-            "<t>:4: workload.os[1]: 'plan9' is not one of linux, windows, bsd, other",
+            "<t>:4: workload.os[1]: 'plan9' is not one of linux, windows, bsd, macos, other",
         ),
         (
             "name: web\nhost: {os: linux}\nscale:\n  instances: 0\n",

@@ -123,28 +123,29 @@ def test_every_kind_has_a_form_button_where_it_fits(api, ruleset, name):
 
 
 @pytest.mark.parametrize(
-    ("host", "runs", "domain_xml"),
+    ("host", "runs", "starter"),
     [
-        ({"os": "linux"}, "kvm", True),
-        ({"os": "linux", "cloud": "aws"}, "kvm", True),
-        ({"os": "windows"}, "hyper-v", False),
-        ({"os": "linux", "cloud": "vmware"}, "esxi", False),
-        ({"os": "windows", "cloud": "vmware"}, "esxi", False),
-        ({"os": "macos"}, "macos", True),
+        ({"os": "linux"}, "kvm", "vm.xml"),
+        ({"os": "linux", "cloud": "aws"}, "kvm", "vm.xml"),
+        ({"os": "windows"}, "hyper-v", "vm.ps1"),
+        ({"os": "linux", "cloud": "vmware"}, "esxi", "vm.ovf"),
+        ({"os": "windows", "cloud": "vmware"}, "esxi", "vm.ovf"),
+        ({"os": "macos"}, "macos", "vm.xml"),
     ],
     ids=["linux", "linux-aws", "windows", "vsphere", "windows-vsphere", "macos"],
 )
 def test_emit_all_writes_a_vm_starter_only_for_the_hypervisor_the_host_runs(ruleset, tmp_path, runner, host, runs,
-                                                                            domain_xml):  # fmt: skip
+                                                                            starter):  # fmt: skip
     data = {"name": "vm", "host": host, "workload": {"os": ["windows"], "os_id": "win2k22", "gui": True}}
     profile = validate_profile(data)
     assert hypervisor(profile) == runs
     result = recommend(profile, ruleset)
     assert result.platform == "vm"
     files = make_bundle(profile, result)
-    assert ("vm.xml" in files) is domain_xml
-    assert "vm-xen.xml" not in files
-    assert ("No VM definition here" in files["README.md"]) is (not domain_xml)
+    domain_xml = starter == "vm.xml"
+    vm_starters = {"vm.xml", "vm-xen.xml", "vm.ps1", "vm.ovf"}
+    assert vm_starters & files.keys() == {starter}
+    assert "No VM definition here" not in files["README.md"]
     # The CLI's `emit all` writes the same bundle, and `emit libvirt` still writes the domain on request.
     source = tmp_path / "vm.yaml"
     source.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -162,3 +163,38 @@ def test_emit_xen_writes_the_xen_domain_when_asked(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith('<domain type="xen">')
     assert "disk: qemu-img create -f qcow2 /var/lib/xen/images/x.qcow2 20G" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "workload_os", "offered"),
+    [
+        ({"os": "windows"}, "windows", {"hyperv"}),
+        ({"os": "windows", "cloud": "azure"}, "windows", {"hyperv"}),  # Hyper-V nested in the Azure VM
+        ({"os": "windows", "cloud": "vmware"}, "windows", {"ovf"}),
+        ({"os": "linux", "cloud": "vmware"}, "linux", {"ovf"}),
+        ({"os": "linux"}, "windows", set()),  # a KVM host: the domain XML is its starter
+    ],
+)
+def test_each_hypervisor_starter_is_offered_only_for_the_host_that_runs_it(ruleset, host, workload_os, offered):
+    profile = validate_profile(
+        {
+            "name": "vm1",
+            "host": host,
+            "workload": {"os": [workload_os], "legacy": True},
+            "security": {"isolation": "high"},
+        }
+    )
+    result = recommend(profile, ruleset)
+    assert result.platform == "vm"
+    verdict = verdict_of(profile, result)
+    hypervisor_kinds = {name for name in ("hyperv", "ovf") if KINDS[name].offered(profile, verdict)}
+    assert hypervisor_kinds == offered
+
+
+def test_lxc_is_offered_where_the_rules_suggest_it(ruleset):
+    checkout = EXAMPLES["checkout-api"]
+    result = recommend(checkout, ruleset)
+    assert "LXC" in [t.name for t in result.technologies]
+    assert KINDS["lxc"].offered(checkout, verdict_of(checkout, result))
+    gcp = EXAMPLES["ml-training"]  # containers in a public cloud: no LXC suggested, no LXC starter
+    assert not KINDS["lxc"].offered(gcp, verdict_of(gcp, recommend(gcp, ruleset)))

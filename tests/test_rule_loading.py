@@ -50,7 +50,7 @@ BAD_RULES = [
         "bare-value-on-a-list",
         rule("    when: {workload.os: windows}\n    score: {vm: 1}\n"),
         "org.yaml:4: rule 'r1': when: 'workload.os': operator 'eq' (a bare value means eq) does not apply to "
-        "a list (a list of one of linux, windows, bsd, other); use one of contains, contains_any, length_gte, "
+        "a list (a list of one of linux, windows, bsd, macos, other); use one of contains, contains_any, length_gte, "
         "length_lte",
     ),
     (

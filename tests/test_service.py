@@ -28,14 +28,9 @@ rules:
 """
 
 
-def answers(url: str, workers: int = 2, tries: int = 50) -> list[dict]:
-    """/readyz answers until every worker has answered at least once (each holds its own rules)."""
-    found: list[dict] = []
-    for _ in range(tries):
-        found.append(http.get(url + "/readyz", timeout=5).json())
-        if len({answer["worker"] for answer in found}) == workers:
-            break
-    return found
+def answers(url: str, tries: int = 20) -> list[dict]:
+    """Several /readyz answers, so that every worker (each holds its own rules) is very likely among them."""
+    return [http.get(url + "/readyz", timeout=5).json() for _ in range(tries)]
 
 
 def wait_for(condition, timeout: float = 15.0):
@@ -77,7 +72,9 @@ def test_a_rule_change_goes_live_and_an_invalid_one_is_refused(org_rules):
         assert refused, "the invalid change was not seen by every worker"
         for answer in answers(server.url):
             assert answer["status"] == "ready" and answer["ruleset"] == second
-            assert "scroe" in " ".join(answer["last_refused_change"]["problems"])
+            assert answer["rules"] == "serving last good, change refused"
+            assert answer["last_refused_change"] == {"problems": 1, "details": "in the log"}
+            assert str(org_rules) not in json.dumps(answer)  # paths go to the log, not to clients
         kept = http.post(server.url + "/v1/recommendations", json=CHECKOUT, timeout=5)
         assert kept.status_code == 200 and kept.json()["ruleset"]["digest"] == second["digest"]
 
@@ -99,7 +96,12 @@ def test_an_invalid_first_load_is_alive_but_not_ready_until_fixed(org_rules):
     with serving(env, workers=1) as server:
         assert http.get(server.url + "/healthz", timeout=5).status_code == 200
         ready = http.get(server.url + "/readyz", timeout=5)
-        assert ready.status_code == 503 and "broken" in " ".join(ready.json()["last_refused_change"]["problems"])
+        assert ready.status_code == 503 and ready.json()["rules"] == "no rules loaded, change refused"
+        assert any(
+            "broken" in " ".join(json.loads(line).get("problems", []))
+            for line in server.log_lines()
+            if line.startswith("{")
+        )
         refused = http.post(server.url + "/v1/recommendations", json=CHECKOUT, timeout=5)
         assert refused.status_code == 503 and refused.headers["Content-Type"] == "application/problem+json"
 

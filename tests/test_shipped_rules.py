@@ -22,7 +22,7 @@ PRIMARY_SOURCES = (
     "gvisor.dev", "firecracker-microvm.github.io", "kubevirt.io", "csrc.nist.gov", "docs.aws.amazon.com",
     "cloud.google.com", "www.vmware.com", "developer.apple.com", "docs.podman.io", "man7.org", "docs.kernel.org",
     "linuxcontainers.org", "docs.nvidia.com", "www.spice-space.org", "docs.freebsd.org", "docs.getutm.app",
-    "kb.parallels.com",
+    "kb.parallels.com", "www.apple.com", "pve.proxmox.com", "docs.redhat.com",
 )  # fmt: skip
 
 
@@ -73,3 +73,33 @@ def test_the_exported_json_schemas_accept_the_shipped_rules_and_examples_and_ref
     profile_schema = jsonschema.Draft202012Validator(WorkloadProfile.model_json_schema())
     for path in sorted((ROOT / "examples").glob("*.yaml")):
         assert list(profile_schema.iter_errors(yaml.safe_load(path.read_text()))) == [], path
+
+
+@pytest.mark.parametrize("compiled", RULES.rules, ids=[c.rule.id for c in RULES.rules])
+def test_every_shipped_rule_that_decides_says_whether_it_blocks_or_prefers(compiled):
+    rule = compiled.rule
+    if rule.score is None and not rule.forbid:
+        return  # only suggests or notes: it decides nothing
+    assert rule.kind is not None, f"{rule.id}: say kind: blocker or kind: preference"
+    assert (rule.kind == "blocker") == bool(rule.forbid)
+
+
+# Needs no platform can trade away: each must be a forbid in the shipped rules, never only points.
+HARD_NEEDS = {
+    "custom-kernel": "container",  # a kernel other than the host's
+    "own-kernel-modules": "container",
+    "windows-workload-on-linux-host": "container",
+    "bsd-or-other-os-workload": "container",
+    "macos-guest": "container",
+    "macos-guest-off-apple-hardware": "vm",
+    "strict-isolation": "container",
+    "untrusted-multi-tenancy": "container",
+    "windows-image-newer-than-host": "container",
+    "vendor-supports-vms-only": "container",
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(HARD_NEEDS))
+def test_hard_needs_are_blockers_not_scores(rule_id):
+    rule = RULES.get(rule_id).rule
+    assert rule.kind == "blocker" and HARD_NEEDS[rule_id] in rule.forbid

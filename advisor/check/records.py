@@ -8,6 +8,7 @@ record). Problems are FieldErrors naming the record, the line and the field, nev
 from __future__ import annotations
 
 import datetime
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from advisor.errors import FieldError, InvalidInput
 from advisor.models import Closed, Platform, WorkloadProfile
 from advisor.profiles import only_profile, parse_profiles
 from advisor.validation import field_errors
-from advisor.yamlio import Lines, Unreadable, YAMLSyntaxError, load_all, read_text
+from advisor.yamlio import Lines, Unreadable, YAMLSyntaxError, load_all, path_problem, read_text
 
 # Records with these statuses are history: they may no longer fit today's profile model, and are not checked.
 HISTORY_STATUSES = ("superseded", "deprecated")
@@ -225,6 +226,16 @@ def _path_problem(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
+def _not_there(path: Path) -> str:
+    """Why a named path that does not exist cannot be had: a symlink loop says so, not "no such file"."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return path_problem(exc)
+    return "no such file or folder"
+
+
 def _walk(directory: Path, markdown: bool) -> list[str]:
     found = []
     for folder, subfolders, names in os.walk(directory):
@@ -258,7 +269,7 @@ def find_records(arguments: list[str], root: Path = Path()) -> list[LoadedRecord
         elif path.exists():
             candidates.append((argument, True))
         else:
-            problems.append(FieldError("", "no such file or folder", file=argument))
+            problems.append(FieldError("", _not_there(path), file=argument))
     if problems:
         raise InvalidInput(problems)
     records: dict[str, LoadedRecord] = {}

@@ -13,8 +13,9 @@ from advisor.models import Capacity, ContainerCapacity, HostSize, Need, VMCapaci
 from advisor.numbers import rounded
 
 # Memory a guest OS needs for itself in each VM, by OS family (idle footprints of a server install).
-GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "other": 1}
-FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "other": "other"}
+# macOS is a desktop OS, counted as Windows is.
+GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "macos": 2, "other": 1}
+FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "macos": "macOS", "other": "other"}
 
 
 def _count(n: float, noun: str) -> str:

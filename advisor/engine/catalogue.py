@@ -113,7 +113,7 @@ def _spec(path: str, info: Any) -> FieldSpec:
 
 def _catalogue(model: type[BaseModel]) -> dict[str, FieldSpec]:
     fields: dict[str, FieldSpec] = {}
-    for section in ("host", *COMPONENT_SECTIONS):
+    for section in COMPONENT_SECTIONS:
         candidates = typing.get_args(model.model_fields[section].annotation) or (
             model.model_fields[section].annotation,
         )
@@ -129,7 +129,7 @@ CATALOGUE: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
 def facts_of(profile: WorkloadProfile) -> dict[str, Any]:
     """Flatten a profile into {field path: value}, the form rules are evaluated against."""
     facts: dict[str, Any] = {}
-    for section in ("host", *COMPONENT_SECTIONS):
+    for section in COMPONENT_SECTIONS:
         for name, value in getattr(profile, section).__dict__.items():
             facts[f"{section}.{name}"] = value
     return facts
@@ -138,7 +138,7 @@ def facts_of(profile: WorkloadProfile) -> dict[str, Any]:
 def defaulted_paths(profile: WorkloadProfile) -> frozenset[str]:
     """Field paths the user did not set, so their value is the documented default."""
     defaulted: set[str] = set()
-    for section in ("host", *COMPONENT_SECTIONS):
+    for section in COMPONENT_SECTIONS:
         part = getattr(profile, section)
         explicit = part.model_fields_set if section in profile.model_fields_set else set()
         defaulted.update(f"{section}.{name}" for name in type(part).model_fields if name not in explicit)

@@ -19,12 +19,14 @@ from advisor.engine.whatif import flips
 from advisor.errors import NoPlatformFits
 from advisor.models import (
     PLATFORMS,
+    Against,
     Alternative,
     Assumption,
     ComponentResult,
     Considered,
     Effect,
     Note,
+    Platform,
     Reason,
     Recommendation,
     RulesetInfo,
@@ -60,6 +62,37 @@ def _rationale(matched: Sequence[CompiledRule], winner: str) -> list[Reason]:
             links=[str(link) for link in c.rule.links],
         )
         for c in strongest
+    ]
+
+
+def _against(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Against]:
+    """The doubts: rules that took points from the winner, or gave the runner-up more than the winner.
+
+    The runner-up is the best-scoring platform no rule forbids; when every other platform is forbidden, only
+    points taken from the winner count.
+    """
+    winner = outcome.platform
+    runner_up: Platform | None = None
+    for platform in PLATFORMS:  # the best allowed score; a tie goes to the earlier platform
+        allowed = platform != winner and not outcome.forbidden[platform]
+        if allowed and (runner_up is None or outcome.scores[platform] > outcome.scores[runner_up]):
+            runner_up = platform
+
+    def weight(c: CompiledRule) -> int:
+        """How much the rule narrows the winner's lead (positive) over the runner-up, or its own loss."""
+        lead = _score(c, runner_up) - _score(c, winner) if runner_up else 0
+        return max(lead, -_score(c, winner))
+
+    doubting = sorted((c for c in matched if weight(c) > 0), key=lambda c: (-weight(c), c.rule.id))
+    return [
+        Against(
+            rule=c.rule.id,
+            title=c.rule.title,
+            because=c.rule.because,
+            effect=_effect(c),
+            favours=runner_up if runner_up and _score(c, runner_up) > _score(c, winner) else None,
+        )
+        for c in doubting
     ]
 
 
@@ -115,6 +148,12 @@ def _considered(rules: Sequence[CompiledRule], facts: Facts) -> list[Considered]
     return sorted(found, key=lambda c: (not c.matched, c.rule))
 
 
+def _capped(outcome: Outcome, matched: Sequence[CompiledRule]) -> str:
+    """The margin's confidence, lowered by a matched warning that counts against the chosen platform."""
+    caps = [c.rule.confidence_at_most for c in matched if c.rule.confidence_at_most and _score(c, outcome.platform) < 0]
+    return min([outcome.confidence, *caps], key=CONFIDENCE_ORDER.index)
+
+
 def _component(
     profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False, what_if: bool = True
 ) -> ComponentResult:
@@ -127,9 +166,10 @@ def _component(
     return ComponentResult(
         name=profile.name,
         platform=outcome.platform,
-        confidence=outcome.confidence,
+        confidence=_capped(outcome, matched),
         scores=outcome.scores,
         rationale=_rationale(matched, outcome.platform),
+        against=_against(matched, outcome),
         alternatives=_alternatives(matched, outcome),
         technologies=_technologies(matched, outcome.platform),
         notes=[
@@ -178,7 +218,9 @@ def _system(
     # component run on its own best platform, so it scores the sum of their best scores.
     scores = {p: sum(r.scores[p] for r in results) for p in PLATFORMS}
     scores["hybrid"] = sum(r.scores[r.platform] for r in results)
-    confidence = min((r.confidence for r in results), key=CONFIDENCE_ORDER.index)
+    # The whole is as sure as its least sure part; the first such component is named as the one that set it.
+    least_sure = min(results, key=lambda r: CONFIDENCE_ORDER.index(r.confidence))
+    confidence = least_sure.confidence
     by_platform = {p: [r.name for r in results if r.platform == p] for p in platforms}
     summary = "; ".join(f"{', '.join(names)} on {p}" for p, names in by_platform.items())
     if len(platforms) == 1:
@@ -210,12 +252,15 @@ def _system(
         name=profile.name,
         platform=platform,
         confidence=confidence,
+        confidence_set_by=least_sure.name,
         scores=scores,
         rationale=rationale,
+        against=_dedupe([a for r in results for a in r.against], key=lambda a: a.rule),
         alternatives=alternatives,
         technologies=_dedupe([t for r in results for t in r.technologies], key=lambda t: t.name),
         notes=_dedupe([n for r in results for n in r.notes], key=lambda n: (n.rule, n.note)),
-        capacity=capacity(parts),
+        # Components on hosts of their own (a Windows node pool) share no one host whose capacity could be summed.
+        capacity=capacity(parts) if len({part.host for part in parts}) == 1 else None,
         components=results,
         assumptions=_merge_assumptions([a for r in results for a in r.assumptions]),
         flips=[],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -245,6 +246,50 @@ def digest_of(rules: Iterable[Rule]) -> str:
     """sha256 over the canonical JSON of the active rules, sorted by id (pydantic writes it, in field order)."""
     canonical = _RULE_LIST.dump_json(sorted(rules, key=lambda r: r.id), by_alias=True)
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+def snapshot_of(ruleset: RuleSet) -> bytes:
+    """The rule set as JSON: every active rule (validated already), with its version, digest and origins.
+
+    A server writes it after each successful load so that a worker started while the files on disk are
+    refused can still serve the last good set (see `from_snapshot`).
+    """
+    data = {
+        "version": ruleset.version,
+        "digest": ruleset.digest,
+        "sources": ruleset.sources,
+        "replaced": ruleset.replaced,
+        "disabled": ruleset.disabled,
+        "files": ruleset.files,
+        "rules": _RULE_LIST.dump_python(
+            [c.rule for c in ruleset.rules], by_alias=True, mode="json", exclude_unset=True
+        ),
+    }
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+def from_snapshot(data: bytes) -> RuleSet:
+    """The rule set a snapshot holds, each rule validated and compiled again; ValueError if it is not one.
+
+    The digest is worked out again and must be the one recorded, so a damaged snapshot is never served.
+    """
+    try:
+        saved = json.loads(data)
+        rules = [compile_rule(rule) for rule in _RULE_LIST.validate_python(saved["rules"], strict=False)]
+        ruleset = RuleSet(
+            rules=sorted(rules, key=lambda c: c.rule.id),
+            version=saved["version"],
+            digest=digest_of(c.rule for c in rules),
+            sources=saved["sources"],
+            replaced=saved["replaced"],
+            disabled=saved["disabled"],
+            files=saved["files"],
+        )
+    except (ValueError, KeyError, TypeError, ConditionProblem) as exc:
+        raise ValueError(f"not a rule set snapshot: {exc.__class__.__name__}") from None
+    if ruleset.digest != saved["digest"] or not rules:
+        raise ValueError("not a rule set snapshot: its rules do not match its digest")
+    return ruleset
 
 
 def load_rules(extra_dirs: Sequence[str | Path] = (), *, builtin: bool = True, use_env: bool = True) -> RuleSet:

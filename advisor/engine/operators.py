@@ -2,6 +2,14 @@
 
 A new operator is one function and one entry. `operand` says what the rule writes after the operator:
 'element' (one value of the field), 'elements' (a list of them), 'number' or 'count'.
+
+Every operator is defined for every value its field can hold, and an optional field left unset (null)
+means "unknown", read the same way by every operator:
+
+- an unset list holds nothing: its length is 0 and it contains no value (so ``length_lte`` and a
+  ``length_gte: 0`` hold, ``contains`` and ``contains_any`` do not);
+- an unset single value equals no value (``eq`` and ``in`` do not hold, ``ne`` and ``not_in`` do);
+- an unset number satisfies no comparison (``gt``, ``gte``, ``lt``, ``lte`` all fail): unknown is not small.
 """
 
 from __future__ import annotations
@@ -41,6 +49,14 @@ def _compare(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return compare
 
 
+def _listed(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    # An optional list left unset (None) holds nothing: length 0, contains no value.
+    def on_list(value: Any, operand: Any) -> bool:
+        return test(() if value is None else value, operand)
+
+    return on_list
+
+
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
@@ -48,16 +64,20 @@ OPERATORS: dict[str, Operator] = {
         Operator("ne", operator.ne, "element", "single", "other than {}"),
         Operator("in", lambda value, operand: value in operand, "elements", "single", "one of {}"),
         Operator("not_in", lambda value, operand: value not in operand, "elements", "single", "none of {}"),
-        Operator("contains", operator.contains, "element", "list", "containing {}"),
+        Operator("contains", _listed(operator.contains), "element", "list", "containing {}"),
         Operator(
             "contains_any",
-            lambda value, operand: not operand.isdisjoint(value),
+            _listed(lambda value, operand: not operand.isdisjoint(value)),
             "elements",
             "list",
             "containing one of {}",
         ),
-        Operator("length_gte", lambda value, operand: len(value) >= operand, "count", "list", "{} or more items"),
-        Operator("length_lte", lambda value, operand: len(value) <= operand, "count", "list", "{} or fewer items"),
+        Operator(
+            "length_gte", _listed(lambda value, operand: len(value) >= operand), "count", "list", "{} or more items"
+        ),
+        Operator(
+            "length_lte", _listed(lambda value, operand: len(value) <= operand), "count", "list", "{} or fewer items"
+        ),
         Operator("gt", _compare(operator.gt), "number", "number", "more than {}"),
         Operator("gte", _compare(operator.ge), "number", "number", "at least {}"),
         Operator("lt", _compare(operator.lt), "number", "number", "less than {}"),

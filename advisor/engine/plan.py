@@ -9,6 +9,7 @@ makes none): `advisor.generators.registry.with_starters` fills them in.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from advisor.engine.capacity import GUEST_OS_OVERHEAD_GIB
 from advisor.models import ComponentResult, HostSize, Need, Plan, PlanPart, Recommendation, WorkloadProfile
@@ -25,6 +26,11 @@ def need_of(profile: WorkloadProfile, platform: str) -> Need:
     return Need(cpus=rounded(n * math.ceil(res.cpus)), memory_gib=rounded(n * (res.memory_gib + overhead)))
 
 
+def _size(profile: WorkloadProfile) -> HostSize | None:
+    host = profile.host
+    return HostSize(cpus=host.cpus, memory_gib=rounded(host.memory_gib)) if host.cpus and host.memory_gib else None
+
+
 def _share(need: Need, host: HostSize | None) -> float | int | None:
     if host is None:
         return None
@@ -32,11 +38,10 @@ def _share(need: Need, host: HostSize | None) -> float | int | None:
 
 
 def plan(
-    profile: WorkloadProfile, parts: list[WorkloadProfile], results: list[ComponentResult | Recommendation]
+    profile: WorkloadProfile, parts: Sequence[WorkloadProfile], results: Sequence[ComponentResult | Recommendation]
 ) -> Plan:
     """The plan for a profile whose parts (components, or the profile itself) got these results."""
-    host = profile.host
-    size = HostSize(cpus=host.cpus, memory_gib=rounded(host.memory_gib)) if host.cpus and host.memory_gib else None
+    size = _size(profile)
     planned = []
     for part, result in zip(parts, results, strict=True):
         need = need_of(part, result.platform)
@@ -48,7 +53,7 @@ def plan(
                 starters=[],
                 instances=part.scale.instances,
                 need=need,
-                share=_share(need, size),
+                share=_share(need, _size(part)),  # a component may run on a host (node pool) of its own
             )
         )
     total = Need(

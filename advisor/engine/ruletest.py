@@ -92,7 +92,11 @@ def _complete(partial: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _read_case_file(path: Path) -> tuple[list[LoadedCase], list[RuleProblem]]:
+def read_case_file(path: Path, model: type[BaseModel] = CaseFile, key: str = "cases") -> tuple[list, list[RuleProblem]]:
+    """Read one file of cases (`model`, whose `key` lists them): [(line, case, profile)] and the problems found.
+
+    Each case's partial profile is completed and validated, so a bad one is named by file, line and field.
+    """
     name = str(path)
     try:
         documents, lines = load_all(read_text(path))
@@ -101,19 +105,19 @@ def _read_case_file(path: Path) -> tuple[list[LoadedCase], list[RuleProblem]]:
     except YAMLSyntaxError as exc:
         return [], [RuleProblem(name, exc.line, None, str(exc))]
     if len(documents) != 1:
-        return [], [RuleProblem(name, 1, None, "a test file is one YAML mapping with a 'cases' list")]
+        return [], [RuleProblem(name, 1, None, f"a test file is one YAML mapping with a '{key}' list")]
     try:
-        parsed = CaseFile.model_validate(documents[0])
+        parsed = model.model_validate(documents[0])
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
             loc, line = locate(documents[0], tuple(error["loc"]), lines)
             where = f"{display_loc(loc)}: " if loc else ""
-            problems.append(RuleProblem(name, line, None, f"{where}{describe(error, CaseFile)}"))
+            problems.append(RuleProblem(name, line, None, f"{where}{describe(error, model)}"))
         return [], problems
     loaded, problems = [], []
-    for index, case in enumerate(parsed.cases):
-        base = ("cases", index, "profile")
+    for index, case in enumerate(getattr(parsed, key)):
+        base = (key, index, "profile")
         try:
             profile = validate_profile(_complete(case.profile), lines=lines, file=name, base=base)
         except InvalidInput as exc:
@@ -121,7 +125,7 @@ def _read_case_file(path: Path) -> tuple[list[LoadedCase], list[RuleProblem]]:
                 RuleProblem(name, e.line, None, f"{display_loc(base[:2])}.profile.{e.loc}: {e.msg}") for e in exc.errors
             ]
             continue
-        loaded.append(LoadedCase(name, lines.at(0, ("cases", index)), case, profile))
+        loaded.append((lines.at(0, (key, index)), case, profile))
     return loaded, problems
 
 
@@ -132,8 +136,8 @@ def load_cases(tests_dir: Path) -> list[LoadedCase]:
     found: list[LoadedCase] = []
     problems: list[RuleProblem] = []
     for path in sorted(p for p in tests_dir.iterdir() if p.is_file() and p.suffix in RULE_SUFFIXES):
-        cases, file_problems = _read_case_file(path)
-        found += cases
+        cases, file_problems = read_case_file(path)
+        found += [LoadedCase(str(path), line, case, profile) for line, case, profile in cases]
         problems += file_problems
     if problems:
         raise RuleError(problems)

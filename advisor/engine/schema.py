@@ -99,12 +99,25 @@ class Suggestion(Closed):
     platforms: list[Platform] = Field(default_factory=lambda: list[Platform](PLATFORMS), min_length=1)
 
 
+RuleKind = Literal["blocker", "preference"]
+
+
 class Rule(Closed):
-    """One piece of advice: when it applies, what it does to the decision, and why."""
+    """One piece of advice: when it applies, what it does to the decision, and why.
+
+    `kind` records the audit of what the rule decides: a blocker is a need that a platform cannot meet,
+    so it forbids that platform; a preference only moves points. A rule file without it still loads:
+    the kind is then read off the rule (blocker when it forbids something).
+    """
 
     id: RuleId
     title: Text
     when: Condition
+    kind: RuleKind | None = Field(
+        None,
+        description="blocker: a need some platform cannot meet, so the rule forbids it. preference: points only. "
+        "Read off the rule (blocker when it forbids) when left out.",
+    )
     score: Score | None = None
     forbid: list[Platform] = Field(default_factory=list)
     suggest: list[Suggestion] = Field(default_factory=list)
@@ -113,6 +126,11 @@ class Rule(Closed):
         default_factory=lambda: list[Platform](PLATFORMS),
         min_length=1,
         description="The recommended platforms the note is worth reading for (all when omitted).",
+    )
+    confidence_at_most: Literal["medium", "low"] | None = Field(
+        None,
+        description="When the rule matches and takes points from the chosen platform, the answer's confidence is "
+        "at most this: for warnings the profile chose to weigh rather than forbid.",
     )
     because: Text
     links: list[HttpUrl] = Field(min_length=1)
@@ -128,7 +146,16 @@ class Rule(Closed):
             raise ValueError("a rule needs at least one effect: score, forbid, suggest or note")
         if len(set(self.forbid)) == 3:
             raise ValueError("forbid: a rule cannot forbid every platform")
+        if self.kind == "blocker" and not self.forbid:
+            raise ValueError("kind: a blocker forbids the platforms that cannot meet the need; give forbid")
+        if self.kind == "preference" and self.forbid:
+            raise ValueError("kind: a preference only scores; a rule that forbids is a blocker")
         return self
+
+    @property
+    def blocker(self) -> bool:
+        """True when the rule forbids a platform: a hard constraint, never outvoted by points."""
+        return bool(self.forbid)
 
 
 class DisabledRule(Closed):

@@ -53,14 +53,15 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
                 distance = abs(index - spec.choices.index(current)) if path in ORDERED else 1
                 found.append((distance, choice))
     elif spec.many:  # one edit of the list: add a value, drop one, or put one in place of another
+        items = current or []  # an unset list holds nothing (see operators.py)
         pool = list(spec.choices) or list(constants) or list(spec.examples)
-        absent = [value for value in pool if value not in current]
-        found.extend((1, [*current, value]) for value in absent)
-        if spec.kind != "enum" and current:
+        absent = [value for value in pool if value not in items]
+        found.extend((1, [*items, value]) for value in absent)
+        if spec.kind != "enum" and items:
             found.append((1, []))
-        elif len(current) > 1:
-            found.extend((1, [v for v in current if v != value]) for value in current)
-        found.extend((1, [new if v == old else v for v in current]) for old in current for new in absent)
+        elif len(items) > 1:
+            found.extend((1, [v for v in items if v != value]) for value in items)
+        found.extend((1, [new if v == old else v for v in items]) for old in items for new in absent)
     elif spec.kind == "number":
         for value in _thresholds(path, tuple(constants)):
             if value != current:

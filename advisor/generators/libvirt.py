@@ -59,8 +59,14 @@ def guest_os(profile: WorkloadProfile) -> GuestOS:
     """Return the profile's guest OS: `workload.os_id`, else the usual OS of the first `workload.os` family."""
     known = guest_oses()
     os_id = profile.workload.os_id
+    if os_id is None:
+        family = profile.workload.os[0]
+        if family not in FAMILY_DEFAULT_OS:  # macOS: Apple's licence allows it only on Apple hardware, not in KVM
+            message = f"no libvirt domain for a {family} guest; list another family first in workload.os"
+            raise InvalidInput([FieldError("workload.os", message)])
+        return known[FAMILY_DEFAULT_OS[family]]
     # The profile model has already refused an unknown os_id, or one of a family the workload does not need.
-    return known[os_id] if os_id is not None else known[FAMILY_DEFAULT_OS[profile.workload.os[0]]]
+    return known[os_id]
 
 
 @dataclass(frozen=True)

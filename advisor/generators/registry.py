@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from advisor.errors import AdvisorError
 from advisor.generators import Artifact
 from advisor.generators.dockerfile import dockerfile_readme, make_dockerfile, make_dockerignore
+from advisor.generators.hyperv import hyperv_readme, make_hyperv_script
 from advisor.generators.libvirt import disk_lines, domain_readme, make_domain_xml
+from advisor.generators.lxc import lxc_readme, make_lxc_config
+from advisor.generators.ovf import make_ovf, ovf_readme
 from advisor.generators.xen import make_xen_file, xen_disk_lines, xen_readme
 from advisor.models import Recommendation, WorkloadProfile
 
@@ -63,8 +66,11 @@ def hypervisor(profile: WorkloadProfile) -> str:
     (through UTM, Parallels or VMware Fusion), any other Linux host KVM. No profile field says a host runs Xen
     yet: issue 12's host.kind (xcp-ng) is where it will, and this function is the one place to read it.
     """
-    if profile.host.cloud == "vmware":
+    kind = getattr(profile.host, "kind", "general-purpose")
+    if profile.host.cloud == "vmware" or kind == "esxi":
         return "esxi"
+    if kind == "xcp-ng":
+        return "xen"
     if profile.host.os == "windows":
         return "hyper-v"
     if profile.host.os == "macos":
@@ -122,7 +128,7 @@ class KindDoesNotFit(AdvisorError):
         self.kind = kind
         served = " or ".join(sorted(kind.platforms))
         super().__init__(
-            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; a {kind.label} is written for "
+            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; the {kind.label} is written for "
             f"{served} where it fits ({kind.summary[0].lower()}{kind.summary[1:].rstrip('.')})"
         )
 
@@ -135,6 +141,28 @@ def _profile_only(make: Callable[[WorkloadProfile], Artifact]) -> Callable[[Work
 
     made.__doc__ = make.__doc__
     return made
+
+
+# Where each hypervisor starter fits: the hypervisor the host actually runs. A vSphere estate runs ESXi; a
+# Windows host anywhere else runs Hyper-V (in Azure nested in the VM). The host's kind (ESXi, Hyper-V Server,
+# ...) comes with issue 12's host.kind; until that field is in the model, a host counts as general-purpose and
+# the host's OS and cloud decide alone.
+def _host_kind(profile: WorkloadProfile) -> str:
+    return getattr(profile.host, "kind", "general-purpose")
+
+
+def _hyperv_host(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    windows_outside_vsphere = profile.host.os == "windows" and profile.host.cloud != "vmware"
+    return windows_outside_vsphere and _host_kind(profile) in ("general-purpose", "hyper-v-server")
+
+
+def _vsphere_estate(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    return profile.host.cloud == "vmware" or _host_kind(profile) == "esxi"
+
+
+def _system_container(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    # The rules decide where LXC fits (tools-on-linux-host suggests it); its guest shares the host's Linux kernel.
+    return "LXC" in verdict.technologies and "linux" in profile.workload.os
 
 
 KINDS: dict[str, StarterKind] = {
@@ -178,6 +206,44 @@ KINDS: dict[str, StarterKind] = {
             bundle_text="a Xen domain XML and the command that makes its disk, for Xen hosts",
             stderr_lines=xen_disk_lines,
             hosts=frozenset({"xen"}),
+        ),
+        StarterKind(
+            name="hyperv",
+            label="Hyper-V script",
+            summary="A PowerShell script that creates a generation 2 Hyper-V VM, for a Windows host outside vSphere.",
+            make=_profile_only(make_hyperv_script),
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="text/plain",
+            file_name="{name}.ps1",
+            readme=hyperv_readme,
+            bundle_text="a PowerShell script that creates the Hyper-V VM (Windows hosts)",
+            fits=_hyperv_host,
+            hosts=frozenset({"hyper-v"}),
+        ),
+        StarterKind(
+            name="ovf",
+            label="OVF descriptor",
+            summary="An OVF 1.1 descriptor that deploys the VM on VMware vSphere/ESXi, for a vSphere estate.",
+            make=_profile_only(make_ovf),
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="application/xml",
+            file_name="{name}.ovf",
+            readme=ovf_readme,
+            bundle_text="an OVF descriptor that deploys the VM on vSphere (vSphere estates)",
+            fits=_vsphere_estate,
+            hosts=frozenset({"esxi"}),
+        ),
+        StarterKind(
+            name="lxc",
+            label="LXC config",
+            summary="An LXC configuration for an unprivileged system container, where the rules suggest LXC.",
+            make=_profile_only(make_lxc_config),
+            platforms=frozenset({"container"}),  # the rules suggest LXC for containers, not for a hybrid
+            media_type="text/plain",
+            file_name="{name}.conf",
+            readme=lxc_readme,
+            bundle_text="an LXC system container configuration (Linux hosts, where the rules suggest LXC)",
+            fits=_system_container,
         ),
     )
 }

@@ -17,8 +17,10 @@ def _escape(text: str) -> str:
 
 def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
     h = "#" * level
+    set_by = getattr(result, "confidence_set_by", None)  # an estate names the component that set it
     lines = [
-        f"**Platform: {PLATFORM_NAMES[result.platform]}** (`{result.platform}`), confidence {result.confidence}.",
+        f"**Platform: {PLATFORM_NAMES[result.platform]}** (`{result.platform}`), confidence {result.confidence}"
+        + (f" (set by component `{set_by}`)." if set_by else "."),
         "",
         "| platform | score |",
         "|---|---:|",
@@ -32,6 +34,9 @@ def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
     for reason in result.rationale:
         links = ", ".join(f"<{link}>" for link in reason.links)
         lines.append(f"- **{reason.title}** (`{reason.rule}`): {reason.because} {links}")
+    if result.against:
+        lines += ["", f"{h} What counts against it", ""]
+        lines += [f"- **{a.title}** (`{a.rule}`): {a.because}" for a in result.against]
     lines += ["", f"{h} Why not the others", ""]
     for alternative in result.alternatives:
         state = "forbidden" if alternative.forbidden else f"score {alternative.score}"

@@ -36,9 +36,11 @@ def _effect(effect: Effect) -> str:
 
 def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "") -> list[str]:
     colour = PLATFORM_COLOURS[result.platform]
+    set_by = getattr(result, "confidence_set_by", None)  # an estate names the component that set it
     lines = [
         f"{indent}{s(result.name, bold=True)}: "
-        f"{s(PLATFORM_HEADINGS[result.platform], fg=colour, bold=True)}  (confidence {result.confidence})",
+        f"{s(PLATFORM_HEADINGS[result.platform], fg=colour, bold=True)}  (confidence {result.confidence}"
+        + (f", set by {set_by})" if set_by else ")"),
         f"{indent}  scores: " + " · ".join(f"{p} {result.scores[p]}" for p in PLATFORMS),
         "",
         f"{indent}{s('Why', bold=True)}",
@@ -50,6 +52,12 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
         lines.append(f"{indent}  + {reason.title} [{reason.rule}]" + (f"  {s(effect, dim=True)}" if effect else ""))
         lines += _wrap(reason.because, indent + "    ")
         lines += [f"{indent}    {s(str(link), fg='blue')}" for link in reason.links]
+    if result.against:
+        lines += ["", f"{indent}{s('What counts against it', bold=True)}"]
+        for doubt in result.against:
+            effect = _effect(doubt.effect)
+            lines.append(f"{indent}  - {doubt.title} [{doubt.rule}]" + (f"  {s(effect, dim=True)}" if effect else ""))
+            lines += _wrap(doubt.because, indent + "    ")
     lines += ["", f"{indent}{s('Why not the others', bold=True)}"]
     for alternative in result.alternatives:
         state = "forbidden" if alternative.forbidden else f"score {alternative.score}"

@@ -2,9 +2,13 @@
 
 Settings come from the environment (documented in the README) or, for tests, from `test_config`:
 RULE_DIRS (extra rule directories on top of the shipped rules and ADVISOR_RULES), BUILTIN_RULES,
-MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
+MAX_BODY_BYTES (ADVISOR_MAX_BODY_BYTES, default 256 KiB), MAX_UPLOAD_BYTES (ADVISOR_MAX_UPLOAD_BYTES, the
+limit of POST /v1/assessments, default 32 MiB), RELOAD_SECONDS (ADVISOR_RELOAD_SECONDS, default 2;
 0 turns polling off), CACHE_ENTRIES (ADVISOR_CACHE_ENTRIES, answers each worker keeps, default 1024; 0 keeps
-none), LOG_STREAM (where JSON log lines go; stderr by default).
+none), CACHE_BYTES (ADVISOR_CACHE_BYTES, the bytes those answers may take, default 16 MiB),
+LOG_STREAM (where JSON log lines go; stderr by default), RULES_SNAPSHOT (ADVISOR_RULES_SNAPSHOT, the file the
+last good rule set is kept in for workers that start while the files on disk are refused), PUBLIC_URL
+(ADVISOR_PUBLIC_URL, the address the curl snippet names; never the request's Host header).
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from werkzeug.exceptions import HTTPException
 
 from advisor.errors import AdvisorError, InvalidInput, NoPlatformFits
 from advisor.generators.registry import KindDoesNotFit
-from advisor.settings import service_settings
+from advisor.settings import public_url, service_settings
 from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.artifacts import artifacts
+from advisor.web.assessments import assessments
 from advisor.web.form import form
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
@@ -34,24 +39,39 @@ log = logging.getLogger("advisor.http")
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the service: load the rules, register the routes, start watching the rule directories."""
     app = Flask(__name__)
-    app.config.update(RULE_DIRS=[], BUILTIN_RULES=True, LOG_STREAM=None, **service_settings())
+    app.config.update(
+        RULE_DIRS=[],
+        BUILTIN_RULES=True,
+        LOG_STREAM=None,
+        RULES_SNAPSHOT=os.environ.get("ADVISOR_RULES_SNAPSHOT") or None,
+        PUBLIC_URL=public_url(),
+        **service_settings(),
+    )
     app.config.update(test_config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     configure_logging(app.config["LOG_STREAM"])
 
     metrics = Metrics()
-    store = RuleStore(app.config["RULE_DIRS"], builtin=app.config["BUILTIN_RULES"])
+    store = RuleStore(
+        app.config["RULE_DIRS"], builtin=app.config["BUILTIN_RULES"], snapshot=app.config["RULES_SNAPSHOT"]
+    )
     store.on_change = metrics.ruleset_changed
     store.on_refused = metrics.reload_refused
+    store.on_polled = metrics.polled.set_to_current_time
     store.refresh()  # a first load that fails leaves the service alive but not ready, still polling
     store.poll(app.config["RELOAD_SECONDS"])
+    if app.config["RELOAD_SECONDS"] > 0:
+        metrics.polled.set_to_current_time()
     app.extensions["advisor.rules"] = store
     app.extensions["advisor.metrics"] = metrics
-    app.extensions["advisor.answers"] = AnswerCache(app.config["CACHE_ENTRIES"])
+    app.extensions["advisor.answers"] = AnswerCache(
+        app.config["CACHE_ENTRIES"], app.config["CACHE_BYTES"], metrics.cache_bytes.set
+    )
 
     instrument(app, metrics)
     app.register_blueprint(api)
     app.register_blueprint(artifacts)
+    app.register_blueprint(assessments)
     app.register_blueprint(form)
     app.register_blueprint(reference)
     _operations(app, store, metrics)
@@ -67,14 +87,9 @@ def _operations(app: Flask, store: RuleStore, metrics: Metrics) -> None:
 
     @app.get("/readyz")
     def readyz() -> Response:
-        """Rules are loaded: which set is live, and the last refused change if any."""
-        # Each worker holds its own rule set; the pid says which one answered while a change spreads.
-        body: dict[str, Any] = {"status": "ready" if store.ruleset else "not ready", "worker": os.getpid()}
-        if store.ruleset is not None:
-            body["ruleset"] = store.ruleset.summary()
-        if store.failure is not None:
-            body["last_refused_change"] = {"problems": store.failure.problems}
-        return json_response(body, 200 if store.ruleset else 503)
+        """Rules are loaded: which set is live, and whether the last change was refused."""
+        status, body = store.readiness()
+        return json_response(body, status)
 
     @app.get("/metrics")
     def prometheus() -> Response:

@@ -5,8 +5,10 @@ A thin door onto the same functions the CLI calls: parse the profile, recommend,
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, json, request
@@ -122,16 +124,31 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 class AnswerCache:
-    """The last answers given, by everything they depend on: the rule set, the options and the body's bytes.
+    """The last answers given, by a digest of everything they depend on: the rule set, the options, the profile.
 
     The same profile under the same rules always gets the same answer, and teams send the same profiles
-    again and again (CI checks, shared links), so a worker keeps a bounded number of recent answers.
+    again and again (CI checks, shared links), so a worker keeps recent answers: at most `entries` of them
+    and at most `max_bytes` bytes, keys, answers and a fixed cost per entry all counted (one explained
+    answer with 64 components is over a megabyte). An answer larger than an eighth of the budget is not
+    kept, so one client cannot empty the cache for everyone else. `on_size` hears the size in bytes after
+    each change (for the metrics).
     """
 
-    def __init__(self, entries: int) -> None:
+    ENTRY_OVERHEAD = 240  # bytes Python spends on one entry beyond its key's and answer's own bytes
+
+    def __init__(self, entries: int, max_bytes: int = 2**62, on_size: Callable[[int], None] | None = None) -> None:
         self.entries = entries
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._on_size = on_size
         self._answers: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
+
+    @classmethod
+    def cost(cls, key: tuple[Any, ...], answer: tuple[bytes, str]) -> int:
+        """The bytes one entry is counted as."""
+        key_bytes = sum(len(part) if isinstance(part, (bytes, str)) else 8 for part in key)
+        return cls.ENTRY_OVERHEAD + key_bytes + len(answer[0]) + len(answer[1])
 
     def get(self, key: tuple[Any, ...]) -> tuple[bytes, str] | None:
         """The answer kept under `key` (the most recent use keeps it longest), or None."""
@@ -142,13 +159,33 @@ class AnswerCache:
             return answer
 
     def put(self, key: tuple[Any, ...], answer: tuple[bytes, str]) -> None:
-        """Keep an answer, forgetting the least recently used one when full."""
-        if self.entries <= 0:
+        """Keep an answer, forgetting the least recently used ones while over either bound."""
+        cost = self.cost(key, answer)
+        if self.entries <= 0 or cost > self.max_bytes // 8:
             return
         with self._lock:
+            previous = self._answers.pop(key, None)
+            if previous is not None:
+                self.size -= self.cost(key, previous)
             self._answers[key] = answer
-            while len(self._answers) > self.entries:
-                self._answers.popitem(last=False)
+            self.size += cost
+            while len(self._answers) > self.entries or self.size > self.max_bytes:
+                old_key, old_answer = self._answers.popitem(last=False)
+                self.size -= self.cost(old_key, old_answer)
+            size = self.size
+        if self._on_size is not None:
+            self._on_size(size)
+
+
+def answer_key(ruleset: RuleSet, explain: bool, considered: bool, profile: WorkloadProfile) -> tuple[Any, ...]:
+    """What an answer depends on, in a few bytes: the rule set, the options and a digest of the profile.
+
+    The profile is the parsed one, as the fields it sets (the unset ones are reported as assumptions), so
+    JSON or YAML, spacing, key order and padding of the body do not matter, and the key's size does not
+    grow with the body's.
+    """
+    canonical = profile.model_dump_json(exclude_unset=True, by_alias=True).encode()
+    return (ruleset.digest, ruleset.version, explain, considered, hashlib.sha256(canonical).digest())
 
 
 @api.post("/recommendations")
@@ -158,11 +195,10 @@ def recommendations() -> Response:
     considered = _flag("considered", False)
     ruleset = live_rules()
     cache: AnswerCache = current_app.extensions["advisor.answers"]
-    # The media type is checked before the body is read or looked up: a refused request costs nothing more.
-    key = (ruleset.digest, ruleset.version, profile_media_type(), explain, considered, request_body())
+    profile = read_profile()
+    key = answer_key(ruleset, explain, considered, profile)
     answer = cache.get(key)
     if answer is None:
-        profile = read_profile()
         result: Recommendation = with_starters(profile, recommend(profile, ruleset, explained=considered))
         body = json.dumps(to_data(result, brief=not explain), ensure_ascii=False).encode()
         answer = (body, result.platform)

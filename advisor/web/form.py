@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import yaml
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -230,7 +230,7 @@ def profile_json(profile: WorkloadProfile) -> str:
 
 def curl_command(profile: WorkloadProfile) -> str:
     """A shell command that asks the API for the same result."""
-    url = request.url_root + "v1/recommendations"
+    url = current_app.config["PUBLIC_URL"] + "/v1/recommendations"  # never the client's Host header
     return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
 
 
@@ -364,7 +364,8 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
         "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
         "profile_json": profile_json(profile),
         "curl": curl_command(profile),
-        "permalink": url_for("form.ask", _external=True) + "?" + urlencode(permalink_query(profile)),
+        # Relative: the browser resolves it against the address it used; the Host header is never echoed.
+        "permalink": url_for("form.ask") + "?" + urlencode(permalink_query(profile)),
     }
 
 

@@ -23,7 +23,6 @@ MAX_VALUE_CHARS = 9000
 # Typed into a list or text input, "none" means empty here, where an empty input would mean the default
 # (or, on a component, "same as above").
 EMPTY_WORD = "none"
-EMPTIABLE = ("numbers", "words", "command", "text")
 NOTHING = object()  # "none" typed into an input whose empty value is null
 _COMPONENT_KEY = re.compile(r"^components\.(\d{1,3})\.(.+)$")
 _ACTIONS = {"recommend", "add-component"}
@@ -111,7 +110,7 @@ def parse(field_: FormField, raw: Any) -> Any:
         raise ValueError(f"is {len(text)} characters long; no value of this field is longer than {MAX_VALUE_CHARS}")
     if not text:
         return None
-    if field_.kind in EMPTIABLE and text.lower() == EMPTY_WORD:
+    if field_.emptiable and text.lower() == EMPTY_WORD:
         return [] if field_.kind in ("numbers", "words") else NOTHING
     if field_.kind == "flag":
         if text.lower() not in ("yes", "no", "on", "true", "false"):
@@ -184,7 +183,7 @@ def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
         entry: dict[str, Any] = {"name": _name(state, component, f"components.{index}.name")}
         # A section a component gives is taken whole. On the form an empty field means "same as above", so
         # what the user left empty is filled in from above; a permalink holds each section as it was given.
-        entry |= {s: given if exact else data.get(s, {}) | given for s, given in own.items() if s != "host"}
+        entry |= {s: given if exact else data.get(s, {}) | given for s, given in own.items()}
         components.append(entry)
     if components:
         data["components"] = components
@@ -252,7 +251,7 @@ def _spell(values: dict[str, Any], field_: FormField, value: Any, empty_means: A
     if (any(typed) if isinstance(typed, list) else typed) or value == empty_means:
         return  # what was typed stands, or leaving the input empty says the same
     shown = field_.shown(value)
-    values[field_.key] = EMPTY_WORD if shown in ("", []) and field_.kind in EMPTIABLE else shown
+    values[field_.key] = EMPTY_WORD if shown in ("", []) and field_.emptiable else shown
 
 
 def permalink_query(profile: WorkloadProfile) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from advisor.generators.libvirt import guest_oses
 from advisor.models import COMPONENT_SECTIONS, KNOWN_GUEST_OSES, WorkloadProfile
 from advisor.numbers import grouped_text, number_text
 
-SECTIONS = ("host", *COMPONENT_SECTIONS)
+SECTIONS = COMPONENT_SECTIONS  # the host first; a component may give each, its host too
 MAX_COMPONENTS = WorkloadProfile.model_fields["components"].metadata[0].max_length
 
 
@@ -51,6 +51,10 @@ COMPONENTS_HELP = (
 )
 
 
+# Inputs where typing "none" means empty, where an empty input would mean the default (or "same as above").
+EMPTIABLE = ("numbers", "words", "command", "text")
+
+
 @dataclass(frozen=True)
 class FormField:
     """One input: where it sits in the profile, how it is typed, and what it says to the user."""
@@ -67,6 +71,11 @@ class FormField:
     maximum: float | None = None
     required: bool = False
     exclusive_minimum: bool = False
+
+    @property
+    def emptiable(self) -> bool:
+        """Typing "none" empties it: a list or text, or an optional number or choice ("not said")."""
+        return self.kind in EMPTIABLE or (self.default is None and self.kind in ("whole", "number", "choice"))
 
     @property
     def bounds(self) -> str:

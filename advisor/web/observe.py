@@ -2,6 +2,11 @@
 
 Under gunicorn each worker is its own process; when PROMETHEUS_MULTIPROC_DIR is set (deploy/gunicorn.conf.py
 sets it), every worker writes its figures there and /metrics adds them up, whichever worker answers.
+
+Every label has a bounded set of values, because each new value is a new series in every worker's file
+and on every scrape: the method is one of the standard methods or `other` (gunicorn accepts any upper-case
+token as a method), the route is the URL rule's template (never the raw path) or `unmatched`. Gauges are
+in a live mode, so a dead worker's values vanish with it (gunicorn's child_exit marks it dead).
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ from prometheus_client import (
 
 from advisor.engine.loader import RuleSet
 from advisor.jsonlog import configure_logging as configure_logging
+from advisor.metricsdir import locked
 
 REQUEST_ID = "X-Request-ID"
 # A client's own request id is echoed if it is a plain token; anything else could forge log lines.
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+# RFC 9110's methods and PATCH; anything else a client invents is counted as `other`.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -58,9 +66,22 @@ class Metrics:
             "The rule set in force: 1 for the live version and digest.",
             ["version", "digest"],
             registry=own,
-            multiprocess_mode="max",
+            multiprocess_mode="livemax",
         )
-        self.rules = Gauge("advisor_ruleset_rules", "Rules in the live set.", registry=own, multiprocess_mode="max")
+        self.rules = Gauge("advisor_ruleset_rules", "Rules in the live set.", registry=own, multiprocess_mode="livemax")
+        self.cache_bytes = Gauge(
+            "advisor_answer_cache_bytes",
+            "Bytes the kept answers take (keys and answers counted), summed over live workers.",
+            registry=own,
+            multiprocess_mode="livesum",
+        )
+        self.polled = Gauge(
+            "advisor_rule_poll_timestamp_seconds",
+            "When the rule files were last looked at (Unix time), by the worker that looked longest ago: "
+            "time() minus this, well over ADVISOR_RELOAD_SECONDS, means a poller is stuck.",
+            registry=own,
+            multiprocess_mode="livemin",
+        )
         self.reloads = Counter("advisor_rule_reloads", "Rule set changes, by result.", ["result"], registry=own)
 
     def ruleset_changed(self, previous: RuleSet | None, current: RuleSet) -> None:
@@ -78,10 +99,13 @@ class Metrics:
     def exposition(self) -> Response:
         """The Prometheus text exposition of every metric (of every worker, in multiprocess mode)."""
         registry = self._registry
-        if registry is None:
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        if registry is not None:
+            return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        with locked(os.environ["PROMETHEUS_MULTIPROC_DIR"], exclusive=False):  # not while a worker is folded in
+            text = generate_latest(registry)
+        return Response(text, content_type=CONTENT_TYPE_LATEST)
 
 
 def instrument(app: Flask, metrics: Metrics) -> None:
@@ -102,9 +126,12 @@ def instrument(app: Flask, metrics: Metrics) -> None:
     def finish(response: Response) -> Response:
         request_id = g.get("request_id") or os.urandom(16).hex()  # set even if a before_request hook failed
         response.headers[REQUEST_ID] = request_id
+        # Every answer, pages, JSON, static files and metrics alike: browsers must not guess another type.
+        response.headers["X-Content-Type-Options"] = "nosniff"
         duration = time.perf_counter() - g.get("started", time.perf_counter())
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        labels = (request.method, route, str(response.status_code))
+        method = request.method if request.method in METHODS else "other"
+        labels = (method, route, str(response.status_code))
         children = measured.get(labels)
         if children is None:
             children = measured[labels] = (metrics.requests.labels(*labels), metrics.latency.labels(*labels))
