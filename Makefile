@@ -4,12 +4,18 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The service: Python 3.11 and its venv module only; no system package.
+RUN_STAMP := $(VENV)/.run-stamp
+# The tests: the service's packages, the test extra and the system tools below.
 STAMP := $(VENV)/.installed-stamp
-# Debian packages the tests drive for real: libvirt's validators and drivers (and QEMU, OVMF, swtpm for the
-# embedded QEMU driver), virt-install, osinfo-db, wrk for the HTTP benchmark, libvirt's headers for
-# libvirt-python, LibreOffice Calc (headless soffice) to read back the assessment's XLSX report, chromium
-# for the browser tests (driven by playwright, which downloads no browser), and nginx for the reliability tests
-# of the shipped proxy config. Installed with apt-get when running as root; otherwise they must already be there.
+# `make install` links the advisor command here (a folder on most users' PATH).
+PREFIX ?= $(HOME)/.local
+# Debian packages only the tests drive for real (running the service needs none of them): libvirt's
+# validators and drivers (and QEMU, OVMF, swtpm for the embedded QEMU driver), virt-install, osinfo-db, wrk
+# for the HTTP benchmark, libvirt's headers for libvirt-python, LibreOffice Calc (headless soffice) to read
+# back the assessment's XLSX report, chromium for the browser tests (driven by playwright, which downloads no
+# browser), and nginx for the reliability tests of the shipped proxy config. Installed with apt-get by
+# `make test` when running as root; otherwise they must already be there.
 # python3-lxc is liblxc's own configuration parser for the LXC starter's tests; it is a module of Debian's
 # python3 (not the venv), so it is checked by importing it there.
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
@@ -23,7 +29,13 @@ SYSTEM_PYTHON_MODULES := lxc
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: run test test-fast soak bench bench-http profile-http lint lock clean
+.PHONY: run install test test-fast soak bench bench-http profile-http lint lock clean
+
+$(RUN_STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -39,7 +51,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 $(CHECKOV):
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
@@ -47,8 +59,15 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
 
 # The service on http://127.0.0.1:8000 with the shipped rules; ADVISOR_* variables (see README) change it.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
+
+# The advisor command on PATH: a link to $(BIN)/advisor in $(PREFIX)/bin (override: make install PREFIX=...).
+install: $(RUN_STAMP)
+	mkdir -p $(PREFIX)/bin
+	ln -sf $(CURDIR)/$(BIN)/advisor $(PREFIX)/bin/advisor
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) echo "advisor is on your PATH ($(PREFIX)/bin/advisor)";; \
+		*) echo "linked $(PREFIX)/bin/advisor; add $(PREFIX)/bin to PATH, or run $(BIN)/advisor";; esac
 
 # Coverage (lines and branches) the whole suite must keep: 96.41% measured over the fast suite alone on
 # 2026-11-30 (the whole suite runs a superset of it), with a point of room; see docs/architecture.md.

@@ -25,7 +25,7 @@ from advisor.engine.ruletest import run_rule_tests
 from advisor.engine.scenarios import run_scenarios
 from advisor.engine.schema import RuleFile
 from advisor.errors import EXIT_FAILURE, AdvisorError, WouldOverwrite
-from advisor.generators.registry import KINDS, StarterKind
+from advisor.generators.registry import KINDS, StarterKind, with_starters
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output import FORMATTERS
 from advisor.output.data import rule_data
@@ -86,7 +86,7 @@ def recommend_command(
     stdin = sys.stdin.buffer.read() if "-" in profiles else None
     parsed = read_profiles(list(profiles), stdin)
     ruleset = _load(rule_dirs, no_builtin_rules)
-    results: list[Recommendation] = [recommend(p, ruleset, explained=explain) for p in parsed]
+    results: list[Recommendation] = [with_starters(p, recommend(p, ruleset, explained=explain)) for p in parsed]
     click.echo(FORMATTERS[fmt](results, _colour() and fmt == "text"), nl=False)
 
 
@@ -252,7 +252,7 @@ def adr_new(
     parsed = _one_profile(profile, "a record decides for one")
     if out is not None and os.path.lexists(out) and not force:  # refuse before the work, not only before the write
         raise WouldOverwrite([str(out)])
-    result = recommend(parsed, _load(rule_dirs, no_builtin_rules))
+    result = with_starters(parsed, recommend(parsed, _load(rule_dirs, no_builtin_rules)))
     record = make_adr(parsed, result, date=datetime.date.today(), status=status)
     if out is None:
         click.echo(record.content, nl=False)

@@ -9,9 +9,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import annotated_types
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from advisor.guests import guest_os_problem, guest_oses
 from advisor.numbers import whole, whole_all
+from advisor.validation import OS_ID, URL_PATH
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
@@ -62,7 +73,7 @@ GPUCount = Annotated[int, annotated_types.Interval(ge=1, le=64), BeforeValidator
 # newline, a quote that ends an instruction, or markup.
 Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
 CommandArg = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
-UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$")]
+UrlPath = Annotated[str, StringConstraints(pattern=URL_PATH)]
 
 
 class Closed(BaseModel):
@@ -187,8 +198,20 @@ class Host(Closed):
         return self
 
 
+def _guest_os_schema(schema: dict[str, Any]) -> None:
+    """The ids os_id may name, in JSON Schema, as the validator checks them; that the id's family is one
+    workload.os lists is a rule across fields that the schema does not say.
+
+    Made when a schema is asked for, as the guest OS facts are data of the generators' package, which
+    imports this module.
+    """
+    schema["properties"]["os_id"]["enum"] = [*sorted(guest_oses()), None]
+
+
 class Workload(Closed):
     """What the software itself needs."""
+
+    model_config = ConfigDict(json_schema_extra=_guest_os_schema)
 
     os: list[OSFamily] = Field(
         default_factory=lambda: list[OSFamily](["linux"]),
@@ -198,7 +221,7 @@ class Workload(Closed):
         "side by side; containers use the host's kernel, so BSD, macOS and other systems need a VM (macOS only on "
         "Apple hardware).",
     )
-    os_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{0,39}$")] | None = Field(
+    os_id: Annotated[str, StringConstraints(pattern=OS_ID)] | None = Field(
         None,
         title="Guest OS for the starter VM",
         description=f"Only for the domain XML: one of {KNOWN_GUEST_OSES}, of a family ticked above. Leave empty "
@@ -310,6 +333,17 @@ class Workload(Closed):
         description="Windows guests only: tick if the guest has the virtio drivers (KVM's fast disk and network "
         "drivers), so the starter VM can use them instead of slower emulated devices.",
     )
+
+    @field_validator("os_id")
+    @classmethod
+    def _guest_os_fits(cls, os_id: str | None, info: ValidationInfo) -> str | None:
+        # Checked here, once, so every door (recommend, emit, the API, the form) agrees on a profile.
+        families = info.data.get("os")
+        if os_id is not None and families is not None:
+            problem = guest_os_problem(os_id, families)
+            if problem:
+                raise ValueError(problem)
+        return os_id
 
 
 class Security(Closed):
@@ -713,6 +747,34 @@ class ComponentResult(Out):
     )
 
 
+class PlanPart(Out):
+    """One part of the estate (a component, or the whole workload when it has none): where it runs, on what, the
+    starter files that fit its platform, and what it takes of the host."""
+
+    name: str
+    platform: Platform
+    run_on: list[str] = Field(description="Technologies to run it on: the matched rules' suggestions for its platform.")
+    starters: list[str] = Field(
+        description="Starter files that fit its platform and host, named per part (storefront/Dockerfile)."
+    )
+    instances: int
+    need: Need = Field(description="On the host: VMs with their guest OS and whole vCPUs, containers as used.")
+    share: Number | None = Field(
+        description="Its share of one host, the larger of CPU and memory (0.25 is a quarter); null if the host's "
+        "size is unknown."
+    )
+
+
+class Plan(Out):
+    """The estate plan: every part, their combined need against the host, and how many such hosts it takes."""
+
+    parts: list[PlanPart]
+    need: Need
+    host: HostSize | None
+    fits: bool | None = Field(description="Whether the whole estate fits on the one host; null if its size is unknown.")
+    hosts_needed: int | None = Field(description="How many hosts of this size the estate takes; null if unknown.")
+
+
 class Recommendation(Out):
     """The answer: platform, confidence and every reason, in one canonical shape."""
 
@@ -741,6 +803,9 @@ class Recommendation(Out):
     assumptions: list[Assumption]
     flips: list[Flip]
     ruleset: RulesetInfo
+    plan: Plan | None = Field(
+        default=None, description="The estate plan: each part's platform, technology, starter files and share."
+    )
     considered: list[Considered] | None = Field(
         default=None, description="Every rule and why it did or did not match; only when asked to explain."
     )

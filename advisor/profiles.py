@@ -82,6 +82,10 @@ def parse_profiles(text: str, source: str = "<stdin>") -> list[WorkloadProfile]:
         documents = [load_json(text, source)]
     except (_NotJSON, InvalidInput) as not_json:
         if source.endswith(".json"):  # a .json file is JSON, and its errors are JSON's
+            if isinstance(not_json, InvalidInput) and reads_as_yaml(text):
+                first = not_json.errors[0]
+                hint = f"{first.msg}; the file reads as YAML: name it .yaml"
+                raise InvalidInput([FieldError(first.loc, hint, first.file, first.line)]) from None
             raise
         try:  # YAML, or a YAML flow mapping such as {name: a, host: {os: linux}} that only looks like JSON
             documents, lines = load_all(text)
@@ -109,6 +113,23 @@ def only_profile(profiles: list[WorkloadProfile], source: str | None, purpose: s
         names = ", ".join(p.name for p in profiles)
         raise InvalidInput([FieldError("", f"holds {len(profiles)} profiles ({names}); {purpose}", file=source)])
     return profiles[0]
+
+
+def reads_as_yaml(text: str | bytes) -> bool:
+    """Whether text that is not JSON is a YAML mapping in block style (`name: web`): JSON that is only broken
+    (`{"host": }`) gets JSON's error alone, not a hint to send YAML."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    if text.lstrip()[:1] in ("{", "["):
+        return False
+    try:
+        documents, _ = load_all(text)
+    except (ValueError, RecursionError):  # YAMLSyntaxError is a ValueError
+        return False
+    return len(documents) == 1 and isinstance(documents[0], dict)
 
 
 def parse_profile_json(body: bytes | str) -> WorkloadProfile:

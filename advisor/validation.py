@@ -15,21 +15,88 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import FieldError
-from advisor.numbers import number_text, whole
+from advisor.guests import guest_oses
+from advisor.numbers import number_text, rounded, whole
 
 if TYPE_CHECKING:  # yamlio uses this module's wording; only the type is needed here
     from advisor.yamlio import Lines
 
+URL_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$"
+OS_ID = r"^[a-z][a-z0-9.\-]{0,39}$"
+# Each pattern a string field is held to, in words: a person reads what to type, not a regular expression.
 _PATTERN_MEANINGS = {
+    URL_PATH: (
+        "is not a URL path: start it with '/' and use letters, digits and -._~!$&'()*+,;=:@%/ only, like /healthz"
+    ),
+    r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$": (
+        "is not a Debian package name: lowercase letters, digits and '+.-', starting with a letter or digit, "
+        "optionally pinned with =version, like libpq5 or curl=8.5.0-2"
+    ),
+    r"^[^\x00-\x1f\x7f]+$": "holds a control character such as a newline or tab; give each argument on one line",
     r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$": (
         "is not a DNS label: use 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
     ),
     r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,62}$": (
         "is not a tag: use 1 to 63 letters, digits and '._:/-', starting with a letter or digit"
     ),
-    r"^[a-z][a-z0-9.\-]{0,39}$": "is not an osinfo short-id such as ubuntu24.04, debian12 or win2k22",
+    OS_ID: "is not an osinfo short-id such as ubuntu24.04, debian12 or win2k22",
     r"^[a-z0-9][a-z0-9._-]{0,127}$": "is not a rule id: use lowercase letters, digits and '._-'",
 }
+
+
+# The unit of each number field, by its name: a value typed with a unit ("16GB") is told to drop it.
+_UNITS = {
+    "memory_gib": "GiB",
+    "disk_gib": "GiB",
+    "cpus": "cores",
+    "startup_seconds": "seconds",
+    "deploys_per_week": "deployments a week",
+    "instances": "copies",
+}
+# Size suffixes, as a factor to GiB (decimal and binary prefixes alike: this is a hint, not a conversion).
+_TO_GIB = {"k": 1 / 1024**2, "m": 1 / 1024, "g": 1, "t": 1024, "p": 1024**2}
+_WITH_UNIT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z][A-Za-z ]*?)?\s*")
+
+
+def not_a_number(field: str, value: Any, *, whole: bool = False) -> str:
+    """Why `value` is not a number for `field`, and what to write instead when it is a number with a unit.
+
+    `memory_gib: 16GB` -> "should be a number of GiB, got the text '16GB': the unit is GiB, so write 16".
+    """
+    what = "a whole number" if whole else "a number"
+    unit = _UNITS.get(field)
+    got = _kind_of(value)
+    matched = _WITH_UNIT.fullmatch(value) if isinstance(value, str) else None
+    if unit is None:
+        return f"should be {what}, got {got}"
+    if matched is None:
+        return f"should be {what} of {unit}, got {got}"
+    number, suffix = float(matched.group(1)), (matched.group(2) or "").strip()
+    if not suffix:
+        return f"should be {what} of {unit}, got {got}: write {number_text(rounded(number))} without quotes"
+    if (
+        unit == "GiB"
+        and suffix[0].lower() in _TO_GIB
+        and suffix.lower().rstrip("s")
+        in (
+            suffix[0].lower(),
+            suffix[0].lower() + "b",
+            suffix[0].lower() + "ib",
+        )
+    ):
+        number *= _TO_GIB[suffix[0].lower()]
+    return f"should be {what} of {unit}, got {got}: the unit is {unit}, so write {number_text(rounded(number))}"
+
+
+def did_you_mean(value: Any, choices: list[str]) -> str:
+    """ " (did you mean linux?)" for a value that differs from one choice in case or by a near miss, else ""."""
+    if not isinstance(value, str) or not choices:
+        return ""
+    folded = {choice.lower(): choice for choice in choices}
+    if value.strip().lower() in folded:
+        return f" (did you mean {folded[value.strip().lower()]}?)"
+    close = difflib.get_close_matches(value.strip().lower(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean {folded[close[0]]}?)" if close else ""
 
 
 def _quoted_choices(expected: str) -> list[str]:
@@ -115,6 +182,7 @@ _SHOULD_BE = {
     "url_parsing": "a web address such as https://example.org/page",
     "url_scheme": "an http or https address",
 }
+_NUMBER_TYPES = frozenset({"int_type", "int_parsing", "float_type", "float_parsing"})
 _BOUNDS = {
     "greater_than": ("gt", "more than"),
     "greater_than_equal": ("ge", "at least"),
@@ -141,9 +209,14 @@ def describe(error: Mapping[str, Any], model: type[BaseModel] | None = None) -> 
         choices = _quoted_choices(str(ctx.get("expected", "")))
         if not choices:  # a literal true or false
             return f"should be {str(ctx.get('expected', '')).lower()}, got {shown(value)}"
-        return f"{shown(value)} is not one of {', '.join(choices)}"
+        return f"{shown(value)} is not one of {', '.join(choices)}{did_you_mean(value, choices)}"
     if kind == "string_pattern_mismatch":
-        meaning = _PATTERN_MEANINGS.get(ctx.get("pattern", ""))
+        pattern = ctx.get("pattern", "")
+        if pattern == URL_PATH and isinstance(value, str) and not value.startswith("/"):
+            return f"{shown(value)} is not a URL path: a path starts with '/', so write {shown('/' + value)}"
+        if pattern == OS_ID:
+            return f"{shown(value)} {_PATTERN_MEANINGS[OS_ID]}{did_you_mean(value, list(guest_oses()))}"
+        meaning = _PATTERN_MEANINGS.get(pattern)
         return f"{shown(value)} {meaning}" if meaning else f"{shown(value)} does not match {ctx.get('pattern')}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
@@ -162,6 +235,9 @@ def describe(error: Mapping[str, Any], model: type[BaseModel] | None = None) -> 
         key, words = _BOUNDS[kind]
         bound = whole(ctx.get(key))
         return f"should be {words} {bound}, got {shown(value)}"
+    if kind in _NUMBER_TYPES:
+        field = next((str(step) for step in reversed(error["loc"]) if isinstance(step, str)), "")
+        return not_a_number(field, value, whole=kind.startswith("int"))
     if kind in _SHOULD_BE:
         return f"should be {_SHOULD_BE[kind]}, got {_kind_of(value)}"
     message = error["msg"]

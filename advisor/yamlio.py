@@ -355,12 +355,24 @@ def _careful(text: str) -> list[Any]:
 def _syntax_error(exc: yaml.YAMLError, text: str) -> YAMLSyntaxError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and _tab_at(text, mark.line, exc.problem or ""):
+            message = "invalid YAML: a tab character here; YAML indents with spaces only: replace the tab with spaces"
+            return YAMLSyntaxError(message, mark.line + 1)
         return YAMLSyntaxError(f"invalid YAML: {exc.problem or 'invalid YAML'}", mark.line + 1 if mark else None)
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, such as NUL
         line = text.count("\n", 0, exc.position) + 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         return YAMLSyntaxError(f"invalid YAML: the character U+{code:04X} is not allowed", line)
     return YAMLSyntaxError(f"invalid YAML: {exc}", None)
+
+
+def _tab_at(text: str, line: int, problem: str) -> bool:
+    """Whether a syntax error is a tab's doing: the parser met one, or one indents the line it stopped on."""
+    if "'\\t'" in problem:
+        return True
+    lines = text.splitlines()
+    here = lines[line] if 0 <= line < len(lines) else ""
+    return "\t" in here[: len(here) - len(here.lstrip(" \t"))]
 
 
 class Lines:

@@ -29,6 +29,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from advisor.engine.catalogue import CATALOGUE
+from advisor.guests import guest_oses
 from advisor.models import WorkloadProfile
 
 if TYPE_CHECKING:
@@ -294,6 +295,14 @@ def profile_value(spec):
     return st.none() | element if spec.optional else element
 
 
+def fit_guest_os(section: dict | None) -> None:
+    """Add the family of a drawn guest OS to the workload's OSes, as the profile model requires."""
+    if section and section.get("os_id"):
+        families = section.get("os", ["linux"])
+        family = guest_oses()[section["os_id"]].family
+        section["os"] = families if family in families else [*families, family]
+
+
 @st.composite
 def profiles(draw):
     """Any valid profile: each field set or left to its default at random."""
@@ -304,6 +313,7 @@ def profiles(draw):
         section, field = path.split(".")
         data.setdefault(section, {})[field] = draw(profile_value(spec))
     assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
+    fit_guest_os(data.get("workload"))
     data["host"] = consistent_host(data["host"])
     if "workload" in data:
         data["workload"] = macos_only_on_a_mac(data["workload"], data["host"]["os"])

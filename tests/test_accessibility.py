@@ -92,6 +92,7 @@ PAGES: dict[str, tuple[Callable[[], str], Callable[[Page], None] | None]] = {
     "added-component": (lambda: "/", added_component),
     "rules": (lambda: "/rules", None),
     "rules-search": (lambda: "/rules?q=kernel", None),
+    "api-reference": (lambda: "/docs", None),
 }
 
 

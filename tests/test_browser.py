@@ -18,17 +18,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import dockerfile
 import pytest
 import yaml
-from lxml import etree
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import load_rules
 from advisor.errors import InvalidInput
 from advisor.generators.bundle import make_bundle
-from advisor.generators.dockerfile import make_dockerfile
-from advisor.generators.libvirt import make_domain_xml
+from advisor.generators.registry import KINDS, verdict_of, with_starters
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.markdown import as_markdown
 from advisor.profiles import component_part, validate_profile
@@ -258,15 +255,23 @@ def engine() -> Callable[[WorkloadProfile], Recommendation]:
 
 def reasons_shown(scope: Any) -> list[str]:
     """The rule ids of the reasons shown, in order."""
-    return scope.locator(":scope > ol.reasons > li.reason .rule-id code").all_inner_texts()
+    return scope.locator(":scope > ol.reasons > li.reason .rule-id code").all_text_contents()
 
 
-def check_verdict(scope: Any, result: Any) -> None:
-    """A verdict on the page (of the profile or a component) says what the engine says."""
-    expect(scope.locator(":scope > .verdict .platform strong")).to_have_text(TITLES[result.platform])
-    expect(scope.locator(":scope > .verdict .confidence strong")).to_have_text(result.confidence)
-    assert reasons_shown(scope) == [reason.rule for reason in result.rationale]
-    chart = scope.locator(":scope > figure.chart svg")
+def check_verdict(page: Page, result: Any, key: str = "") -> None:
+    """A verdict on the page (of the profile, or of a component named by `key`) says what the engine says: its
+    summary (the profile's verdict, or a component's folded heading), and its reasons and chart, folded under
+    "Why"."""
+    if key:
+        summary = page.locator(f"details#result-{key} > summary")
+        expect(summary).to_contain_text(f"{PLATFORM_NAMES[result.platform]} ({result.confidence} confidence)")
+    else:
+        scope = page.locator("section#result")
+        expect(scope.locator(":scope > .verdict .platform strong")).to_have_text(TITLES[result.platform])
+        expect(scope.locator(":scope > .verdict .confidence strong")).to_have_text(result.confidence)
+    why = page.locator(f"details#why{'-' + key if key else ''}")
+    assert reasons_shown(why) == [reason.rule for reason in result.rationale]
+    chart = why.locator(":scope > figure.chart svg")
     expect(chart.locator("rect.bar")).to_have_count(3)
     label = chart.get_attribute("aria-label") or ""
     for platform, score in result.scores.items():
@@ -276,11 +281,10 @@ def check_verdict(scope: Any, result: Any) -> None:
 def check_result(page: Page, data: dict[str, Any], result: Recommendation) -> None:
     """The result page shows the engine's answer for the profile typed, under its permalink."""
     assert re.search(r"/\?name=" + re.escape(data["name"]) + r"(&|$)", page.url), page.url
-    section = page.locator("section#result")
-    expect(section).to_be_visible()
-    check_verdict(section, result)
+    expect(page.locator("section#result")).to_be_visible()
+    check_verdict(page, result)
     for component in result.components:
-        check_verdict(page.locator(f"details#result-{component.name}"), component)
+        check_verdict(page, component, component.name)
     permalink = page.locator("a.permalink").get_attribute("href") or ""
     assert permalink.endswith(page.url[page.url.index("/?") :])
 
@@ -327,6 +331,7 @@ def test_every_rule_id_links_to_its_rule(pages: Pages, case: str) -> None:
 def test_result_says_nothing_in_python(pages: Pages, case: str) -> None:
     """A result page shows values in words and numbers, never Python's None or JSON's null."""
     page = result_page(pages, case)
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     text = page.locator("#result").inner_text()
     assert not re.findall(r".{0,30}\b(?:None|null|undefined|nan)\b.{0,30}", text)
 
@@ -346,6 +351,7 @@ OVERLAPS = """svg => {
 def test_chart_labels_do_not_overlap(pages: Pages, case: str) -> None:
     """In every score chart, no two texts (platform names, scores) are drawn over each other."""
     page = result_page(pages, case)
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     charts = page.locator("figure.chart svg")
     assert charts.count() == 1 + len(CASES[case].get("components", []))
     clashes = [clash for chart in charts.all() for clash in chart.evaluate(OVERLAPS)]
@@ -367,26 +373,28 @@ def click_download(page: Page, button: Any) -> Download:
     return info.value
 
 
-def check_starter_files(page: Page, profile: WorkloadProfile, component: str | None) -> None:
-    """The Dockerfile and domain XML buttons (of a component, if named) give the generators' files."""
-    scope = page.locator("form.downloads")
-    if component is not None:
-        scope = scope.locator("span.component-downloads").filter(has_text=f"{component}:")
+def check_starter_files(page: Page, profile: WorkloadProfile, result: Recommendation, component: str | None) -> None:
+    """The plan's buttons (of a component, if named) give the generators' files: exactly the kinds that fit the
+    part's verdict and host, each named for the part in an estate."""
     part = component_part(profile, component)
-
-    # Each component's buttons name it, so a screen reader tells them apart.
-    suffix = f" for {component}" if component is not None else ""
-    docker = click_download(page, scope.get_by_role("button", name="Dockerfile" + suffix, exact=True))
-    text = saved(docker).decode()
-    commands = dockerfile.parse_string(text)
-    assert "FROM" in [c.cmd.upper() for c in commands]
-    assert text == make_dockerfile(part).content
-
-    domain = click_download(page, scope.get_by_role("button", name="Domain XML" + suffix, exact=True))
-    root = etree.fromstring(saved(domain))
-    assert root.tag == "domain"
-    assert root.findtext("name") == part.name
-    assert saved(domain).decode() == make_domain_xml(part).content
+    verdict = verdict_of(profile, result, component)
+    offered = [kind for kind in KINDS.values() if kind.offered(part, verdict)]
+    buttons = page.locator("table.plan button.file")
+    name = component or profile.name
+    labels = [b.get_attribute("aria-label") for b in buttons.all()]
+    assert [label for label in labels if label.endswith(f" for {name}")] == [
+        f"Download {kind.label} for {name}" for kind in offered
+    ]
+    for kind in offered:
+        download = click_download(
+            page, page.get_by_role("button", name=f"Download {kind.label} for {name}", exact=True)
+        )
+        made = kind.make(part, verdict)
+        expected_name = (
+            made.filename if component is None or component in made.filename else f"{component}.{made.filename}"
+        )
+        assert download.suggested_filename == expected_name
+        assert saved(download).decode() == made.content
 
 
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
@@ -405,7 +413,7 @@ def test_downloads_hold_the_result(pages: Pages, engine: Any, case: str) -> None
     assert shown.model_dump(mode="json") == profile.model_dump(mode="json")
     # The form cannot tell a value left at its default from one chosen, so the page's profile sets only
     # the values that differ from the defaults, and its "defaults the answer rests on" follow from that.
-    expected_there = engine(shown)
+    expected_there = with_starters(shown, engine(shown))  # the page's result names its plan's files
     assert (expected_there.platform, expected_there.confidence) == (expected.platform, expected.confidence)
 
     markdown = click_download(page, page.get_by_role("button", name="Result (Markdown)"))
@@ -420,7 +428,7 @@ def test_downloads_hold_the_result(pages: Pages, engine: Any, case: str) -> None
     assert files == make_bundle(shown, expected_there)
 
     for component in [c["name"] for c in data.get("components", [])] or [None]:
-        check_starter_files(page, profile, component)
+        check_starter_files(page, shown, expected_there, component)
 
 
 # --- 3. Field errors ---
@@ -535,7 +543,7 @@ def test_permalink_shows_the_same_answer_and_form(pages: Pages, case: str) -> No
     shown = {
         "platform": page.locator("#result > .verdict .platform strong").inner_text(),
         "confidence": page.locator("#result > .verdict .confidence strong").inner_text(),
-        "reasons": reasons_shown(page.locator("#result")),
+        "reasons": reasons_shown(page.locator("#why")),
         "components": page.locator("details.component-result summary").all_inner_texts(),
     }
 
@@ -544,11 +552,13 @@ def test_permalink_shows_the_same_answer_and_form(pages: Pages, case: str) -> No
     assert {
         "platform": elsewhere.locator("#result > .verdict .platform strong").inner_text(),
         "confidence": elsewhere.locator("#result > .verdict .confidence strong").inner_text(),
-        "reasons": reasons_shown(elsewhere.locator("#result")),
+        "reasons": reasons_shown(elsewhere.locator("#why")),
         "components": elsewhere.locator("details.component-result summary").all_inner_texts(),
     } == shown
     assert form_values(elsewhere) == typed
-    # A component's sections that hold values are open, so nothing it says is hidden.
+    # A component's sections that hold values are open, so nothing it says is hidden once the folded form
+    # ("Change the profile") is opened.
+    elsewhere.locator("details.change-profile > summary").click()
     for index, component in enumerate(CASES[case].get("components", [])):
         for section, fields in component.items():
             for name in fields if isinstance(fields, dict) else ():

@@ -220,7 +220,7 @@ def test_the_same_profile_gives_byte_identical_json(ruleset):
     assert list(json.loads(first)) == [
         "name", "platform", "confidence", "confidence_set_by", "scores", "rationale", "against", "alternatives",
         "technologies", "notes",
-        "capacity", "components", "assumptions", "flips", "ruleset",
+        "capacity", "components", "assumptions", "flips", "ruleset", "plan",
     ]  # fmt: skip
 
 

@@ -59,8 +59,13 @@ def test_the_page_shows_the_doubts(api):
     page = lxml.html.fromstring(api.get("/", query_string=query).get_data(as_text=True))
     items = page.cssselect("ul.against > li")
     assert items and "Legacy applications move to VMs unchanged" in items[0].text_content()
-    headings = [h.text_content() for h in page.cssselect("h3")]
-    assert headings.index("What counts against it") == headings.index("Why a hybrid of VMs and containers") + 1
+    # Beside "why": in the same section as the reasons, right after them and what to build with.
+    (title,) = page.cssselect("p.against-title")
+    assert title.text_content() == "What counts against it"
+    section = title.getparent()
+    assert section.cssselect("ol.reasons") and section.cssselect("ul.against")[0] is items[0].getparent()
+    order = [el for el in section.iter() if el.tag in ("ol", "p", "ul")]
+    assert order.index(section.cssselect("ol.reasons")[0]) < order.index(title) < order.index(items[0].getparent())
 
 
 def test_an_estate_names_the_component_that_set_its_confidence(ruleset):

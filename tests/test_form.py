@@ -21,6 +21,7 @@ from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
 from advisor.generators.libvirt import guest_oses
+from advisor.generators.registry import KINDS, verdict_of
 from advisor.models import KNOWN_GUEST_OSES, WorkloadProfile
 from advisor.output.data import to_data
 from advisor.profiles import parse_profiles, validate_profile
@@ -38,7 +39,7 @@ def shown_platform(tree) -> str:
 
 
 def reasons(tree) -> list[str]:
-    return [code.text_content() for code in tree.cssselect("#result > ol.reasons .rule-id code")]
+    return [code.text_content() for code in tree.cssselect("#why > ol.reasons .rule-id code")]
 
 
 def submit(api, data, **kwargs):
@@ -141,7 +142,7 @@ def test_the_permalink_of_every_example_gives_the_same_answer_as_the_api(api, pa
     )
     assert reasons(tree) == [r.rule for r in expected.rationale]
     assert tree.cssselect(".result .confidence strong")[0].text_content() == expected.confidence
-    assert len(tree.cssselect("#result > figure.chart svg rect")) == 3
+    assert len(tree.cssselect("#why > figure.chart svg rect")) == 3
     # The form below the result holds the profile: submitting it again gives the same answer (defaults the
     # example spells out now count as left alone, so only the assumptions may differ).
     again = api.post("/", data=MultiDict(as_submitted(form_values(tree))))
@@ -200,17 +201,17 @@ def test_a_component_changes_only_the_fields_it_fills_in(api, ruleset):
     [
         ([("name", "My Shop")], "name", "is not a DNS label"),
         ([("name", " ")], "name", "is required"),
-        ([("scale.instances", "lots")], "scale.instances", "should be a whole number, got 'lots'"),
+        ([("scale.instances", "lots")], "scale.instances", "should be a whole number of copies, got the text 'lots'"),
         ([("scale.instances", "2.5")], "scale.instances", "should be a whole number, got '2.5'"),
         ([("scale.instances", "0")], "scale.instances", "should be at least 1, got 0"),
         ([("resources.cpus", "nan")], "resources.cpus", "should be a finite number"),
         ([("resources.cpus", "9" * 5000)], "resources.cpus", "should be a finite number"),
-        ([("workload.ports", "80, http")], "workload.ports", "should be a whole number, got 'http'"),
+        ([("workload.ports", "80, http")], "workload.ports", "should be a whole number, got the text 'http'"),
         ([("workload.ports", "80, 70000")], "workload.ports", "should be at most 65535, got 70000"),
         ([("workload.os", "")], "workload.os", "should have at least 1 item"),
         ([("workload.os", "dos")], "workload.os", "'dos' is not one of linux, windows, bsd, macos, other"),
         ([("workload.command", "sh -c 'unclosed")], "workload.command", "cannot be split into arguments"),
-        ([("workload.packages", "curl; rm -rf /")], "workload.packages", "does not match"),
+        ([("workload.packages", "curl; rm -rf /")], "workload.packages", "is not a Debian package name"),
         ([("host.os", "macos"), ("host.cloud", "azure")], "host.cloud", "azure offers no macOS hosts"),
         ([("host.wsl2", "maybe")], "host.wsl2", "should be yes or no"),
         ([("host.os", "linux"), ("host.os", "windows")], "host.os", "is given more than once"),
@@ -379,9 +380,16 @@ def test_every_download_is_the_file_its_button_names(api, name, ruleset):
     result = recommend(shown, ruleset)
     buttons = tree.cssselect("form.downloads button")
     targets = {(b.get("formaction"), b.get("value")) for b in buttons}
-    components = [c.name for c in shown.components] or [None]
     assert {("/download/profile", None), ("/download/markdown", None), ("/download/bundle", None)} <= targets
-    assert {(f"/download/{k}", c) for k in ("dockerfile", "libvirt") for c in components} <= targets
+    # Only the files that fit each part's verdict and host, and every one of them (issue 16).
+    parts = {c.name: shown.component_profile(c) for c in shown.components} or {None: shown}
+    offered = {
+        (f"/download/{kind.name}", c)
+        for c, part in parts.items()
+        for kind in KINDS.values()
+        if kind.offered(part, verdict_of(shown, result, c))
+    }
+    assert targets - {("/download/profile", None), ("/download/markdown", None), ("/download/bundle", None)} == offered
     for action, component in sorted(targets, key=str):
         fields = {"profile": profile_json} | ({"component": component} if component else {})
         response = api.post(action, data=fields)

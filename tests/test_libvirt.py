@@ -509,12 +509,12 @@ def test_notes_say_what_to_use_on_the_host(host, words):
 @pytest.mark.parametrize(
     ("workload", "message"),
     [
-        ({"os": ["windows"], "os_id": "win11x"}, "unknown guest OS 'win11x'; known ids: debian12, debian13, fedora40"),
+        ({"os": ["windows"], "os_id": "win11x"}, "unknown guest OS 'win11x' (did you mean win11?); known ids: "),
         ({"os": ["linux"], "os_id": "ubuntu99.04"}, "known ids:"),
         ({"os": ["linux"], "os_id": "win11"}, "win11 is a windows OS but workload.os is [linux]"),
         ({"os": ["windows"], "os_id": "debian12"}, "debian12 is a linux OS but workload.os is [windows]"),
-        ({"os": ["linux"], "os_id": "rhel9"}, "unknown guest OS 'rhel9'; did you mean rhel9.0 or rhel9.4?"),
-        ({"os": ["linux"], "os_id": "rhel10"}, "did you mean rhel10.0 or rhel10.1?"),
+        ({"os": ["linux"], "os_id": "rhel9"}, "unknown guest OS 'rhel9' (did you mean rhel9.0 or rhel9.4?)"),
+        ({"os": ["linux"], "os_id": "rhel10"}, "(did you mean rhel10.0 or rhel10.1?)"),
         ({"os": ["linux"], "os_id": "fedora"}, "did you mean fedora40?"),
     ],
     ids=[
@@ -528,12 +528,11 @@ def test_notes_say_what_to_use_on_the_host(host, words):
     ],
 )
 def test_a_bad_os_id_names_the_field(workload, message):
-    profile = make_profile(workload=workload)
-    for generate in (make_domain_xml, disk_command):
-        with pytest.raises(InvalidInput) as caught:
-            generate(profile)
-        assert [error.loc for error in caught.value.errors] == ["workload.os_id"]
-        assert message in caught.value.errors[0].msg
+    """The profile itself refuses a guest OS no generator could make, so no door accepts it and another refuses."""
+    with pytest.raises(InvalidInput) as caught:
+        validate_profile({"name": "t", "host": {"os": "linux"}, "workload": workload})
+    assert [error.loc for error in caught.value.errors] == ["workload.os_id"]
+    assert message in caught.value.errors[0].msg
 
 
 def test_a_name_that_skipped_validation_is_still_refused():

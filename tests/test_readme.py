@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -51,3 +54,51 @@ def test_readme_curl_example(live_server, command, shown):
     )
     assert ran.returncode == 0, ran.stderr
     assert matches(shown, ran.stdout), f"README shows:\n{shown}\n\ngot:\n{ran.stdout[:2000]}"
+
+
+def console_blocks() -> list[list[tuple[str, str]]]:
+    """Every ```console block that runs the advisor command: its (command, shown output) pairs, in order."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = []
+    for block in re.findall(r"```console\n(.*?)```", readme, flags=re.DOTALL):
+        steps: list[tuple[str, list[str]]] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            elif steps:
+                steps[-1][1].append(line)
+        # Blocks of advisor commands (and `cat` of the files they read) run here as they stand; blocks that
+        # need more around them (a git repository, folders of inventories) are not among them.
+        if any(command.startswith("advisor ") for command, _ in steps) and all(
+            command.startswith(("advisor ", "cat ")) for command, _ in steps
+        ):
+            blocks.append([(command, "\n".join(shown)) for command, shown in steps])
+    return blocks
+
+
+BLOCKS = console_blocks()
+
+
+def test_every_advisor_command_of_the_readme_is_run_here():
+    commands = [command for block in BLOCKS for command, _ in block if command.startswith("advisor ")]
+    assert len(commands) >= 6
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block[-1][0][:40] for block in BLOCKS])
+def test_readme_console_example(tmp_path, block):
+    """Each block runs in a fresh folder holding the repository's examples, rules and test data, with the
+    advisor command of the venv on PATH (as `make install` gives); `$ cat FILE` shows a file the next command
+    reads, so it is written with what the README shows."""
+    for name in ("examples", "rules", "tests"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "NO_COLOR": "1"}
+    for command, shown in block:
+        if command.startswith("cat "):
+            path = tmp_path / command.split(" ", 1)[1]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(shown + "\n", encoding="utf-8")
+            continue
+        ran = subprocess.run(
+            ["bash", "-c", command + " 2>&1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert matches(shown, ran.stdout), f"README shows:\n{shown}\n\ngot:\n{ran.stdout[:3000]}"

@@ -132,7 +132,7 @@ BAD_RULES = [
     (
         "unknown-platform-in-forbid",
         rule("    when: {host.os: linux}\n    forbid: [vmm]\n"),
-        "org.yaml:5: rule 'r1': forbid[0]: 'vmm' is not one of vm, container, hybrid",
+        "org.yaml:5: rule 'r1': forbid[0]: 'vmm' is not one of vm, container, hybrid (did you mean vm?)",
     ),
     (
         "no-effect",

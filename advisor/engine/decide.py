@@ -14,6 +14,7 @@ from advisor.engine.catalogue import defaulted_paths, facts_of
 from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain
 from advisor.engine.index import network_of
 from advisor.engine.loader import RuleSet
+from advisor.engine.plan import plan
 from advisor.engine.scoring import Outcome, outcome_of
 from advisor.engine.whatif import flips
 from advisor.errors import NoPlatformFits
@@ -216,10 +217,12 @@ def recommend(
     info = RulesetInfo(**ruleset.summary())
     if not profile.components:
         single = _component(profile, ruleset, explained, what_if)
-        return Recommendation.model_construct(**single.__dict__, components=[], ruleset=info)
+        return Recommendation.model_construct(
+            **single.__dict__, components=[], ruleset=info, plan=plan(profile, [profile], [single])
+        )
     parts = [profile.component_profile(c) for c in profile.components]
     results = [_component(part, ruleset, explained, what_if) for part in parts]
-    system = _system(profile, parts, results, info)
+    system = _system(profile, parts, results, info).model_copy(update={"plan": plan(profile, parts, results)})
     # Rules are weighed per component; the system itself considers none of its own.
     return system.model_copy(update={"considered": []}) if explained else system
 

@@ -14,7 +14,7 @@ import yaml
 
 from advisor.generators import Artifact
 from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
-from advisor.wording import PLATFORM_NAMES, PLATFORM_OPTIONS
+from advisor.wording import PLAN_HEADERS, PLATFORM_NAMES, PLATFORM_OPTIONS, plan_row, plan_together
 
 
 def _front_matter(profile: WorkloadProfile, result: Recommendation, date: datetime.date, status: str) -> str:
@@ -90,6 +90,10 @@ def make_adr(
     lines += [f"* {PLATFORM_OPTIONS[p]}" for p in [result.platform, *(p for p in PLATFORMS if p != result.platform)]]
     because = f"the rules in force favour it with {result.confidence} confidence. {top}"
     lines += ["", "## Decision Outcome", "", f'Chosen option: "{chosen}", because {because}']
+    if result.plan is not None and len(result.plan.parts) > 1:
+        lines += ["", "### Plan", "", "| " + " | ".join(PLAN_HEADERS) + " |", "|" + "---|" * len(PLAN_HEADERS)]
+        lines += ["| " + " | ".join(plan_row(part)) + " |" for part in result.plan.parts]
+        lines += ["", plan_together(result.plan)]
     lines += ["", "### Consequences", ""]
     if result.technologies:
         tools = ", ".join(f"{t.name} ({t.role})" for t in result.technologies)

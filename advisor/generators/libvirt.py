@@ -11,15 +11,13 @@ import datetime
 import math
 import re
 import shlex
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+from dataclasses import dataclass
 
-import yaml
 from lxml import etree
 
 from advisor.errors import FieldError, InvalidInput
 from advisor.generators import Artifact
+from advisor.guests import GuestOS, guest_oses
 from advisor.models import DNS_LABEL, WorkloadProfile
 
 IMAGE_DIR = "/var/lib/libvirt/images"
@@ -35,7 +33,6 @@ FAMILY_DEFAULT_OS = {"linux": "linux2024", "windows": "win2k22", "bsd": "freebsd
 PCIE_ROOT_PORTS = 14
 INSTALLER = "INSTALLER.iso"  # what the install note calls the installer's ISO
 
-_OS_ID = re.compile(r"^[a-z][a-z0-9.\-]{0,39}$")
 _MIB = 1024**2
 _GIB = 1024**3
 
@@ -58,44 +55,6 @@ HOST_NOTES = {
 }
 
 
-@dataclass(frozen=True)
-class GuestOS:
-    """One guest OS from data/osinfo.yaml: its osinfo id, family and resource facts (bytes)."""
-
-    short_id: str
-    name: str
-    family: str
-    source: str
-    uri: str | None = None
-    minimum: dict[str, int] = field(default_factory=dict)
-    recommended: dict[str, int] = field(default_factory=dict)
-    firmware: str | None = None
-    devices: tuple[str, ...] = ()
-    eol: datetime.date | None = None
-
-    @property
-    def machine(self) -> str:
-        """virt-install's machine type: q35 where osinfo-db says the OS runs on it, else i440fx (pc)."""
-        return "q35" if "q35" in self.devices else "pc"
-
-    def recommended_value(self, key: str) -> int | None:
-        """Return virt-install's recommended value for `key`: the recommended one, else twice the minimum."""
-        if self.recommended.get(key):
-            return self.recommended[key]
-        return 2 * self.minimum[key] if self.minimum.get(key) else None
-
-
-@cache
-def guest_oses() -> dict[str, GuestOS]:
-    """Return every guest OS the generator knows, by osinfo short-id."""
-    text = resources.files("advisor.generators").joinpath("data/osinfo.yaml").read_text(encoding="utf-8")
-    entries = yaml.safe_load(text)
-    return {
-        short_id: GuestOS(short_id=short_id, uri=entry.pop("id", None), devices=tuple(entry.pop("devices")), **entry)
-        for short_id, entry in entries.items()
-    }
-
-
 def guest_os(profile: WorkloadProfile) -> GuestOS:
     """Return the profile's guest OS: `workload.os_id`, else the usual OS of the first `workload.os` family."""
     known = guest_oses()
@@ -106,28 +65,8 @@ def guest_os(profile: WorkloadProfile) -> GuestOS:
             message = f"no libvirt domain for a {family} guest; list another family first in workload.os"
             raise InvalidInput([FieldError("workload.os", message)])
         return known[FAMILY_DEFAULT_OS[family]]
-    # An unknown id is refused rather than replaced by the family's usual OS: a typo such as win11x would
-    # otherwise give a guest without the UEFI and TPM Windows 11 needs, and sized for another release.
-    if not _OS_ID.match(os_id) or os_id not in known:
-        # "rhel9" or "fedora" name a family of releases: point at the releases we know of it.
-        releases = sorted(k for k in known if k.startswith(os_id)) if _OS_ID.match(os_id) else []
-        hint = f"did you mean {' or '.join(releases)}? " if releases else ""
-        ids = ", ".join(sorted(known))
-        message = f"unknown guest OS {os_id!r}; {hint}known ids: {ids}"
-        raise InvalidInput([FieldError("workload.os_id", message)])
-    guest = known[os_id]
-    if guest.family not in profile.workload.os:
-        families = ", ".join(profile.workload.os)
-        raise InvalidInput(
-            [
-                FieldError(
-                    "workload.os_id",
-                    f"{os_id} is a {guest.family} OS but workload.os is [{families}]; add {guest.family} to "
-                    "workload.os or choose another os_id",
-                )
-            ]
-        )
-    return guest
+    # The profile model has already refused an unknown os_id, or one of a family the workload does not need.
+    return known[os_id]
 
 
 @dataclass(frozen=True)

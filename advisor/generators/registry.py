@@ -278,3 +278,31 @@ def kinds_table() -> str:
             platforms += f" on {' and '.join(HYPERVISOR_NAMES[host] for host in sorted(kind.hosts))} hosts"
         rows.append(f"| `{kind.name}` | `{name}` | `{kind.media_type}` | {platforms} | {kind.summary} |")
     return "\n".join(rows) + "\n"
+
+
+def starter_paths(profile: WorkloadProfile, recommendation: Recommendation) -> dict[str, list[str]]:
+    """The starter files each part of the estate gets, by part name, named as the bundle names them: in a
+    folder per component (storefront/Dockerfile), and only the kinds that fit the part's verdict and host."""
+    parts = [(c.name, profile.component_profile(c), f"{c.name}/") for c in profile.components]
+    paths: dict[str, list[str]] = {}
+    for name, part, folder in parts or [(profile.name, profile, "")]:
+        verdict = verdict_of(profile, recommendation, name if profile.components else None)
+        paths[name] = [
+            f"{folder}{file_name}"
+            for kind in KINDS.values()
+            if kind.offered(part, verdict)
+            for file_name in [
+                kind.file_name.format(name=part.name),
+                *(companion(part).filename for companion in kind.companions),
+            ]
+        ]
+    return paths
+
+
+def with_starters(profile: WorkloadProfile, recommendation: Recommendation) -> Recommendation:
+    """The recommendation with its plan's starter files filled in (the engine names no files)."""
+    if recommendation.plan is None:
+        return recommendation
+    paths = starter_paths(profile, recommendation)
+    parts = [part.model_copy(update={"starters": paths.get(part.name, [])}) for part in recommendation.plan.parts]
+    return recommendation.model_copy(update={"plan": recommendation.plan.model_copy(update={"parts": parts})})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from advisor.models import PLATFORMS, ComponentResult, Recommendation
-from advisor.wording import PLATFORM_NAMES
+from advisor.models import PLATFORMS, ComponentResult, Plan, Recommendation
+from advisor.wording import PLAN_HEADERS, PLATFORM_NAMES, plan_row, plan_together
 
 
 def _escape(text: str) -> str:
@@ -67,6 +67,13 @@ def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
     return lines
 
 
+def _plan(plan: Plan) -> list[str]:
+    """The estate plan as a table, then what it needs together against the host."""
+    lines = ["| " + " | ".join(PLAN_HEADERS) + " |", "|" + "---|" * len(PLAN_HEADERS)]
+    lines += ["| " + " | ".join(_escape(cell) for cell in plan_row(part)) + " |" for part in plan.parts]
+    return [*lines, "", plan_together(plan)]
+
+
 def as_markdown(results: Sequence[Recommendation], color: bool = False) -> str:
     """One section per result; components get sub-sections."""
     lines: list[str] = []
@@ -74,6 +81,8 @@ def as_markdown(results: Sequence[Recommendation], color: bool = False) -> str:
         lines += [f"# {_escape(result.name)}", "", *_body(result, 2)]
         for component in result.components:
             lines += ["", f"## Component {_escape(component.name)}", "", *_body(component, 3)]
+        if result.plan is not None:
+            lines += ["", "## Plan", "", *_plan(result.plan)]
         lines += [
             "",
             f"_Rules {result.ruleset.version}, {result.ruleset.rules} rules, digest `{result.ruleset.digest}`._",

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import click
 
-from advisor.models import PLATFORMS, ComponentResult, Effect, Platform, Recommendation
+from advisor.models import PLATFORMS, ComponentResult, Effect, Plan, Platform, Recommendation
 from advisor.validation import plain
-from advisor.wording import PLATFORM_HEADINGS
+from advisor.wording import PLAN_HEADERS, PLATFORM_HEADINGS, plan_row, plan_together
 
 WIDTH = 100
 WHY_NOT_SHOWN = 3  # the strongest reasons against each alternative; the rest are in json/yaml/markdown
@@ -108,6 +108,16 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
     return lines
 
 
+def _plan(plan: Plan, s: _Style) -> list[str]:
+    """The estate plan as a table: each part's platform, technology, share of the host and starter files."""
+    rows = [PLAN_HEADERS, *(plan_row(part) for part in plan.parts)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(PLAN_HEADERS))]
+    table = [
+        "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    return [s("Plan", bold=True), *table, *_wrap(plan_together(plan), "  ")]
+
+
 def _cell(result: Recommendation, platform: Platform) -> str:
     forbidden = any(a.platform == platform and a.forbidden for a in result.alternatives)
     return f"({result.scores[platform]})" if forbidden else str(result.scores[platform])
@@ -133,6 +143,8 @@ def as_text(results: Sequence[Recommendation], color: bool = False) -> str:
         for component in result.components:
             lines += ["", f"  {s('Component', bold=True)}"]
             lines += _body(component, s, indent="    ")
+        if result.plan is not None:
+            lines += ["", *_plan(result.plan, s)]
         ruleset = result.ruleset
         lines += ["", s(f"rules {ruleset.version}, {ruleset.rules} rules, {ruleset.digest}", dim=True), "", ""]
     if len(results) > 1:

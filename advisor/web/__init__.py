@@ -30,6 +30,7 @@ from advisor.web.assessments import assessments
 from advisor.web.form import form
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
+from advisor.web.reference import reference
 from advisor.web.rulestore import RuleStore
 
 log = logging.getLogger("advisor.http")
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(artifacts)
     app.register_blueprint(assessments)
     app.register_blueprint(form)
+    app.register_blueprint(reference)
     _operations(app, store, metrics)
     _errors(app)
     return app

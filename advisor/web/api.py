@@ -17,9 +17,10 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMe
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import FieldError, InvalidInput
+from advisor.generators.registry import with_starters
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.data import rule_data, to_json
-from advisor.profiles import only_profile, parse_profile_json, parse_profiles
+from advisor.profiles import only_profile, parse_profile_json, parse_profiles, reads_as_yaml
 from advisor.web.problems import problem
 from advisor.yamlio import Unreadable, decode_text
 
@@ -95,12 +96,26 @@ def read_profile() -> WorkloadProfile:
     mimetype = profile_media_type()
     body = request_body()
     if mimetype in JSON_TYPES:
-        return parse_profile_json(body)
+        try:
+            return parse_profile_json(body)
+        except InvalidInput as exc:
+            raise with_yaml_hint(exc, body) from None
     try:
         text = decode_text(body)
     except Unreadable as exc:
         raise InvalidInput([FieldError("", str(exc))]) from None
     return only_profile(parse_profiles(text, source="<request body>"), None, "send one profile per request")
+
+
+def with_yaml_hint(exc: InvalidInput, body: bytes) -> InvalidInput:
+    """The error of a JSON body that does not parse, with a hint when it is YAML: the client most likely sent
+    YAML labelled as JSON. (JSON labelled as YAML needs none: it is read as JSON.)"""
+    syntax = len(exc.errors) == 1 and exc.errors[0].msg.startswith("invalid JSON")
+    if not syntax or not reads_as_yaml(body):
+        return exc
+    first = exc.errors[0]
+    hint = "; the body reads as YAML: send it with Content-Type: application/yaml"
+    return InvalidInput([FieldError(first.loc, first.msg + hint, first.file, first.line)], exc.title)
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -184,7 +199,7 @@ def recommendations() -> Response:
     key = answer_key(ruleset, explain, considered, profile)
     answer = cache.get(key)
     if answer is None:
-        result: Recommendation = recommend(profile, ruleset, explained=considered)
+        result: Recommendation = with_starters(profile, recommend(profile, ruleset, explained=considered))
         body = to_json(result, brief=not explain, ruleset=ruleset).encode()
         answer = (body, result.platform)
         cache.put(key, answer)

@@ -38,7 +38,11 @@ def starter_file(kind: str, profile: WorkloadProfile, component: str | None = No
     part = component_part(profile, component)
     verdict = verdict_of(profile, recommend(profile, live_rules()), component) if starter.needs_verdict else None
     artifact = make_starter(starter, part, verdict)
-    return download(artifact.content.encode(), artifact.media_type, artifact.filename)
+    # A component's file is named for it (storefront.Dockerfile), so several downloads do not overwrite each other.
+    name = (
+        artifact.filename if component is None or component in artifact.filename else f"{component}.{artifact.filename}"
+    )
+    return download(artifact.content.encode(), artifact.media_type, name)
 
 
 @artifacts.post("/bundle")

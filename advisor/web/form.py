@@ -19,19 +19,19 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from advisor.engine.decide import recommend
+from advisor.engine.decide import CONFIDENCE_ORDER, recommend
 from advisor.engine.loader import RuleSet
-from advisor.errors import InvalidInput, NoPlatformFits
-from advisor.generators.bundle import make_bundle
-from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of
-from advisor.models import PLATFORMS, Platform, Recommendation, WorkloadProfile
+from advisor.engine.scoring import HIGH_MARGIN, MEDIUM_MARGIN
+from advisor.errors import NoPlatformFits
+from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of, with_starters
+from advisor.models import PLATFORMS, ComponentResult, Platform, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
 from advisor.output.markdown import as_markdown
 from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
 from advisor.web.artifacts import download, starter_file
-from advisor.web.formdata import FormState, input_of, is_form_query, permalink_query, read_form, spell_out
+from advisor.web.formdata import FormState, is_form_query, permalink_query, read_form, spell_out
 from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
@@ -41,7 +41,7 @@ from advisor.web.inputs import (
     SECTIONS,
     STARTING_VALUES,
 )
-from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
+from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES, plan_together
 
 form = Blueprint("form", __name__)
 
@@ -111,7 +111,8 @@ def section_open(state: FormState, index: int, section: str) -> bool:
 
 
 @form.after_request
-def _page_headers(response: Response) -> Response:
+def page_headers(response: Response) -> Response:
+    """The headers of every page: its CSP, no sniffing, no referrer."""
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     # A permalink carries the whole profile: it is not sent on to the documentation the reasons link to.
@@ -184,7 +185,7 @@ def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any
     if state.profile is None:
         return None, (400 if state.errors else 200), {}
     try:
-        return recommend(state.profile, live_rules()), 200, {}
+        return with_starters(state.profile, recommend(state.profile, live_rules())), 200, {}
     except NoPlatformFits as exc:
         state.error("", str(exc))
         return None, 422, {}
@@ -223,7 +224,7 @@ def download_file(artifact: str) -> Response:
     if artifact == "profile":
         return download(profile_yaml(profile).encode(), "application/yaml", f"{profile.name}.yaml")
     if artifact == "markdown":
-        text = as_markdown([recommend(profile, live_rules())])
+        text = as_markdown([with_starters(profile, recommend(profile, live_rules()))])
         return download(text.encode(), "text/markdown; charset=utf-8", f"{profile.name}-advice.md")
     return starter_file(artifact, profile, fields.get("component") or None)
 
@@ -244,6 +245,54 @@ def curl_command(profile: WorkloadProfile) -> str:
     return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
 
 
+def download_name(kind: StarterKind, part: str, estate: bool) -> str:
+    """The name a starter file downloads as: per component in an estate (storefront.Dockerfile, a name
+    `docker build -f` takes), the kind's own name for a single workload."""
+    name = kind.file_name.format(name=part)
+    return f"{part}.{name}" if estate and part not in name else name
+
+
+def confidence_reason(result: Recommendation) -> str:
+    """Why the answer has the confidence it has, in one line."""
+    if result.components:
+        lowest = min(result.components, key=lambda c: CONFIDENCE_ORDER.index(c.confidence))
+        return (
+            f"An estate is as sure as its least certain part: {lowest.name} is {lowest.confidence} "
+            f"({lowest.platform} by {_margin(lowest)} points over the next platform it could use)."
+        )
+    return f"{result.platform} leads the next platform it could use by {_margin(result)} points " + (
+        f"(high from {HIGH_MARGIN}, medium from {MEDIUM_MARGIN})."
+    )
+
+
+def _margin(result: Recommendation | ComponentResult) -> str:
+    allowed = [a.score for a in result.alternatives if not a.forbidden]
+    return str(result.scores[result.platform] - max(allowed)) if allowed else "any number of"
+
+
+def flip_words(result: Recommendation | ComponentResult) -> list[str]:
+    """Each flip as a sentence a person reads: "if it also had to run bsd → Virtual machines"."""
+    words = []
+    for flip in result.flips:
+        change = flip.change
+        if change is None:
+            continue
+        field_ = BY_KEY.get(change.field)
+        label = (field_.label if field_ else change.field).lower()
+        before, after = change.from_, change.to
+        if isinstance(before, list) and isinstance(after, list) and set(before) < set(after):
+            added = ", ".join(str(v) for v in after if v not in before)
+            text = f"if it also had {label} {added}"
+            if change.field == "workload.os":
+                text = f"if it also had to run {added} guests"
+        elif isinstance(after, bool):
+            text = f"if “{label}” were {'yes' if after else 'no'}"
+        else:
+            text = f"if {label} were {plain(after)} instead of {plain(before)}"
+        words.append(f"{text} → {PLATFORM_TITLES[flip.platform]}")
+    return words
+
+
 def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platform]) -> dict[str, Any]:
     """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left.
 
@@ -255,19 +304,24 @@ def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platfor
     span = (high - low) or 1
     plot = width - label_width - 8 - text_room
     zero = label_width + 8 + plot * (-low / span)
+    # A ruled-out platform cannot win, so its bar is drawn no longer than the best platform that could have
+    # (its real score is still written beside it): the eye is not drawn to what is not on offer.
+    allowed = [scores[p] for p in PLATFORMS if p != chosen and p not in forbidden]
+    cap = max(allowed) if allowed else 0
     bars = []
     for index, platform in enumerate(PLATFORMS):
         score = scores[platform]
-        length = plot * abs(score) / span
+        drawn = min(score, max(cap, 0)) if platform in forbidden and score > 0 else score
+        length = plot * abs(drawn) / span
         bars.append(
             {
                 "platform": platform,
                 "score": score,
-                "x": zero if score >= 0 else zero - length,
+                "x": zero if drawn >= 0 else zero - length,
                 "y": index * (bar_height + gap),
                 "width": max(length, 1),
                 "height": bar_height,
-                "text_x": zero + (length if score > 0 else 0) + 6,
+                "text_x": zero + (length if drawn > 0 else 0) + 6,
                 "text": f"{score} (ruled out)" if platform in forbidden else str(score),
                 "kind": "chosen" if platform == chosen else "forbidden" if platform in forbidden else "other",
             }
@@ -282,42 +336,18 @@ def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platfor
     }
 
 
-def _starters(
-    state: FormState, profile: WorkloadProfile, result: Recommendation
-) -> tuple[dict[str, list[StarterKind]], dict[str, str]]:
-    """The starter buttons of each part (by component name, "" for a profile without components), and the
-    files this profile cannot have (the guest OS does not fit, say), by button. Each problem is also named
-    beside its field, so the result never offers a download that would fail."""
+def _starters(profile: WorkloadProfile, result: Recommendation) -> dict[str, list[StarterKind]]:
+    """The starter buttons of each part (by component name, "" for a profile without components).
+
+    Every file offered can be made: the profile model has already refused a guest OS that does not fit.
+    """
     buttons: dict[str, list[StarterKind]] = {}
-    problems: dict[str, str] = {}
-    # A component that gives no workload section has the profile's: its guest OS is typed in above.
-    parts = [
-        (f"components.{i}." if c.workload is not None else "", c.name, profile.component_profile(c))
-        for i, c in enumerate(profile.components)
-    ]
-    for prefix, name, part in parts or [("", "", profile)]:
-        buttons[name] = []
+    parts = [(c.name, profile.component_profile(c)) for c in profile.components]
+    for name, part in parts or [("", profile)]:
         verdict = verdict_of(profile, result, name or None)
-        for kind in KINDS.values():
-            # A kind any profile can have (the Dockerfile, the domain XML) is offered whatever the verdict; the
-            # others where the recommendation calls for them. A VM starter only for the hypervisor the host runs.
-            if (kind.needs_verdict and not kind.offered(part, verdict)) or not kind.serves_host(part):
-                continue
-            try:
-                kind.make(part, verdict)
-            except InvalidInput as exc:
-                for error in exc.errors:
-                    key, message = input_of(prefix + error.loc, error.msg)
-                    if message not in state.errors.get(key, []):
-                        state.error(key, message)
-                problems[f"{kind.name}:{name}"] = exc.errors[0].msg
-            else:
-                buttons[name].append(kind)
-    try:
-        make_bundle(profile, result)
-    except InvalidInput as exc:
-        problems[f"{BUNDLE}:"] = exc.errors[0].msg
-    return buttons, problems
+        # Only the files that fit the part's verdict and its host: no Dockerfile where containers are ruled out.
+        buttons[name] = [kind for kind in KINDS.values() if kind.offered(part, verdict)]
+    return buttons
 
 
 def bundle_text() -> str:
@@ -328,16 +358,21 @@ def bundle_text() -> str:
 
 def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
-    starters, unmakeable = _starters(state, profile, result)
     return {
-        "starters": starters,
-        "unmakeable": unmakeable,
+        "starters": _starters(profile, result),
         "bundle_text": bundle_text(),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})
             for c in result.components
         },
+        "confidence_reason": confidence_reason(result),
+        "plan_together": plan_together(result.plan) if result.plan else "",
+        "download_names": {
+            part.name: {kind.name: download_name(kind, part.name, bool(result.components)) for kind in KINDS.values()}
+            for part in (result.plan.parts if result.plan else [])
+        },
+        "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
         "profile_json": profile_json(profile),
         "curl": curl_command(profile),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from advisor.errors import InvalidInput
 from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.profiles import validate_profile
+from advisor.validation import not_a_number
 from advisor.web.inputs import BY_KEY, INPUTS, LISTS, MAX_COMPONENTS, SECTIONS, STARTING_VALUES, FormField
 
 # A value longer than this cannot be valid in any field (the longest, a command, is 32 arguments of 256).
@@ -116,9 +117,9 @@ def parse(field_: FormField, raw: Any) -> Any:
             raise ValueError(f"should be yes or no, got '{text[:40]}'")
         return text.lower() in ("yes", "on", "true")
     if field_.kind in ("whole", "number"):
-        return _number(text, whole=field_.kind == "whole")
+        return _number(field_.name, text, whole=field_.kind == "whole")
     if field_.kind == "numbers":
-        return [_number(part, whole=True) for part in re.split(r"[\s,]+", text) if part]
+        return [_number(field_.name, part, whole=True) for part in re.split(r"[\s,]+", text) if part]
     if field_.kind == "words":
         return [part for part in re.split(r"[\s,]+", text) if part]
     if field_.kind == "command":
@@ -129,11 +130,11 @@ def parse(field_: FormField, raw: Any) -> Any:
     return text
 
 
-def _number(text: str, *, whole: bool) -> int | float:
+def _number(name: str, text: str, *, whole: bool) -> int | float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"should be {'a whole number' if whole else 'a number'}, got '{text[:40]}'") from None
+        raise ValueError(not_a_number(name, text[:40], whole=whole)) from None
     if not math.isfinite(value):
         raise ValueError(f"should be a finite number, got '{text[:40]}'")
     if whole and not value.is_integer():
