@@ -11,6 +11,10 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := libvirt-clients libvirt-dev pkg-config libxml2-utils virtinst osinfo-db wrk \
 	libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools chromium
 SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86_64 qemu-img swtpm pkg-config chromium
+# Checkov (IaC scanner) has a dependency tree of its own that clashes with ours: it lives in its own virtualenv,
+# pinned; the tests marked `checkov` run it from there (or from PATH).
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
 .PHONY: run test bench bench-http lint lock clean
 
@@ -29,11 +33,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+$(CHECKOV):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
+
 # The service on http://127.0.0.1:8000 with the shipped rules; ADVISOR_* variables (see README) change it.
 run: $(STAMP)
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV)
 	$(BIN)/ruff check advisor tests bench deploy
 	$(BIN)/ruff format --check advisor tests bench deploy
 	$(BIN)/advisor rules test
@@ -56,4 +65,4 @@ lock:
 	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file constraints.txt pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage .artifacts build *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .hypothesis .coverage .artifacts build *.egg-info

@@ -13,7 +13,7 @@ from lxml import html
 from advisor.cli import cli, emit
 from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
-from advisor.generators.registry import BUNDLE, KINDS, kinds_table, make_starter, verdict_of
+from advisor.generators.registry import BUNDLE, KINDS, KindDoesNotFit, kinds_table, make_starter, verdict_of
 from advisor.profiles import read_profiles
 from advisor.web.fields import permalink_query
 from advisor.web.form import DOWNLOADS
@@ -104,3 +104,26 @@ def test_every_kind_has_a_form_button_where_it_fits(api, ruleset, name):
     page = html.fromstring(api.get("/?" + urlencode(permalink_query(profile))).data)
     actions = [b.get("formaction") for b in page.cssselect("form.downloads button")]
     assert f"/download/{name}" in actions
+
+
+@pytest.mark.parametrize(("name", "example"), [("kubernetes", "legacy-erp"), ("kubevirt", "checkout-api")])
+def test_a_kind_the_verdict_does_not_call_for_is_refused_by_every_door(api, runner, ruleset, name, example):
+    profile = EXAMPLES[example]
+    verdict = verdict_of(profile, recommend(profile, ruleset))
+    assert not KINDS[name].offered(profile, verdict)
+    with pytest.raises(KindDoesNotFit, match=f"^{name}: {example}'s recommendation is {verdict.platform}; "):
+        make_starter(KINDS[name], profile, verdict)
+    source = ROOT / "examples" / f"{example}.yaml"
+    result = runner.invoke(cli, ["emit", name, str(source)])
+    assert result.exit_code == 1 and f"{name}: {example}'s recommendation is" in result.output
+    answer = api.post(f"/v1/artifacts/{name}", data=source.read_bytes(), content_type="application/yaml")
+    assert answer.status_code == 422 and answer.get_json()["detail"].startswith(f"{name}: {example}'s")
+    page = html.fromstring(api.get("/?" + urlencode(permalink_query(profile))).data)
+    assert f"/download/{name}" not in [b.get("formaction") for b in page.cssselect("form.downloads button")]
+
+
+def test_compose_is_one_file_for_the_whole_profile(api, runner):
+    source = ROOT / "examples" / "checkout-api.yaml"
+    assert "--component" not in runner.invoke(cli, ["emit", "compose", "--help"]).output
+    answer = api.post("/v1/artifacts/compose?component=x", data=source.read_bytes(), content_type="application/yaml")
+    assert answer.status_code == 400 and answer.get_json()["errors"][0]["loc"] == "component"

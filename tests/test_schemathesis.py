@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import schemathesis
+import yaml
 from hypothesis import HealthCheck, settings
 from pydantic import ValidationError
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
@@ -21,6 +22,13 @@ from advisor.models import WorkloadProfile
 ROOT = Path(__file__).resolve().parent.parent
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
+
+
+@schemathesis.deserializer("application/yaml")
+def yaml_stream(ctx, response):
+    """A profile is one YAML document; a starter (Kubernetes manifests) is a stream of several, read as their list."""
+    documents = list(yaml.safe_load_all(response.content))
+    return documents[0] if len(documents) == 1 else documents
 
 
 def schema_can_say(case) -> bool:

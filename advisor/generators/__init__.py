@@ -6,6 +6,9 @@ Generators never re-evaluate rules: they take the recommendation they are given.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -16,3 +19,34 @@ class Artifact:
     media_type: str
     content: str
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a starter kind is chosen by, for one part of a profile (the profile itself, or one component).
+
+    `platform` is the part's own result, `technologies` the names its result suggests, and `estate` the
+    platforms of every part of the profile (the profile's own alone when it has no components).
+    """
+
+    platform: str
+    technologies: tuple[str, ...] = ()
+    estate: tuple[str, ...] = ()
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """safe_dump's dumper, writing a value used twice in full rather than as an anchor and an alias."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def yaml_documents(documents: list[Any]) -> str:
+    """Plain data as YAML documents, keys in the order given: what a person reads and kubectl applies.
+
+    Everything is written by the YAML emitter, so a string from a profile can only ever be a quoted or plain
+    scalar: never a key, a new document or a comment.
+    """
+    return yaml.dump_all(
+        documents, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120
+    )

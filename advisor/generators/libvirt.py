@@ -163,7 +163,8 @@ def sizing(profile: WorkloadProfile, guest: GuestOS) -> Sizing:
     return Sizing(chosen["cpus"], chosen["memory_gib"], chosen["disk_gib"], tuple(notes))
 
 
-def _checked_name(profile: WorkloadProfile) -> str:
+def checked_name(profile: WorkloadProfile) -> str:
+    """The profile's name, checked again as a DNS label (it becomes file names and markup)."""
     # The model holds names to a DNS label, but model_construct (components) skips validation: the name
     # becomes a file path and XML text, so check again here.
     if not isinstance(profile.name, str) or not re.match(DNS_LABEL, profile.name):
@@ -173,7 +174,7 @@ def _checked_name(profile: WorkloadProfile) -> str:
 
 def disk_path(profile: WorkloadProfile) -> str:
     """Return the path of the guest's disk image, as the domain XML names it."""
-    return f"{IMAGE_DIR}/{_checked_name(profile)}.qcow2"
+    return f"{IMAGE_DIR}/{checked_name(profile)}.qcow2"
 
 
 def disk_command(profile: WorkloadProfile) -> list[str]:
@@ -188,7 +189,7 @@ def virt_install_command(profile: WorkloadProfile, unknown_os: str) -> list[str]
     `unknown_os` is what to pass as --osinfo when the profile names no osinfo id.
     """
     size = sizing(profile, guest_os(profile))
-    argv = ["virt-install", "--import", "--name", _checked_name(profile), "--memory", str(size.memory_mib)]
+    argv = ["virt-install", "--import", "--name", checked_name(profile), "--memory", str(size.memory_mib)]
     argv += ["--vcpus", str(size.vcpus), "--disk", f"path={disk_path(profile)}"]
     return [*argv, "--osinfo", profile.workload.os_id or unknown_os, "--noautoconsole"]
 
@@ -199,7 +200,8 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attributes
     return element
 
 
-def _uses_virtio(profile: WorkloadProfile, guest: GuestOS) -> bool:
+def uses_virtio(profile: WorkloadProfile, guest: GuestOS) -> bool:
+    """Whether the guest gets virtio devices: it has the drivers for them."""
     # Linux and FreeBSD ship virtio drivers; Windows needs virtio-win installed; an unknown OS gets only
     # devices every OS has drivers for.
     return guest.family in ("linux", "bsd") or (guest.family == "windows" and profile.workload.virtio_drivers)
@@ -241,7 +243,7 @@ def _clock(domain: etree._Element, guest: GuestOS) -> None:
 
 
 def _devices(domain: etree._Element, profile: WorkloadProfile, guest: GuestOS) -> None:
-    virtio = _uses_virtio(profile, guest)
+    virtio = uses_virtio(profile, guest)
     devices = _sub(domain, "devices")
     disk = _sub(devices, "disk", type="file", device="disk")
     _sub(disk, "driver", name="qemu", type="qcow2", discard="unmap")
@@ -298,7 +300,7 @@ def _guest_notes(profile: WorkloadProfile, guest: GuestOS) -> list[str]:
 
 def make_domain_xml(profile: WorkloadProfile) -> Artifact:
     """Return the libvirt domain XML for the profile's guest, with notes on sizing, devices and the host."""
-    name = _checked_name(profile)
+    name = checked_name(profile)
     guest = guest_os(profile)
     size = sizing(profile, guest)
     domain = etree.Element("domain", type="kvm")
@@ -336,7 +338,7 @@ def domain_readme(profile: WorkloadProfile, folder: str) -> list[str]:
         "",
         "```sh",
         shlex.join(disk_command(profile)),
-        shlex.join(["virsh", "define", f"{folder}{_checked_name(profile)}.xml"]),
+        shlex.join(["virsh", "define", f"{folder}{checked_name(profile)}.xml"]),
         shlex.join(["virsh", "start", profile.name]),
         "```",
         "",

@@ -12,25 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from advisor.errors import AdvisorError
-from advisor.generators import Artifact
+from advisor.generators import Artifact, Verdict
+from advisor.generators.compose import compose_readme, make_compose
 from advisor.generators.dockerfile import dockerfile_readme, make_dockerfile, make_dockerignore
+from advisor.generators.kubernetes import kubernetes_readme, make_kubernetes
+from advisor.generators.kubevirt import kubevirt_readme, make_kubevirt
 from advisor.generators.libvirt import disk_lines, domain_readme, make_domain_xml
 from advisor.models import Recommendation, WorkloadProfile
 
 EXIT_DOES_NOT_FIT = 1
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What a kind is chosen by, for one part of a profile (the profile itself, or one component).
-
-    `platform` is the part's own result, `technologies` the names its result suggests, and `estate` the
-    platforms of every part of the profile (the profile's own alone when it has no components).
-    """
-
-    platform: str
-    technologies: tuple[str, ...] = ()
-    estate: tuple[str, ...] = ()
 
 
 def verdict_of(profile: WorkloadProfile, recommendation: Recommendation, component: str | None = None) -> Verdict:
@@ -44,6 +34,18 @@ def verdict_of(profile: WorkloadProfile, recommendation: Recommendation, compone
 
 def _any_profile(profile: WorkloadProfile, verdict: Verdict) -> bool:
     return True
+
+
+def _in_kubernetes_estate(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    """A VM that runs beside containers (another part is one), or a hybrid whose result suggests KubeVirt."""
+    if verdict.platform == "hybrid":
+        return "KubeVirt" in verdict.technologies
+    return any(platform in ("container", "hybrid") for platform in verdict.estate)
+
+
+def _all_containers(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    """Every part of the profile runs as a container, so one host's Compose can hold them all."""
+    return all(platform == "container" for platform in verdict.estate)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class StarterKind:
     # Whether the kind fits a part beyond its platform. None: the single-file doors make it for any profile,
     # without asking the rules for a verdict (the Dockerfile and the domain XML have always been so).
     fits: Callable[[WorkloadProfile, Verdict], bool] | None = None
+    # One file for the whole profile (compose.yaml, with a service per component), not one per part.
+    whole_profile: bool = False
 
     @property
     def needs_verdict(self) -> bool:
@@ -128,6 +132,45 @@ KINDS: dict[str, StarterKind] = {
             readme=domain_readme,
             bundle_text="a libvirt VM definition (domain XML) and the command that makes its disk",
             stderr_lines=disk_lines,
+        ),
+        StarterKind(
+            name="kubernetes",
+            label="Kubernetes manifests",
+            summary="Kubernetes manifests for the container: its controller, Service, autoscaler and disruption "
+            "budget as its profile calls for, Pod Security 'restricted'.",
+            make=make_kubernetes,
+            platforms=frozenset({"container", "hybrid"}),
+            media_type="application/yaml",
+            file_name="{name}.kubernetes.yaml",
+            readme=kubernetes_readme,
+            bundle_text="Kubernetes manifests",
+            fits=_any_profile,
+        ),
+        StarterKind(
+            name="kubevirt",
+            label="KubeVirt VM",
+            summary="A KubeVirt VirtualMachine for a VM that runs beside containers on Kubernetes, sized like the "
+            "domain XML.",
+            make=make_kubevirt,
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="application/yaml",
+            file_name="{name}.kubevirt.yaml",
+            readme=kubevirt_readme,
+            bundle_text="a KubeVirt VirtualMachine where the VM joins a Kubernetes estate",
+            fits=_in_kubernetes_estate,
+        ),
+        StarterKind(
+            name="compose",
+            label="Compose file",
+            summary="A compose.yaml with a service per container (ports, health check, limits) for one host.",
+            make=make_compose,
+            platforms=frozenset({"container"}),
+            media_type="application/yaml",
+            file_name="compose.yaml",
+            readme=compose_readme,
+            bundle_text="a compose.yaml when every part is a container",
+            fits=_all_containers,
+            whole_profile=True,
         ),
     )
 }
