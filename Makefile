@@ -16,7 +16,7 @@ SYSTEM_TOOLS := virsh virt-xml-validate xmllint virt-install wrk qemu-system-x86
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: run test bench bench-http lint lock clean
+.PHONY: run test test-fast bench bench-http lint lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
@@ -42,12 +42,22 @@ $(CHECKOV):
 run: $(STAMP)
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
+# Coverage (lines and branches) the whole suite must keep: 96.41% measured over the fast suite alone on
+# 2026-11-30 (the whole suite runs a superset of it), with a point of room; see docs/architecture.md.
+COVERAGE_FLOOR := 95
+
 test: $(STAMP) $(CHECKOV)
 	$(BIN)/ruff check advisor tests bench deploy
 	$(BIN)/ruff format --check advisor tests bench deploy
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/advisor rules test
 	$(BIN)/advisor check examples/decisions/
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+
+# The loop to run while changing code: no browser, no libvirt, no live server, nothing that takes seconds alone.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not libvirt and not live and not slow and not checkov"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py

@@ -17,7 +17,8 @@ import click
 import yaml
 
 from advisor import __version__
-from advisor.engine.decide import recommend as recommend_profile
+from advisor.check import formats as check_formats
+from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet, builtin_rules_dir, load_rules
 from advisor.engine.ruletest import run_rule_tests
 from advisor.engine.schema import RuleFile
@@ -26,7 +27,7 @@ from advisor.generators.registry import KINDS, StarterKind
 from advisor.models import Recommendation, WorkloadProfile
 from advisor.output import FORMATTERS
 from advisor.output.data import rule_data
-from advisor.profiles import only_profile, read_profiles
+from advisor.profiles import component_part, only_profile, read_profiles
 
 
 def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,20 +71,20 @@ def cli() -> None:
     """Should a workload run on VMs, containers or a hybrid of both? advisor answers and explains why."""
 
 
-@cli.command()
+@cli.command("recommend")
 @click.argument("profiles", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Also list every rule considered and why it did or did not match.")
 @_rule_options
 @_reports_errors
-def recommend(
+def recommend_command(
     profiles: tuple[str, ...], fmt: str, explain: bool, rule_dirs: tuple[Path, ...], no_builtin_rules: bool
 ) -> None:
     """Recommend a platform for each profile (files, directories, multi-document YAML, or - for stdin)."""
     stdin = sys.stdin.buffer.read() if "-" in profiles else None
     parsed = read_profiles(list(profiles), stdin)
     ruleset = _load(rule_dirs, no_builtin_rules)
-    results: list[Recommendation] = [recommend_profile(p, ruleset, explained=explain) for p in parsed]
+    results: list[Recommendation] = [recommend(p, ruleset, explained=explain) for p in parsed]
     click.echo(FORMATTERS[fmt](results, _colour() and fmt == "text"), nl=False)
 
 
@@ -174,12 +175,9 @@ def _one_profile(argument: str, purpose: str = "emit writes files for one") -> W
     return only_profile(parsed, "<stdin>" if argument == "-" else argument, purpose)
 
 
-CHECK_FORMATS = ("text", "json", "junit", "sarif", "github")
-
-
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(check_formats.FORMATTERS)), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Every difference from the recommendation is an error.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
 @click.option("--exit-zero", is_flag=True, help="Report findings but exit 0 (for SARIF upload steps).")
@@ -203,10 +201,10 @@ def check(
     Exit codes: 0 no errors, 1 errors found, 2 the check could not run.
     """
     # Imported here so the other commands do not pay for the check's modules at start-up.
-    from advisor.check import LocalEvaluator, RemoteEvaluator
-    from advisor.check import check as check_records
-    from advisor.check_formats import FORMATTERS as CHECK_FORMATTERS
-    from advisor.decisions import find_records
+    from advisor.check.compare import check_records
+    from advisor.check.evaluators import LocalEvaluator
+    from advisor.check.records import find_records
+    from advisor.check.remote import RemoteEvaluator
 
     if server and (rule_dirs or no_builtin_rules):
         raise click.UsageError("--server checks with the service's rules; drop --rules and --no-builtin-rules")
@@ -215,7 +213,7 @@ def check(
     records = find_records(list(paths))
     evaluator = RemoteEvaluator(server, timeout) if server else LocalEvaluator(_load(rule_dirs, no_builtin_rules))
     report = check_records(records, evaluator, strict=strict, fail_on=fail_on)
-    click.echo(CHECK_FORMATTERS[fmt](report), nl=False)
+    click.echo(check_formats.FORMATTERS[fmt](report), nl=False)
     if report.failed and not exit_zero:
         sys.exit(EXIT_FAILURE)
 
@@ -251,7 +249,7 @@ def adr_new(
     parsed = _one_profile(profile, "a record decides for one")
     if out is not None and os.path.lexists(out) and not force:  # refuse before the work, not only before the write
         raise WouldOverwrite([str(out)])
-    result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
+    result = recommend(parsed, _load(rule_dirs, no_builtin_rules))
     record = make_adr(parsed, result, date=datetime.date.today(), status=status)
     if out is None:
         click.echo(record.content, nl=False)
@@ -267,8 +265,6 @@ def emit() -> None:
 
 def _part(profile: WorkloadProfile, component: str | None) -> WorkloadProfile:
     """The profile to write one file for: the whole profile, or the component --component names."""
-    from advisor.profiles import component_part
-
     return component_part(profile, component, loc="--component")
 
 
@@ -287,7 +283,7 @@ def _emit_kind(kind: StarterKind) -> click.Command:
         part = parsed if kind.whole_profile else _part(parsed, component)
         verdict = None
         if kind.needs_verdict:
-            verdict = verdict_of(parsed, recommend_profile(parsed, _load(rule_dirs, no_builtin_rules)), component)
+            verdict = verdict_of(parsed, recommend(parsed, _load(rule_dirs, no_builtin_rules)), component)
         artifact = make_starter(kind, part, verdict)
         click.echo(artifact.content, nl=False)
         for line in kind.stderr_lines(part):
@@ -323,7 +319,7 @@ def emit_all(profile: str, out_arg: str, force: bool, rule_dirs: tuple[Path, ...
         raise click.BadParameter("is empty; name a folder (--out . for the current one)", param_hint="'--out'")
     out_dir = Path(out_arg)
     parsed = _one_profile(profile)
-    result = recommend_profile(parsed, _load(rule_dirs, no_builtin_rules))
+    result = recommend(parsed, _load(rule_dirs, no_builtin_rules))
     written = write_bundle(make_bundle(parsed, result), out_dir, force=force)
     click.echo(f"{parsed.name}: {result.platform}; wrote {len(written)} files (next steps in README.md):")
     for path in written:

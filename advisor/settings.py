@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-
-def _plain(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
+from advisor.numbers import number_text
 
 
 def env_number(name: str, default: float, low: float, high: float, *, whole: bool = True) -> float:
@@ -30,7 +28,7 @@ def env_number(name: str, default: float, low: float, high: float, *, whole: boo
         value = float("nan")
     if not low <= value <= high:  # NaN fails every comparison
         kind = "a whole number" if whole else "a number"
-        sys.exit(f"error: {name}: expected {kind} from {_plain(low)} to {_plain(high)}, got {text!r}")
+        sys.exit(f"error: {name}: expected {kind} from {number_text(low)} to {number_text(high)}, got {text!r}")
     return value
 
 

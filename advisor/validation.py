@@ -9,11 +9,13 @@ from __future__ import annotations
 import difflib
 import re
 import typing
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import FieldError
+from advisor.numbers import number_text, whole
 
 if TYPE_CHECKING:  # yamlio uses this module's wording; only the type is needed here
     from advisor.yamlio import Lines
@@ -60,8 +62,8 @@ def plain(value: Any) -> str:
         value = sorted(value, key=repr)
     if isinstance(value, list):
         return "[" + ", ".join(plain(v) for v in value) + "]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return number_text(value)
     return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -121,7 +123,7 @@ _BOUNDS = {
 }
 
 
-def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
+def describe(error: Mapping[str, Any], model: type[BaseModel] | None = None) -> str:
     """One plain sentence for one pydantic error, naming the allowed values where there is a list."""
     kind = error["type"]
     value = error.get("input")
@@ -158,8 +160,7 @@ def describe(error: dict[str, Any], model: type[BaseModel] | None = None) -> str
         return f"should be {limit} {bound} characters long, got {len(value or '')}"
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
-        bound = ctx.get(key)
-        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        bound = whole(ctx.get(key))
         return f"should be {words} {bound}, got {shown(value)}"
     if kind in _SHOULD_BE:
         return f"should be {_SHOULD_BE[kind]}, got {_kind_of(value)}"

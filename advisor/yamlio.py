@@ -84,6 +84,7 @@ def _scalar(event: ScalarEvent) -> Any:
             try:
                 return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
             except ValueError as exc:  # 2025-13-01 looks like a date but is none
+                assert event.start_mark is not None  # the parser marks every event it makes
                 raise _not_a_value(value, exc, event.start_mark.line + 1) from None
     return value
 
@@ -207,6 +208,7 @@ def _checked_nodes(text: str) -> list[yaml.Node]:
             if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
+                    assert event.start_mark is not None  # the parser marks every event it makes
                     raise _depth_error(event.start_mark.line + 1)
             elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
                 depth -= 1
@@ -214,9 +216,11 @@ def _checked_nodes(text: str) -> list[yaml.Node]:
         loader.dispose()
     loader = _Loader(text)
     try:
-        nodes = []
+        nodes: list[yaml.Node] = []
         while loader.check_node():
-            nodes.append(loader.get_node())
+            node = loader.get_node()
+            assert node is not None  # check_node said there is one
+            nodes.append(node)
     finally:
         loader.dispose()
     sizes: dict[int, int] = {}  # distinct node -> how many nodes it stands for, aliases expanded
@@ -332,7 +336,9 @@ def _line_table(text: str) -> dict[tuple[Any, ...], int]:
     try:
         document = 0
         while loader.check_node():
-            walk(loader.get_node(), (document,))
+            node = loader.get_node()
+            assert node is not None  # check_node said there is one
+            walk(node, (document,))
             visited.clear()
             document += 1
     except yaml.YAMLError:

@@ -29,9 +29,9 @@ import pydantic
 import yaml
 
 from advisor import yamlio
+from advisor.engine.catalogue import CATALOGUE, FieldSpec, facts_of
 from advisor.engine.decide import recommend
 from advisor.engine.evaluate import CompiledRule, matching
-from advisor.engine.fields import FIELDS, FieldSpec, facts_of
 from advisor.engine.loader import RuleSet, load_rules
 from advisor.errors import InvalidInput
 from advisor.models import WorkloadProfile
@@ -241,7 +241,7 @@ def leaning(effects: dict[str, Any]) -> str:
 def generate_rule(rng: random.Random, number: int) -> dict[str, Any]:
     """One valid rule: 1-4 leaves on real profile fields, its effects, a reason and a link."""
     count = rng.choices([1, 2, 3, 4], weights=[2, 3, 3, 2])[0]
-    specs = [FIELDS[path] for path in rng.sample(sorted(FIELDS), count)]
+    specs = [CATALOGUE[path] for path in rng.sample(sorted(CATALOGUE), count)]
     leaves = [leaf_for(rng, spec) for spec in specs]
     effects = effects_for(rng)
     fields = ", ".join(spec.path for spec in specs)

@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -45,7 +46,7 @@ CONF = ROOT / "deploy" / "gunicorn.conf.py"
 # request its own profile name, so each pays for a whole recommendation.
 SCRIPTS = {"same": BENCH_DIR / "recommend.lua", "distinct": BENCH_DIR / "recommend_distinct.lua"}
 PROFILE = ROOT / "examples" / "checkout-api.yaml"
-WRK = "/usr/bin/wrk"
+WRK = shutil.which("wrk") or "wrk"  # on PATH (Debian installs it in /usr/bin)
 ADVISOR_APP = "advisor.web:create_app()"
 FLOOR_APP = "floor_app:create_app()"  # imported from bench/, put on the path with --pythonpath
 PATH = "/v1/recommendations"

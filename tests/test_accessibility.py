@@ -9,16 +9,19 @@ the rules page with and without a search. Folded sections are opened first, so w
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
 
 from advisor.profiles import read_profiles
-from advisor.web.fields import permalink_query
-from tests.conftest import PHONE, ROOT
+from advisor.web.formdata import permalink_query
+from tests.support import PHONE, ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 DESKTOP = {"width": 1280, "height": 900}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
@@ -111,6 +114,8 @@ def test_page_has_no_wcag_violations(browser: Browser, live_server: str, name: s
         if action:
             action(page)
         open_all_details(page)
+        from axe_playwright_python.sync_playwright import Axe
+
         results = Axe().run(page, options=AXE_OPTIONS).response
     finally:
         page.context.close()

@@ -10,9 +10,10 @@ import yaml
 
 from advisor.cli import cli
 from advisor.engine.decide import recommend
-from advisor.generators.adr import OPTIONS, make_adr
+from advisor.generators.adr import make_adr
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT
+from advisor.wording import PLATFORM_OPTIONS
+from tests.support import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
@@ -55,7 +56,7 @@ def test_the_record_is_madr_filled_from_the_recommendation(runner, ruleset):
         "## Decision Outcome",
         "### Consequences",
     ]
-    assert [h for h in headings if h.startswith("### ") and h[4:] in OPTIONS.values()] == [
+    assert [h for h in headings if h.startswith("### ") and h[4:] in PLATFORM_OPTIONS.values()] == [
         "### Virtual machines",
         "### Containers",
         "### Hybrid of VMs and containers",

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from advisor.cli import cli
 from advisor.web import create_app
-from tests.conftest import CHECKOUT, ContractClient
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import CHECKOUT, ROOT, ContractClient
 
 
 def post_json(api, data, path="/v1/recommendations", **kwargs):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import dockerfile
 import pytest
@@ -15,9 +14,8 @@ from lxml import etree
 from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
 from advisor.profiles import parse_profiles
-from tests.conftest import CHECKOUT
+from tests.support import CHECKOUT, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RETAIL = (ROOT / "examples" / "retail-estate.yaml").read_text()
 
 

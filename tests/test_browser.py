@@ -16,13 +16,12 @@ import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dockerfile
 import pytest
 import yaml
 from lxml import etree
-from playwright.sync_api import Browser, ConsoleMessage, Download, Page, expect
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import load_rules
@@ -31,9 +30,23 @@ from advisor.generators.bundle import make_bundle
 from advisor.generators.dockerfile import make_dockerfile
 from advisor.generators.libvirt import make_domain_xml
 from advisor.models import Recommendation, WorkloadProfile
-from advisor.output.markdown import PLATFORM_NAMES, as_markdown
+from advisor.output.markdown import as_markdown
 from advisor.profiles import component_part, validate_profile
-from tests.conftest import PHONE, ROOT
+from advisor.wording import PLATFORM_NAMES
+from tests.support import PHONE, ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Download, Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+
+def expect(*args: Any, **kwargs: Any) -> Any:
+    """playwright's expect, imported when a browser test first asserts (so collecting this module stays cheap)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(*args, **kwargs)
+
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
 # What the page calls each platform (issue 5).

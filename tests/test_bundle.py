@@ -26,7 +26,7 @@ from advisor.generators.kubevirt import make_kubevirt
 from advisor.generators.libvirt import disk_command, make_domain_xml
 from advisor.generators.registry import verdict_of
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT, immutable, make_profile
+from tests.support import ROOT, immutable, make_profile
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 ARTIFACTS = ROOT / "examples" / "artifacts"
@@ -100,7 +100,7 @@ def virt_install_line(readme: str) -> list[str]:
     return shlex.split(next(line for line in readme.splitlines() if line.startswith("virt-install ")))
 
 
-@pytest.mark.skipif(shutil.which("virt-install") is None, reason="virt-install is not installed")
+@pytest.mark.libvirt
 @pytest.mark.parametrize("example", ["core-banking", "legacy-erp"], ids=["linux-guest", "windows-guest"])
 def test_the_readmes_virt_install_command_runs_and_matches_the_domain_xml(ruleset, tmp_path, example):
     [profile] = read_profiles([str(ROOT / "examples" / f"{example}.yaml")])

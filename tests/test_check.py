@@ -11,13 +11,15 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from advisor.check.records import HISTORY_STATUSES, DecisionRecord
 from advisor.cli import cli
 from advisor.engine.decide import recommend
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT, free_port, serving
+from tests.support import ROOT, free_port, serving
 
 DATA = ROOT / "tests" / "data" / "decisions"
 PROFILES = DATA / "profiles"
@@ -406,6 +408,7 @@ def test_a_server_that_is_not_advisor_exits_2(runner, not_advisor):
     )
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_the_service_gives_the_same_results_as_local_rules(runner, live_server, fmt):
     sets = [str(DATA / name) for name in ("pass", "warn", "fail", "waivers", "invalid")]
@@ -442,6 +445,7 @@ rules:
 """
 
 
+@pytest.mark.live
 def test_a_service_with_its_own_rules_judges_as_those_rules_do_locally(runner, tmp_path):
     rules = tmp_path / "org-rules"
     rules.mkdir()
@@ -738,3 +742,8 @@ def test_a_host_name_urllib3_cannot_parse_exits_2(runner):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: cannot reach the advisor service at {url} (bad URL: Failed to parse: ")
     assert "label empty or too long" in result.stderr
+
+
+def test_the_statuses_left_unchecked_are_statuses_a_record_may_have():
+    statuses = get_args(DecisionRecord.model_fields["status"].annotation)
+    assert set(HISTORY_STATUSES) < set(statuses) and {"proposed", "accepted"}.isdisjoint(HISTORY_STATUSES)

@@ -13,10 +13,11 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 from lxml import etree as lxml_etree
 
+from advisor.check.formats import FORMATTERS
 from advisor.cli import cli
 from advisor.engine.decide import recommend
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 DATA = ROOT / "tests" / "data" / "decisions"
 SETS = [str(DATA / name) for name in ("pass", "warn", "fail", "waivers", "invalid")]
@@ -210,3 +211,10 @@ def test_text_lists_findings_then_a_summary(runner):
 def test_every_format_is_byte_identical_for_the_same_input(runner, fmt):
     first = run(runner, fmt, *SETS)
     assert run(runner, fmt, *reversed(SETS)) == first
+
+
+def test_the_cli_offers_exactly_the_registered_formats(runner):
+    """A format added to FORMATTERS reaches `advisor check --format` without a second list to keep in step."""
+    option = next(p for p in cli.commands["check"].params if p.name == "fmt")
+    assert list(option.type.choices) == list(FORMATTERS) == ["text", "json", "junit", "sarif", "github"]
+    assert "[default: text]" in runner.invoke(cli, ["check", "--help"]).output

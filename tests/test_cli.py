@@ -12,7 +12,7 @@ import yaml
 
 from advisor.cli import cli
 from advisor.models import Recommendation, WorkloadProfile
-from tests.conftest import ROOT
+from tests.support import tool
 
 WEB = "name: web\nhost: {os: linux, cpus: 8, memory_gib: 16}\nworkload: {architecture: microservices}\n"
 ERP = "name: erp\nhost: {os: linux}\nworkload: {os: [windows], legacy: true}\n"
@@ -171,6 +171,7 @@ def test_schema_profile_is_the_models_schema(runner):
     assert "Rule" in rules_schema["$defs"]
 
 
+@pytest.mark.slow
 def test_colour_only_on_a_terminal_and_never_with_no_color(profiles):
     script = (
         "import sys, click.testing\n"
@@ -189,11 +190,10 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(profiles):
     assert "\x1b[" not in plain.stdout and plain.stdout.startswith("web: containers")
 
 
+@pytest.mark.slow
 def test_python_dash_m_and_the_script_agree_byte_for_byte_across_hash_seeds(profiles):
     outputs = set()
-    for seed, command in (("1", [sys.executable, "-m", "advisor"]), ("2", [str(ROOT / ".venv" / "bin" / "advisor")])):
-        if not os.path.exists(command[0]):
-            command = [sys.executable, "-m", "advisor"]
+    for seed, command in (("1", [sys.executable, "-m", "advisor"]), ("2", [tool("advisor")])):
         run = subprocess.run(
             [*command, "recommend", "--format", "json", str(profiles)],
             capture_output=True,
@@ -202,6 +202,7 @@ def test_python_dash_m_and_the_script_agree_byte_for_byte_across_hash_seeds(prof
         )
         outputs.add(run.stdout)
     assert len(outputs) == 1
+    assert [r["name"] for r in json.loads(outputs.pop())] == ["erp", "web"]
 
 
 def test_explain_lists_every_rule_considered(runner, profiles, ruleset):

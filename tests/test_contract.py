@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from advisor.web import create_app
 from advisor.web.contract import generated_block, model_schemas
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "openapi.yaml"
 
 

@@ -11,8 +11,8 @@ from advisor.engine.loader import load_rules
 from advisor.errors import NoPlatformFits
 from advisor.models import WorkloadProfile
 from advisor.output.data import as_json
-from advisor.profiles import parse_profiles
-from tests.conftest import make_profile
+from advisor.profiles import parse_profiles, read_profiles
+from tests.support import ROOT, make_profile
 
 
 def rules_yaml(*rules: str) -> str:
@@ -351,9 +351,6 @@ def test_flips_never_suggest_a_profile_the_model_refuses(write_rules):
 
 
 def test_without_what_if_only_the_flips_are_left_out(ruleset):
-    from advisor.profiles import read_profiles
-    from tests.conftest import ROOT
-
     for profile in read_profiles([str(ROOT / "examples")]):
         full = recommend(profile, ruleset)
         quick = recommend(profile, ruleset, what_if=False)

@@ -23,15 +23,13 @@ import yaml
 
 from advisor.cli import cli
 from advisor.engine.loader import load_rules
-from tests.conftest import free_port, serving
+from tests.support import ROOT, free_port, serving, tool
 
-ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 CONF = DEPLOY / "gunicorn.conf.py"
 KUBERNETES = DEPLOY / "kubernetes"
 ORG_RULES = DEPLOY / "org-rules"
 GUNICORN = [sys.executable, "-m", "gunicorn"]
-HADOLINT = str(Path(sys.executable).parent / "hadolint")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
 SETTINGS_ENV = ("ADVISOR_HOST", "ADVISOR_PORT", "ADVISOR_WORKERS")
 
@@ -142,6 +140,7 @@ def compose_service() -> dict[str, Any]:
 # --- gunicorn settings -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_gunicorn_defaults_are_the_services():
     settings = gunicorn_settings()
     assert settings["bind"] == "['127.0.0.1:8000']"
@@ -154,6 +153,7 @@ def test_gunicorn_defaults_are_the_services():
     assert settings["control_socket_disable"] == "True"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("settings", "bind", "workers"),
     [
@@ -168,6 +168,7 @@ def test_gunicorn_reads_the_environment(settings, bind, workers):
     assert (resolved["bind"], resolved["workers"]) == (bind, workers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "value"),
     [("ADVISOR_PORT", "http"), ("ADVISOR_PORT", "0"), ("ADVISOR_PORT", "65536"), ("ADVISOR_WORKERS", "0")],
@@ -181,6 +182,7 @@ def test_gunicorn_refuses_bad_settings_by_name(name, value):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.live
 def test_served_with_org_rules_and_shared_metrics(tmp_path):
     """The layout compose and Kubernetes use: org rules from ADVISOR_RULES, metrics shared through one directory."""
     metrics_dir = tmp_path / "metrics"
@@ -204,7 +206,9 @@ def test_served_with_org_rules_and_shared_metrics(tmp_path):
 
 
 def test_hadolint_passes_at_warning_level():
-    done = subprocess.run([HADOLINT, "-t", "warning", str(DEPLOY / "Dockerfile")], capture_output=True, text=True)
+    done = subprocess.run(
+        [tool("hadolint"), "-t", "warning", str(DEPLOY / "Dockerfile")], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -216,7 +220,7 @@ def test_hadolint_passes_at_warning_level():
 def test_hadolint_gate_catches_mistakes(tmp_path, text):
     bad = tmp_path / "Dockerfile"
     bad.write_text(text)
-    assert subprocess.run([HADOLINT, "-t", "warning", str(bad)], capture_output=True).returncode != 0
+    assert subprocess.run([tool("hadolint"), "-t", "warning", str(bad)], capture_output=True).returncode != 0
 
 
 def test_dockerfile_builds_a_wheel_then_a_runtime_from_pinned_bases():
@@ -282,6 +286,7 @@ def healthcheck_argv() -> list[str]:
     return args
 
 
+@pytest.mark.live
 def test_healthcheck_passes_against_the_live_service_and_fails_without_it(live_server):
     args = healthcheck_argv()
     live_port = live_server.rsplit(":", 1)[1]

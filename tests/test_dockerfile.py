@@ -23,9 +23,8 @@ from advisor.errors import InvalidInput
 from advisor.generators.dockerfile import make_dockerfile, make_dockerignore
 from advisor.models import DNS_LABEL, WorkloadProfile
 from advisor.profiles import validate_profile
-from tests.conftest import ROOT, make_profile
+from tests.support import make_profile, tool
 
-HADOLINT = ROOT / ".venv" / "bin" / "hadolint"
 RUNTIMES = ["python", "node", "go", "java", "dotnet", "static", "other"]
 PORTS = [[], [8080], [443, 8443, 9000]]
 PACKAGES = [[], ["curl"], ["libpq5=15.5-0+deb12u1", "tzdata=2024a-0+deb12u1"], ["curl", "tzdata=2024a-0+deb12u1"]]
@@ -56,7 +55,7 @@ def hadolint(paths: list[Path]) -> tuple[list[dict], list[int]]:
     batches = [batch for batch in batches if batch]
 
     def run(batch: list[Path]) -> subprocess.CompletedProcess[str]:
-        argv = [str(HADOLINT), "--no-color", "-f", "json", "-t", "warning", *map(str, batch)]
+        argv = [tool("hadolint"), "--no-color", "-f", "json", "-t", "warning", *map(str, batch)]
         return subprocess.run(argv, capture_output=True, text=True, check=False)
 
     with ThreadPoolExecutor(len(batches)) as pool:
@@ -77,6 +76,7 @@ def generated(tmp_path_factory) -> list[Path]:
     return files
 
 
+@pytest.mark.slow
 def test_hadolint_finds_nothing_at_warning_or_above_in_any_combination(generated):
     findings, codes = hadolint(generated)
     assert codes and all(code == 0 for code in codes)
@@ -248,6 +248,7 @@ FIELDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", list(FIELDS), ids=list(FIELDS))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), runtime=st.sampled_from(RUNTIMES), family=st.sampled_from(["linux", "windows"]))

@@ -15,7 +15,7 @@ from advisor.generators.bundle import make_bundle
 from advisor.generators.dockerfile import make_dockerfile
 from advisor.generators.libvirt import disk_command, make_domain_xml
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT, immutable
+from tests.support import ROOT, immutable
 
 RETAIL = str(ROOT / "examples" / "retail-estate.yaml")
 CHECKOUT = str(ROOT / "examples" / "checkout-api.yaml")
@@ -132,6 +132,7 @@ def test_emit_all_uses_the_rule_options(runner, tmp_path, write_rules):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["README.md", "checkout-api.xml"]
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "advisor", "emit", "all", CHECKOUT, "--out", str(tmp_path)],

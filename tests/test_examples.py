@@ -6,7 +6,7 @@ import pytest
 
 from advisor.engine.decide import recommend
 from advisor.profiles import read_profiles
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 EXPECTED = {
     "checkout-api": ("container", "microservices"),

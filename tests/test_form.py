@@ -17,24 +17,21 @@ import pytest
 import yaml
 from werkzeug.datastructures import MultiDict
 
+from advisor.engine.catalogue import CATALOGUE
 from advisor.engine.decide import recommend
-from advisor.engine.fields import FIELDS as PROFILE_FIELDS
 from advisor.generators.bundle import make_bundle
+from advisor.generators.libvirt import guest_oses
 from advisor.generators.registry import KINDS, make_starter, verdict_of
-from advisor.models import WorkloadProfile
+from advisor.models import KNOWN_GUEST_OSES, WorkloadProfile
 from advisor.output.data import to_data
 from advisor.profiles import parse_profiles, validate_profile
 from advisor.web import create_app
-from advisor.web.fields import FIELD_HELP, FIELDS, MAX_COMPONENTS, permalink_query, read_form
 from advisor.web.form import effect_text
-from tests.conftest import ROOT, ContractClient
+from advisor.web.formdata import permalink_query, read_form
+from advisor.web.inputs import INPUTS, MAX_COMPONENTS
+from tests.support import ROOT, ContractClient, answer_of, as_submitted, form_values, page, sent
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-
-
-def page(response) -> lxml.html.HtmlElement:
-    """The response's HTML, parsed."""
-    return lxml.html.fromstring(response.get_data(as_text=True))
 
 
 def shown_platform(tree) -> str:
@@ -53,37 +50,33 @@ def submit(api, data, **kwargs):
     return response
 
 
-def form_values(tree) -> dict[str, object]:
-    """What each input of the profile form holds, as the browser would send it (checkbox groups as lists)."""
-    form = tree.get_element_by_id("profile")
-    values: dict[str, object] = {}
-    for element in form.cssselect("input, select"):
-        name = element.get("name")
-        if not name or element.get("type") in ("hidden", "submit") or name == "action":
-            continue
-        if element.get("type") == "checkbox":
-            if element.getparent().tag == "label":  # one of a group
-                values.setdefault(name, [])
-                if element.get("checked") is not None:
-                    values[name].append(element.get("value"))
-            else:
-                values[name] = element.get("checked") is not None
-        elif element.tag == "select":
-            chosen = element.cssselect("option[selected]")
-            values[name] = chosen[0].get("value", chosen[0].text) if chosen else element.cssselect("option")[0].text
-        else:
-            values[name] = element.get("value", "")
-    return values
-
-
 # --- The fields ---
 
 
 def test_every_profile_field_has_an_input_with_a_label_and_help():
-    assert set(FIELD_HELP) == {"name", *PROFILE_FIELDS}
-    assert [f.key for f in FIELDS] == ["name", *PROFILE_FIELDS]
-    for key, (label, help_text) in FIELD_HELP.items():
-        assert label and len(help_text) > 30, key
+    assert [f.key for f in INPUTS] == ["name", *CATALOGUE]
+    for f in INPUTS:
+        assert f.label and len(f.help) > 30, f.key
+
+
+def test_each_input_says_what_the_json_schema_and_the_contract_say():
+    schema = WorkloadProfile.model_json_schema()
+    contract = yaml.safe_load((ROOT / "openapi.yaml").read_text())["components"]["schemas"]
+    for f in INPUTS:
+        if f.section:
+            section = schema["$defs"][f.section.capitalize()]
+            assert contract[f.section.capitalize()]["properties"][f.name] == section["properties"][f.name]
+        else:
+            section = schema
+        described = section["properties"][f.name]
+        assert f.label == described["title"], f.key
+        if f.key == "workload.os_id":  # the form names the guest OSes the generator knows, which the model cannot
+            assert KNOWN_GUEST_OSES in described["description"]
+            known = ", ".join(sorted(guest_oses()))
+            assert f.help == described["description"].replace(KNOWN_GUEST_OSES, known)
+            assert "ubuntu24.04" in f.help
+        else:
+            assert f.help == described["description"], f.key
 
 
 def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
@@ -113,7 +106,7 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
             for described in element.get("aria-describedby").split():
                 assert tree.get_element_by_id(described) is not None
     names = {e.get("name") for e in form.cssselect("input, select")}
-    assert {f.key for f in FIELDS} <= names
+    assert {f.key for f in INPUTS} <= names
 
 
 def test_the_blank_form_starts_from_the_models_defaults(api):
@@ -125,17 +118,9 @@ def test_the_blank_form_starts_from_the_models_defaults(api):
     assert values["workload.gui"] is False
     # Submitted untouched (with a name), the form gives the profile of defaults.
     values["name"] = "t"
-    state = read_form(MultiDict([(k, v) for k, vs in values.items() for v in _sent(vs)]))
+    state = read_form(MultiDict([(k, v) for k, vs in values.items() for v in sent(vs)]))
     assert state.errors == {}
     assert state.profile == WorkloadProfile.model_validate({"name": "t", "host": {"os": "linux"}})
-
-
-def _sent(value):
-    if isinstance(value, list):
-        return ["", *value]  # the empty marker the form sends with a checkbox group
-    if isinstance(value, bool):
-        return ["yes"] if value else []
-    return [value]
 
 
 # --- Answers and permalinks ---
@@ -160,20 +145,10 @@ def test_the_permalink_of_every_example_gives_the_same_answer_as_the_api(api, pa
     assert len(tree.cssselect("#result > figure.chart svg rect")) == 3
     # The form below the result holds the profile: submitting it again gives the same answer (defaults the
     # example spells out now count as left alone, so only the assumptions may differ).
-    again = api.post("/", data=MultiDict(_as_submitted(form_values(tree))))
+    again = api.post("/", data=MultiDict(as_submitted(form_values(tree))))
     assert again.status_code == 303
     resubmitted = read_form(MultiDict(parse_qsl(urlsplit(again.headers["Location"]).query)), exact=True).profile
-    assert _answer(recommend(resubmitted, ruleset)) == _answer(expected)
-
-
-def _answer(result):
-    """What a result says, without the defaults it rests on (a re-submitted form counts defaults as left alone)."""
-    parts = [result, *result.components]
-    return [(r.platform, r.confidence, r.scores, [reason.rule for reason in r.rationale]) for r in parts]
-
-
-def _as_submitted(values):
-    return [(k, v) for k, vs in values.items() for v in _sent(vs)] + [("action", "recommend")]
+    assert answer_of(recommend(resubmitted, ruleset)) == answer_of(expected)
 
 
 def test_a_submitted_profile_redirects_to_its_permalink_with_only_what_differs(api):
@@ -504,6 +479,7 @@ def test_what_a_user_types_is_shown_as_text_never_as_markup(api):
     assert values["name"] == typed and values["workload.command"] == typed
 
 
+@pytest.mark.live
 def test_the_curl_snippet_asks_the_api_for_the_same_answer(live_server):
     import requests
 

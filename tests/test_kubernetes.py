@@ -82,6 +82,7 @@ def manifest_files(tmp_path_factory) -> list[Path]:
     return paths
 
 
+@pytest.mark.slow
 def test_kubernetes_validate_strict_accepts_every_kind_and_variant(manifest_files):
     ran = subprocess.run(
         [str(VALIDATE), "--strict", "--kubernetes-version", KUBERNETES_VERSION, "--quiet", *map(str, manifest_files)],

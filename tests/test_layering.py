@@ -9,7 +9,7 @@ import pytest
 from advisor.engine.decide import recommend
 from advisor.engine.loader import load_rules
 from advisor.errors import RuleError
-from tests.conftest import make_profile
+from tests.support import make_profile
 
 EXTRA = """
 rules:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import itertools
-import shutil
 import subprocess
 from pathlib import Path
 
-import libvirt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +15,7 @@ from advisor.errors import InvalidInput
 from advisor.generators.libvirt import LIBOSINFO_NS, disk_command, guest_oses, make_domain_xml
 from advisor.models import WorkloadProfile
 from advisor.profiles import validate_profile
-from tests.conftest import make_profile
+from tests.support import make_profile, tool
 
 OSINFO_DIR = Path("/usr/share/osinfo/os")
 DOMAIN_RNG = Path("/usr/share/libvirt/schemas/domain.rng")
@@ -27,12 +25,6 @@ MIB = 1024**2
 GUESTS = guest_oses()
 REQUIRED_IDS = ["ubuntu22.04", "ubuntu24.04", "debian12", "rhel9.0", "fedora40", "linux2022"]
 REQUIRED_IDS += ["win10", "win11", "win2k19", "win2k22", "win2k25", "freebsd14.0"]
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is not installed: run `make test`, which installs the Debian packages the tests drive"
-    return path
 
 
 def guest_profile(os_id: str, *, gui: bool = False, virtio: bool = False, host: str = "linux", **sections):
@@ -89,6 +81,7 @@ def test_the_required_guest_oses_are_shipped():
     assert all(guest.source for guest in GUESTS.values())
 
 
+@pytest.mark.libvirt
 def test_shipped_facts_match_the_installed_osinfo_db():
     by_id, by_uri = _os_elements()
     checked = []
@@ -111,6 +104,7 @@ def test_shipped_facts_match_the_installed_osinfo_db():
 DRY_RUN = ["--connect", "test:///default", "--print-xml", "--dry-run", "--import"]
 
 
+@pytest.mark.libvirt
 @pytest.mark.parametrize("os_id", ["linux2022", "ubuntu22.04", "rhel9.0"])
 def test_default_size_is_what_virt_install_picks(os_id, tmp_path):
     # virt-install on the test driver can only make i686 guests, so this covers OSes whose x86_64 and
@@ -138,8 +132,11 @@ MATRIX = [
 ]
 
 
+@pytest.mark.libvirt
 def test_every_variant_validates_and_runs_on_the_test_driver(tmp_path):
     schema = etree.RelaxNG(file=str(DOMAIN_RNG))
+    import libvirt
+
     libvirt.registerErrorHandler(lambda *_: None, None)
     conn = libvirt.open("test:///default")
     first_of_os: dict[str, Path] = {}
@@ -298,6 +295,7 @@ def test_disk_command_makes_the_disk_the_xml_points_at():
     assert command[5] == "40G"
 
 
+@pytest.mark.libvirt
 def test_disk_command_creates_a_disk_of_that_size(tmp_path):
     command = disk_command(guest_profile("debian12", resources={"disk_gib": 3}))
     command[0], command[4] = tool("qemu-img"), str(tmp_path / "t.qcow2")

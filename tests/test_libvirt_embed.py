@@ -17,16 +17,12 @@ from pathlib import Path
 import pytest
 
 from advisor.generators.libvirt import disk_command, disk_path, make_domain_xml
-from tests.conftest import make_profile
+from tests.support import make_profile, tool
+
+pytestmark = pytest.mark.libvirt
 
 # Enough for virsh as nobody: it cannot read the checkout or the venv, so it only gets files in `work`.
 NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is not installed: run `make test`, which installs the Debian packages the tests drive"
-    return path
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ import sys
 import tomllib
 import zipfile
 from importlib.metadata import packages_distributions
-from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def imported_top_level_modules() -> set[str]:
@@ -38,6 +38,7 @@ def test_every_module_the_package_imports_is_a_runtime_dependency():
     assert not missing, f"imported by advisor but not in [project] dependencies: {missing}"
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_every_file_the_service_reads(tmp_path):
     """The image installs the wheel, so pages, styles and data files must be in it, not only in the checkout."""
     built = subprocess.run(
@@ -56,6 +57,8 @@ def test_the_wheel_carries_every_file_the_service_reads(tmp_path):
     ]
     assert needed and set(needed) <= inside
     assert "advisor/web/openapi.yaml" in inside
+    modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "advisor").rglob("*.py")}
+    assert modules - inside == set(), "a package missing from [tool.setuptools] packages"
     assert {name.removeprefix("advisor/shipped_rules/") for name in inside if "shipped_rules/" in name} >= {
         path.relative_to(ROOT / "rules").as_posix() for path in (ROOT / "rules").glob("*.yaml")
     }

@@ -4,52 +4,22 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, assume, given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.engine.decide import recommend
-from advisor.engine.fields import FIELDS
 from advisor.engine.loader import load_rules
 from advisor.errors import InvalidInput
 from advisor.models import PLATFORMS, WorkloadProfile
 from advisor.output.data import as_json
 from advisor.profiles import parse_profiles, validate_profile
+from tests.support import profiles
 
 RULES = load_rules(use_env=False)
 
 
-def _value(spec):
-    if spec.kind in ("enum", "bool"):
-        element = st.sampled_from(spec.choices)
-    elif spec.kind == "number":
-        low = spec.minimum if spec.minimum is not None else 0
-        low = low + (1 if spec.integer else 0.25) if spec.exclusive_minimum else low
-        high = min(spec.maximum or 1000, 1000)
-        element = (
-            st.integers(int(low), int(high))
-            if spec.integer
-            else st.floats(low, high).map(lambda x, low=low: max(low, round(x, 3)))
-        )
-    else:
-        element = st.sampled_from(list(spec.examples) or ["ubuntu24.04", "win2k22", "debian12"])
-    if spec.many:
-        lists = st.lists(element, min_size=1 if spec.kind == "enum" or spec.optional else 0, max_size=3, unique=True)
-        return st.none() | lists if spec.optional else lists
-    return st.none() | element if spec.optional else element
-
-
-@st.composite
-def profiles(draw):
-    data: dict = {"name": "p", "host": {"os": draw(st.sampled_from(["linux", "windows", "macos"]))}}
-    for path, spec in FIELDS.items():
-        if path == "host.os" or path == "workload.ports" or not draw(st.booleans()):
-            continue
-        section, field = path.split(".")
-        data.setdefault(section, {})[field] = draw(_value(spec))
-    assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
-    return WorkloadProfile.model_validate(data)
-
-
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles())
 def test_every_profile_gets_a_platform_with_consistent_explanations(profile):
@@ -63,6 +33,7 @@ def test_every_profile_gets_a_platform_with_consistent_explanations(profile):
     assert {f.platform for f in result.flips} == set(PLATFORMS) - {result.platform}
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(profiles())
 def test_flips_really_flip(profile):
@@ -76,6 +47,7 @@ def test_flips_really_flip(profile):
         assert recommend(WorkloadProfile.model_validate(data), RULES).platform == flip.platform
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(profiles())
 def test_output_is_deterministic(profile):
@@ -91,6 +63,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(["name", "host", "workload", "scale", "oops"]), json_values, max_size=5))
 def test_arbitrary_input_is_either_a_profile_or_a_clear_error(data):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 SHOWN_URL = "http://127.0.0.1:8000"
 
 
@@ -43,6 +43,7 @@ def test_every_route_has_an_example():
     assert routes >= documented
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(("command", "shown"), EXAMPLES, ids=[c.split(SHOWN_URL)[1][:40] for c, _ in EXAMPLES])
 def test_readme_curl_example(live_server, command, shown):
     ran = subprocess.run(

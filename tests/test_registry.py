@@ -15,8 +15,8 @@ from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
 from advisor.generators.registry import BUNDLE, KINDS, KindDoesNotFit, kinds_table, make_starter, verdict_of
 from advisor.profiles import read_profiles
-from advisor.web.fields import permalink_query
 from advisor.web.form import DOWNLOADS
+from advisor.web.formdata import permalink_query
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.name: p for p in read_profiles([str(ROOT / "examples")])}

@@ -7,8 +7,7 @@ stays quick.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
@@ -18,8 +17,9 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 from advisor.errors import InvalidInput
 from advisor.generators.libvirt import guest_os
 from advisor.models import WorkloadProfile
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.live
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 

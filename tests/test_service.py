@@ -7,15 +7,13 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from tests.conftest import contract_session, free_port, serving
+from tests.support import ROOT, contract_session, free_port, serving
 
-ROOT = Path(__file__).resolve().parent.parent
 http = contract_session()  # every answer a test here receives is checked against openapi.yaml
 CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())
 
@@ -57,6 +55,7 @@ def org_rules(tmp_path):
     return folder
 
 
+@pytest.mark.live
 def test_a_rule_change_goes_live_and_an_invalid_one_is_refused(org_rules):
     env = {"ADVISOR_RULES": str(org_rules), "ADVISOR_RELOAD_SECONDS": "0.2"}
     with serving(env, workers=2) as server:
@@ -93,6 +92,7 @@ def test_a_rule_change_goes_live_and_an_invalid_one_is_refused(org_rules):
         assert any("scroe" in problem for line in refusals for problem in line["problems"])
 
 
+@pytest.mark.live
 def test_an_invalid_first_load_is_alive_but_not_ready_until_fixed(org_rules):
     (org_rules / "org.yaml").write_text("rules: [{id: broken}]\n")
     env = {"ADVISOR_RULES": str(org_rules), "ADVISOR_RELOAD_SECONDS": "0.2"}
@@ -108,6 +108,7 @@ def test_an_invalid_first_load_is_alive_but_not_ready_until_fixed(org_rules):
         assert http.post(server.url + "/v1/recommendations", json=CHECKOUT, timeout=5).status_code == 200
 
 
+@pytest.mark.live
 def test_metrics_add_up_over_workers_and_every_request_is_logged(live_server):
     before = _count(http.get(live_server + "/metrics", timeout=5).text)
     ids = [f"sum-{i}" for i in range(12)]
@@ -117,6 +118,7 @@ def test_metrics_add_up_over_workers_and_every_request_is_logged(live_server):
     assert after - before == len(ids)
 
 
+@pytest.mark.live
 def test_every_log_line_is_json_and_requests_have_id_route_status_and_duration(org_rules):
     with serving({"ADVISOR_RULES": str(org_rules)}, workers=2) as server:
         http.post(server.url + "/v1/recommendations", json=CHECKOUT, headers={"X-Request-ID": "line-1"})
@@ -165,6 +167,7 @@ def _chunks(data: bytes, size: int = 8192):
         yield data[start : start + size]
 
 
+@pytest.mark.live
 def test_a_chunked_body_over_the_limit_is_413_not_cut_off(live_server):
     """Sent without Content-Length, a body past the limit must be refused, not read up to the limit."""
     head = b"name: erp\nhost: {os: linux}\n"
@@ -193,6 +196,7 @@ def _raw(url: str, request: bytes) -> bytes:
     return answer
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     ("request_bytes", "words"),
     [

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlparse
 
+import jsonschema
 import pytest
+import yaml
 
 from advisor.engine.loader import builtin_rules_dir, load_rules
 from advisor.engine.ruletest import load_cases, run_case, run_rule_tests
+from advisor.engine.schema import RuleFile
+from advisor.models import WorkloadProfile
+from tests.support import ROOT
 
 RULES = load_rules(use_env=False)
 CASES = load_cases(builtin_rules_dir() / "tests")
@@ -58,15 +64,6 @@ def _leaves(compiled):
 
 
 def test_the_exported_json_schemas_accept_the_shipped_rules_and_examples_and_refuse_typos():
-    import json
-
-    import jsonschema
-    import yaml
-
-    from advisor.engine.schema import RuleFile
-    from advisor.models import WorkloadProfile
-    from tests.conftest import ROOT
-
     rules_schema = jsonschema.Draft202012Validator(json.loads(json.dumps(RuleFile.model_json_schema(by_alias=True))))
     for path in sorted((ROOT / "rules").glob("*.yaml")):
         assert list(rules_schema.iter_errors(yaml.safe_load(path.read_text()))) == [], path

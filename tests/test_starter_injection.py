@@ -61,6 +61,7 @@ def document(values: dict[str, Any]) -> dict[str, Any]:
     return {"name": values["name"], "host": {"os": "linux"}, "workload": {"os": ["linux"], **workload}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", list(FIELDS), ids=list(FIELDS))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())

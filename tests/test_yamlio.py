@@ -62,6 +62,7 @@ values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(values, st.sampled_from([None, True, False]))
 def test_any_data_round_trips_like_pyyaml(data, flow):

@@ -10,20 +10,16 @@ import math
 from collections.abc import Sequence
 
 from advisor.models import Capacity, ContainerCapacity, HostSize, Need, VMCapacity, WorkloadProfile
+from advisor.numbers import rounded
 
 # Memory a guest OS needs for itself in each VM, by OS family (idle footprints of a server install).
 GUEST_OS_OVERHEAD_GIB = {"linux": 0.5, "windows": 2, "bsd": 0.5, "other": 1}
 FAMILY_NAMES = {"linux": "Linux", "windows": "Windows", "bsd": "BSD", "other": "other"}
 
 
-def number(value: float) -> float | int:
-    """A whole number as an int, anything else rounded to three places, so output reads 16 rather than 16.0."""
-    return int(value) if float(value).is_integer() else round(value, 3)
-
-
 def _count(n: float, noun: str) -> str:
     """'1 core', '0.5 core', '4 cores'."""
-    return f"{number(n)} {noun}" if 0 < n <= 1 else f"{number(n)} {noun}s"
+    return f"{rounded(n)} {noun}" if 0 < n <= 1 else f"{rounded(n)} {noun}s"
 
 
 def _kernel_phrase(profile: WorkloadProfile) -> str:
@@ -53,6 +49,7 @@ def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = fr
     host = profiles[0].host
     if host.cpus is None or host.memory_gib is None:
         return None
+    host_cpus, host_memory_gib = host.cpus, host.memory_gib
     single = len(profiles) == 1
     vm_need = Need(cpus=0, memory_gib=0)
     ct_need = Need(cpus=0, memory_gib=0)
@@ -66,18 +63,18 @@ def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = fr
         instances += n
         res = profile.resources
         vm_need = Need(
-            cpus=number(vm_need.cpus + n * math.ceil(res.cpus)),
-            memory_gib=number(vm_need.memory_gib + n * (res.memory_gib + overhead)),
+            cpus=rounded(vm_need.cpus + n * math.ceil(res.cpus)),
+            memory_gib=rounded(vm_need.memory_gib + n * (res.memory_gib + overhead)),
         )
         ct_need = Need(
-            cpus=number(ct_need.cpus + n * res.cpus), memory_gib=number(ct_need.memory_gib + n * res.memory_gib)
+            cpus=rounded(ct_need.cpus + n * res.cpus), memory_gib=rounded(ct_need.memory_gib + n * res.memory_gib)
         )
     res = profiles[0].resources
     overhead = max(overheads)
 
     def fit(cpus_each: float, memory_each: float) -> tuple[int, str]:
-        by_cpu = math.floor(host.cpus / cpus_each + 1e-9)
-        by_memory = math.floor(host.memory_gib / memory_each + 1e-9)
+        by_cpu = math.floor(host_cpus / cpus_each + 1e-9)
+        by_memory = math.floor(host_memory_gib / memory_each + 1e-9)
         return (by_cpu, "cpu") if by_cpu <= by_memory else (by_memory, "memory")
 
     if single:
@@ -87,31 +84,31 @@ def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = fr
         family = "/".join(FAMILY_NAMES[f] for f in profiles[0].workload.os)
         containers = (
             f"{_kernel_phrase(profiles[0])} and take only what the application uses: {ct_fits} "
-            f"{'fits' if ct_fits == 1 else 'fit'} at {_count(res.cpus, 'core')} and {number(res.memory_gib)} GiB "
+            f"{'fits' if ct_fits == 1 else 'fit'} at {_count(res.cpus, 'core')} and {rounded(res.memory_gib)} GiB "
             f"each (limited by {ct_limit}), and idle CPU and memory are shared between them."
         )
         if "container" in ruled_out:
             containers = "Containers are ruled out here, so their count is left out."
         explanation = (
-            f"On a host with {_count(host.cpus, 'core')} and {number(host.memory_gib)} GiB, each VM holds "
-            f"{vcpus} vCPU and {number(res.memory_gib + overhead)} GiB ({number(res.memory_gib)} GiB for the "
-            f"application plus {number(overhead)} GiB for its own {family} guest OS), so {_count(vm_fits, 'VM')} "
+            f"On a host with {_count(host.cpus, 'core')} and {rounded(host.memory_gib)} GiB, each VM holds "
+            f"{vcpus} vCPU and {rounded(res.memory_gib + overhead)} GiB ({rounded(res.memory_gib)} GiB for the "
+            f"application plus {rounded(overhead)} GiB for its own {family} guest OS), so {_count(vm_fits, 'VM')} "
             f"{'fits' if vm_fits == 1 else 'fit'} (limited by {vm_limit}). {containers} "
             f"{_count(instances, 'instance')} {'is' if instances == 1 else 'are'} expected."
             f"{_verdict(vm_fits < instances, 'container' not in ruled_out and ct_fits < instances, instances)}"
         )
         vm = VMCapacity(
             vcpus_each=vcpus,
-            memory_gib_each=number(res.memory_gib + overhead),
-            guest_os_overhead_gib=number(overhead),
+            memory_gib_each=rounded(res.memory_gib + overhead),
+            guest_os_overhead_gib=rounded(overhead),
             fits=vm_fits,
             limited_by=vm_limit,
             needed=vm_need,
             enough=vm_fits >= instances,
         )
         container = ContainerCapacity(
-            cpus_each=number(res.cpus),
-            memory_gib_each=number(res.memory_gib),
+            cpus_each=rounded(res.cpus),
+            memory_gib_each=rounded(res.memory_gib),
             fits=ct_fits,
             limited_by=ct_limit,
             needed=ct_need,
@@ -122,16 +119,16 @@ def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = fr
         ct_enough = ct_need.cpus <= host.cpus and ct_need.memory_gib <= host.memory_gib
         explanation = (
             f"All {_count(instances, 'instance')} of the {len(profiles)} components together need "
-            f"{number(vm_need.cpus)} vCPUs and {number(vm_need.memory_gib)} GiB as VMs (each VM carries its own "
-            f"guest OS) or {number(ct_need.cpus)} cores and {number(ct_need.memory_gib)} GiB as containers, on a "
-            f"host with {host.cpus} cores and {number(host.memory_gib)} GiB: "
+            f"{rounded(vm_need.cpus)} vCPUs and {rounded(vm_need.memory_gib)} GiB as VMs (each VM carries its own "
+            f"guest OS) or {rounded(ct_need.cpus)} cores and {rounded(ct_need.memory_gib)} GiB as containers, on a "
+            f"host with {host.cpus} cores and {rounded(host.memory_gib)} GiB: "
             f"{'enough' if vm_enough else 'not enough'} for VMs, "
             f"{'enough' if ct_enough else 'not enough'} for containers."
         )
         vm = VMCapacity(
             vcpus_each=None,
             memory_gib_each=None,
-            guest_os_overhead_gib=number(overhead),
+            guest_os_overhead_gib=rounded(overhead),
             fits=None,
             limited_by=None,
             needed=vm_need,
@@ -141,7 +138,7 @@ def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = fr
             cpus_each=None, memory_gib_each=None, fits=None, limited_by=None, needed=ct_need, enough=ct_enough
         )
     return Capacity(
-        host=HostSize(cpus=host.cpus, memory_gib=number(host.memory_gib)),
+        host=HostSize(cpus=host.cpus, memory_gib=rounded(host.memory_gib)),
         instances=instances,
         vm=vm,
         container=container,

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.engine.capacity import capacity
+from advisor.engine.catalogue import defaulted_paths, facts_of
 from advisor.engine.evaluate import CompiledRule, Facts, deciding_fields, explain, matching
-from advisor.engine.fields import defaulted_paths, facts_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import Outcome, outcome_of
 from advisor.engine.whatif import flips

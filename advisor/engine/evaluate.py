@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from advisor.engine.fields import FIELDS, FieldSpec
+from advisor.engine.catalogue import CATALOGUE, FieldSpec
 from advisor.engine.operators import OPERATORS, operators_for
 from advisor.engine.schema import AllOf, AnyOf, NotOf, Rule
 from advisor.models import PLATFORMS
@@ -115,9 +115,9 @@ def _check_operand(spec: FieldSpec, op_name: str, operand: Any, loc: tuple[Any, 
 def _leaf(raw: dict[str, Any], loc: tuple[Any, ...], leaves: list[Leaf]) -> Check:
     ((path, test),) = raw.items()
     loc = (*loc, path)
-    spec = FIELDS.get(path)
+    spec = CATALOGUE.get(path)
     if spec is None:
-        close = difflib.get_close_matches(str(path), list(FIELDS), n=1)
+        close = difflib.get_close_matches(str(path), list(CATALOGUE), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ConditionProblem(loc, f"unknown field '{path}'{hint}")
     if isinstance(test, dict):

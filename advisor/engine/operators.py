@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine.fields import FieldSpec
+from advisor.engine.catalogue import FieldSpec
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from advisor.engine.catalogue import facts_of
 from advisor.engine.evaluate import matching
-from advisor.engine.fields import facts_of
 from advisor.engine.loader import RULE_SUFFIXES, RuleSet
 from advisor.engine.scoring import outcome_of
 from advisor.errors import InvalidInput, NoPlatformFits, RuleError, RuleProblem
@@ -159,6 +159,7 @@ def run_case(ruleset: RuleSet, loaded: LoadedCase) -> CaseResult:
     result.failures += [f"expected '{r}' to fire, it did not" for r in case.fires if r in known and r not in fired]
     result.failures += [f"expected '{r}' not to fire, it did" for r in case.not_fires if r in fired]
     if case.platform is not None:
+        platform: str
         try:
             platform = outcome_of(matched).platform
         except NoPlatformFits as exc:

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     HttpUrl,
@@ -20,16 +19,10 @@ from pydantic import (
     model_validator,
 )
 
-from advisor.models import Platform
+from advisor.models import PLATFORMS, Closed, Platform
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
-
-
-class Closed(BaseModel):
-    """Base for rule-file models: unknown keys are rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 class AllOf(Closed):
@@ -103,7 +96,7 @@ class Suggestion(Closed):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     role: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    platforms: list[Platform] = Field(default_factory=lambda: ["vm", "container", "hybrid"], min_length=1)
+    platforms: list[Platform] = Field(default_factory=lambda: list[Platform](PLATFORMS), min_length=1)
 
 
 class Rule(Closed):
@@ -117,7 +110,7 @@ class Rule(Closed):
     suggest: list[Suggestion] = Field(default_factory=list)
     note: Text | None = None
     note_for: list[Platform] = Field(
-        default_factory=lambda: ["vm", "container", "hybrid"],
+        default_factory=lambda: list[Platform](PLATFORMS),
         min_length=1,
         description="The recommended platforms the note is worth reading for (all when omitted).",
     )

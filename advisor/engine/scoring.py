@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from advisor.engine.evaluate import CompiledRule
 from advisor.errors import NoPlatformFits
-from advisor.models import PLATFORMS
+from advisor.models import PLATFORMS, Confidence, Platform
 
 TIE_ORDER = ("container", "vm", "hybrid")
 HIGH_MARGIN = 6
@@ -23,10 +23,10 @@ MEDIUM_MARGIN = 3
 class Outcome:
     """Scores and forbids summed over the matched rules, and the platform they choose."""
 
-    scores: dict[str, int]
-    forbidden: dict[str, list[str]]
-    platform: str
-    confidence: str
+    scores: dict[Platform, int]
+    forbidden: dict[Platform, list[str]]
+    platform: Platform
+    confidence: Confidence
 
 
 def tally(matched: Sequence[CompiledRule]) -> tuple[list[int], list[int]]:
@@ -63,5 +63,5 @@ def outcome_of(matched: Sequence[CompiledRule]) -> Outcome:
     winner = PLATFORMS[best]
     others = [points[i] for i in range(3) if i != best and not bans[i]]
     margin = points[best] - max(others) if others else math.inf
-    confidence = "high" if margin >= HIGH_MARGIN else "medium" if margin >= MEDIUM_MARGIN else "low"
+    confidence: Confidence = "high" if margin >= HIGH_MARGIN else "medium" if margin >= MEDIUM_MARGIN else "low"
     return Outcome(scores, forbidden, winner, confidence)

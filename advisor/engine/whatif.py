@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from advisor.engine.capacity import number
+from advisor.engine.catalogue import CATALOGUE, ORDERED
 from advisor.engine.evaluate import CompiledRule, Facts
-from advisor.engine.fields import FIELDS, ORDERED
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import tally, winning_index
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
+from advisor.numbers import rounded
 
 # Ties go to what a team can change most easily: its own workload before its host.
 FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", "delivery", "host")
@@ -26,7 +26,9 @@ FLIP_SECTION_ORDER = ("workload", "security", "scale", "resources", "hardware", 
 HARD_TO_CHANGE = frozenset({"host.os", "host.cloud", "workload.os"})
 FLIP_ORDER = {
     path: i
-    for i, path in enumerate(sorted(FIELDS, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0]))))
+    for i, path in enumerate(
+        sorted(CATALOGUE, key=lambda p: (p == "host.os", FLIP_SECTION_ORDER.index(p.split(".")[0])))
+    )
 }
 
 
@@ -37,13 +39,13 @@ def _thresholds(path: str, constants: tuple[Any, ...]) -> tuple[Any, ...]:
     The same for every profile under one rule set, so worked out once (checking a value runs the model's
     validator).
     """
-    spec = FIELDS[path]
+    spec = CATALOGUE[path]
     return tuple(v for c in constants for v in (c - 1, c, c + 1) if spec.check(v) is None)
 
 
 def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[float, Any]]:
     """(cost, new value) pairs for one field: the other choices, or the thresholds rules compare with."""
-    spec = FIELDS[path]
+    spec = CATALOGUE[path]
     found: list[tuple[float, Any]] = []
     if spec.kind in ("enum", "bool") and not spec.many:
         for index, choice in enumerate(spec.choices):
@@ -63,7 +65,7 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
         for value in _thresholds(path, tuple(constants)):
             if value != current:
                 cost = 1.0 if current is None else abs(value - current) / max(abs(current), 1)
-                found.append((cost, number(value)))
+                found.append((cost, rounded(value)))
     else:  # free strings: the values rules compare with, or back to unset
         found.extend((1, c) for c in constants if c != current)
         if current is not None and spec.optional:
@@ -127,7 +129,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
             if (platform not in best or key < best[platform][0]) and _allowed(trial, path):
-                shown = number(current) if isinstance(current, float) else current
+                shown = rounded(current) if isinstance(current, float) else current
                 best[platform] = (key, Change(field=path, from_=shown, to=value))
         trial[path] = current
     return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != chosen]

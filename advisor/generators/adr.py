@@ -14,14 +14,12 @@ import yaml
 
 from advisor.generators import Artifact
 from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
-
-OPTIONS = {"vm": "Virtual machines", "container": "Containers", "hybrid": "Hybrid of VMs and containers"}
-_IN_TITLE = {"vm": "virtual machines", "container": "containers", "hybrid": "a hybrid of VMs and containers"}
+from advisor.wording import PLATFORM_NAMES, PLATFORM_OPTIONS
 
 
 def _front_matter(profile: WorkloadProfile, result: Recommendation, date: datetime.date, status: str) -> str:
     record: dict[str, Any] = {
-        "title": f"Run {profile.name} on {_IN_TITLE[result.platform]}",
+        "title": f"Run {profile.name} on {PLATFORM_NAMES[result.platform]}",
         "status": status,
         "date": date,
         "decision": {"platform": result.platform, "technologies": [t.name for t in result.technologies]},
@@ -39,11 +37,13 @@ def _context(profile: WorkloadProfile, result: Recommendation) -> list[str]:
         "",
         f"Where should {profile.name} run: on virtual machines, on containers, or on a hybrid of both? Its workload "
         f"profile is in this record's front matter. advisor's rules (version {ruleset.version}, {ruleset.digest}) "
-        f"recommend {_IN_TITLE[result.platform]} with {result.confidence} confidence (scores: {scores}).",
+        f"recommend {PLATFORM_NAMES[result.platform]} with {result.confidence} confidence (scores: {scores}).",
     ]
     if result.components:
         lines += ["", "The components:", ""]
-        lines += [f"* {c.name}: {OPTIONS[c.platform].lower()} ({c.confidence} confidence)" for c in result.components]
+        lines += [
+            f"* {c.name}: {PLATFORM_OPTIONS[c.platform].lower()} ({c.confidence} confidence)" for c in result.components
+        ]
     if result.assumptions:
         lines += ["", "The advice assumed these defaults, which the profile left unset:", ""]
         lines += [f"* `{a.field}` is `{a.value}` (rules: {', '.join(a.rules)})" for a in result.assumptions]
@@ -56,7 +56,7 @@ def _options(result: Recommendation) -> list[str]:
     alternatives = {a.platform: a for a in result.alternatives}
     lines = ["## Pros and Cons of the Options"]
     for platform in order:
-        lines += ["", f"### {OPTIONS[platform]}", ""]
+        lines += ["", f"### {PLATFORM_OPTIONS[platform]}", ""]
         against = {w.rule for w in alternatives[platform].why_not} if platform != chosen else set()
         # A rule that gave this option points but gave the chosen one more counts against it, not for it.
         good = [
@@ -81,13 +81,13 @@ def make_adr(
     profile: WorkloadProfile, result: Recommendation, *, date: datetime.date, status: str = "proposed"
 ) -> Artifact:
     """A MADR record (Markdown with a decision record as front matter) deciding on the recommended platform."""
-    chosen = OPTIONS[result.platform]
+    chosen = PLATFORM_OPTIONS[result.platform]
     top = result.rationale[0].because if result.rationale else f"it scores highest ({result.scores[result.platform]})"
-    lines = [f"# Run {profile.name} on {_IN_TITLE[result.platform]}", "", *_context(profile, result), ""]
+    lines = [f"# Run {profile.name} on {PLATFORM_NAMES[result.platform]}", "", *_context(profile, result), ""]
     lines += ["## Decision Drivers", ""]
     lines += [f"* {r.title} (`{r.rule}`)" for r in result.rationale] or ["* The scores of the rules in force"]
     lines += ["", "## Considered Options", ""]
-    lines += [f"* {OPTIONS[p]}" for p in [result.platform, *(p for p in PLATFORMS if p != result.platform)]]
+    lines += [f"* {PLATFORM_OPTIONS[p]}" for p in [result.platform, *(p for p in PLATFORMS if p != result.platform)]]
     because = f"the rules in force favour it with {result.confidence} confidence. {top}"
     lines += ["", "## Decision Outcome", "", f'Chosen option: "{chosen}", because {because}']
     lines += ["", "### Consequences", ""]

@@ -19,12 +19,12 @@ from advisor.errors import CannotWrite, FieldError, InvalidInput, WouldOverwrite
 from advisor.generators import Artifact
 from advisor.generators.libvirt import UNKNOWN_OS
 from advisor.generators.registry import KINDS, StarterKind, Verdict
-from advisor.models import Recommendation, Technology, WorkloadProfile
+from advisor.models import ComponentResult, Recommendation, Technology, WorkloadProfile
+from advisor.wording import PLATFORM_ONE
 
 __all__ = ["UNKNOWN_OS", "make_bundle", "write_bundle", "zip_bundle"]
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every run
-PLATFORM_WORDS = {"vm": "a VM", "container": "containers", "hybrid": "a hybrid of VMs and containers"}
 
 
 def _kinds(
@@ -55,7 +55,7 @@ def _section(
     technologies: list[Technology],
 ) -> list[str]:
     """The README part for one workload: what to run, in order, from the bundle's folder."""
-    lines = [f"## {profile.name}: {PLATFORM_WORDS[platform]}", ""]
+    lines = [f"## {profile.name}: {PLATFORM_ONE[platform]}", ""]
     if platform == "hybrid":
         lines += [
             "A hybrid runs containers and VMs side by side, or containers inside VMs. The Dockerfile builds the "
@@ -77,6 +77,7 @@ def make_bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dic
     """Return the files the recommendation calls for, by relative path, with a README.md of next commands."""
     files: dict[str, str] = {}
     sections: list[str] = []
+    parts: list[tuple[WorkloadProfile, Recommendation | ComponentResult, str]]
     if profile.components:
         estate = tuple(result.platform for result in recommendation.components)
         parts = [
@@ -103,7 +104,7 @@ def make_bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dic
     readme = [
         f"# {profile.name}: starter artifacts",
         "",
-        f"advisor recommends {PLATFORM_WORDS[recommendation.platform]} for {profile.name} "
+        f"advisor recommends {PLATFORM_ONE[recommendation.platform]} for {profile.name} "
         f"(confidence {recommendation.confidence}); `advisor recommend` explains why.",
     ]
     if profile.components:

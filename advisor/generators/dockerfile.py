@@ -138,7 +138,7 @@ def _go(profile: WorkloadProfile, windows: bool) -> Recipe:
 
 def _java(profile: WorkloadProfile, windows: bool) -> Recipe:
     if windows:
-        build = (
+        build: tuple[str, ...] = (
             "FROM eclipse-temurin:21-jdk-windowsservercore-ltsc2022 AS build",
             POWERSHELL,
             "WORKDIR C:/src",
@@ -192,6 +192,7 @@ def _dotnet(profile: WorkloadProfile, windows: bool) -> Recipe:
 def _static(profile: WorkloadProfile, windows: bool) -> Recipe:
     ports = profile.workload.ports
     files = "# CHANGE: the folder your build writes the site to (dist/, build/, public/)."
+    rebind: tuple[str, ...]
     if windows:
         rebind = ()
         if ports and ports[0] != 80:

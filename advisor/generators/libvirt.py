@@ -139,7 +139,10 @@ def sizing(profile: WorkloadProfile, guest: GuestOS) -> Sizing:
     notes: list[str] = []
     chosen: dict[str, int] = {}
     # (resource field, osinfo key, bytes per unit, the user's value in units)
-    table = (("cpus", "n_cpus", 1, res.cpus), ("memory_gib", "ram", _MIB, res.memory_gib * 1024))
+    table: tuple[tuple[str, str, int, float], ...] = (
+        ("cpus", "n_cpus", 1, res.cpus),
+        ("memory_gib", "ram", _MIB, res.memory_gib * 1024),
+    )
     table += (("disk_gib", "storage", _GIB, res.disk_gib),)
     defaulted = []
     for name, key, unit, value in table:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from advisor.models import PLATFORMS, ComponentResult, Recommendation
-
-PLATFORM_NAMES = {"vm": "virtual machines", "container": "containers", "hybrid": "a hybrid of VMs and containers"}
+from advisor.wording import PLATFORM_NAMES
 
 
 def _escape(text: str) -> str:

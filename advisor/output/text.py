@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import click
 
-from advisor.models import PLATFORMS, ComponentResult, Effect, Recommendation
+from advisor.models import PLATFORMS, ComponentResult, Effect, Platform, Recommendation
 from advisor.validation import plain
+from advisor.wording import PLATFORM_HEADINGS
 
 WIDTH = 100
 WHY_NOT_SHOWN = 3  # the strongest reasons against each alternative; the rest are in json/yaml/markdown
-PLATFORM_NAMES = {"vm": "virtual machines", "container": "containers", "hybrid": "hybrid (VMs and containers)"}
 PLATFORM_COLOURS = {"vm": "magenta", "container": "cyan", "hybrid": "yellow"}
 
 
@@ -38,7 +38,7 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
     colour = PLATFORM_COLOURS[result.platform]
     lines = [
         f"{indent}{s(result.name, bold=True)}: "
-        f"{s(PLATFORM_NAMES[result.platform], fg=colour, bold=True)}  (confidence {result.confidence})",
+        f"{s(PLATFORM_HEADINGS[result.platform], fg=colour, bold=True)}  (confidence {result.confidence})",
         f"{indent}  scores: " + " · ".join(f"{p} {result.scores[p]}" for p in PLATFORMS),
         "",
         f"{indent}{s('Why', bold=True)}",
@@ -53,7 +53,7 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
     lines += ["", f"{indent}{s('Why not the others', bold=True)}"]
     for alternative in result.alternatives:
         state = "forbidden" if alternative.forbidden else f"score {alternative.score}"
-        lines.append(f"{indent}  - {PLATFORM_NAMES[alternative.platform]} ({state})")
+        lines.append(f"{indent}  - {PLATFORM_HEADINGS[alternative.platform]} ({state})")
         if not alternative.why_not:
             lines.append(f"{indent}      scores tie; nothing counted against it")
         for why in alternative.why_not[:WHY_NOT_SHOWN]:
@@ -100,7 +100,7 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
     return lines
 
 
-def _cell(result: Recommendation, platform: str) -> str:
+def _cell(result: Recommendation, platform: Platform) -> str:
     forbidden = any(a.platform == platform and a.forbidden for a in result.alternatives)
     return f"({result.scores[platform]})" if forbidden else str(result.scores[platform])
 

@@ -17,34 +17,31 @@ import yaml
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from advisor.engine.decide import recommend
 from advisor.engine.loader import RuleSet
 from advisor.errors import InvalidInput, NoPlatformFits
 from advisor.generators.bundle import make_bundle
 from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of
-from advisor.models import PLATFORMS, Recommendation, WorkloadProfile
+from advisor.models import PLATFORMS, Platform, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
-from advisor.output.markdown import PLATFORM_NAMES, as_markdown
+from advisor.output.markdown import as_markdown
 from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
 from advisor.web.artifacts import download, starter_file
-from advisor.web.fields import (
+from advisor.web.formdata import FormState, input_of, is_form_query, permalink_query, read_form, spell_out
+from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
-    FIELDS,
+    INPUTS,
     MAX_COMPONENTS,
     SECTION_HELP,
     SECTIONS,
     STARTING_VALUES,
-    FormState,
-    input_of,
-    is_form_query,
-    permalink_query,
-    read_form,
-    spell_out,
 )
+from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
 
 form = Blueprint("form", __name__)
 
@@ -59,9 +56,6 @@ MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", *KINDS, BUNDLE)
-
-
-PLATFORM_TITLES = {"vm": "Virtual machines", "container": "Containers", "hybrid": "Hybrid: VMs and containers"}
 
 
 @form.app_template_filter("plain")
@@ -97,7 +91,7 @@ def section_open(state: FormState, index: int, section: str) -> bool:
     """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
     component = state.components[index]
     prefix = f"components.{index}."
-    for field_ in FIELDS:
+    for field_ in INPUTS:
         if field_.section == section:
             given = component.get(field_.key)
             if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
@@ -136,7 +130,7 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         "index.html",
         state=state,
         values={**STARTING_VALUES, **state.values},
-        fields=FIELDS,
+        fields=INPUTS,
         sections=SECTIONS,
         section_help=SECTION_HELP,
         components_help=COMPONENTS_HELP,
@@ -153,7 +147,7 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
 
 def _error_list(state: FormState) -> list[tuple[str, str, str]]:
     """Each problem as (input key, what the user calls the input, message), in the order of the form."""
-    order = {f.key: i for i, f in enumerate(FIELDS)}
+    order = {f.key: i for i, f in enumerate(INPUTS)}
 
     def label(key: str) -> str:
         parts = key.split(".")
@@ -197,7 +191,7 @@ def ask() -> Response:
 
 
 @form.post("/")
-def submit() -> Response:
+def submit() -> WerkzeugResponse:
     """A submitted form: its result by way of the permalink, the form with one component more or less, or errors."""
     state = read_form(_form_fields())
     if state.profile is not None:
@@ -239,7 +233,7 @@ def curl_command(profile: WorkloadProfile) -> str:
     return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
 
 
-def score_chart(scores: dict[str, int], chosen: str, forbidden: set[str]) -> dict[str, Any]:
+def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platform]) -> dict[str, Any]:
     """Geometry for a horizontal bar per platform, drawn from a zero line so negative scores go left.
 
     Each score is written just right of its bar's far end (of the zero line for a negative bar), so no

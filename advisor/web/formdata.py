@@ -1,11 +1,5 @@
-"""The form's fields: the profile's contract as HTML inputs, and the way back from what was typed.
-
-Every field of the profile model is one input, grouped by the model's sections; its kind, choices, bounds and
-default come from the model (through the catalogue rules are checked against), and its label and help text
-from the table below (a test checks the table names every field, so a new field cannot be left off the form).
-
-Names of inputs are the profile's dotted paths (`host.os`, `components.0.workload.runtime`), so a permalink
-reads like the profile it holds.
+"""The form and the profile, each way: what was typed -> a profile (or errors by input), and a profile -> the
+inputs that hold it (a permalink, or a page filled in from a file).
 """
 
 from __future__ import annotations
@@ -16,290 +10,15 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic_core import PydanticUndefined
 from werkzeug.datastructures import MultiDict
 
-from advisor.engine.fields import FIELDS as PROFILE_FIELDS
-from advisor.engine.fields import FieldSpec
 from advisor.errors import InvalidInput
-from advisor.generators.libvirt import guest_oses
 from advisor.models import COMPONENT_SECTIONS, WorkloadProfile
 from advisor.profiles import validate_profile
+from advisor.web.inputs import BY_KEY, INPUTS, LISTS, MAX_COMPONENTS, SECTIONS, STARTING_VALUES, FormField
 
-SECTIONS = ("host", *COMPONENT_SECTIONS)
-MAX_COMPONENTS = WorkloadProfile.model_fields["components"].metadata[0].max_length
 # A value longer than this cannot be valid in any field (the longest, a command, is 32 arguments of 256).
 MAX_VALUE_CHARS = 9000
-
-# Section titles and what each is for; the model's sections, in its order.
-SECTION_HELP: dict[str, tuple[str, str]] = {
-    "host": (
-        "Host",
-        "The machine it will run on. Containers share its kernel (on a Mac, or for Linux containers on "
-        "Windows, the kernel of a small Linux VM); VMs each bring their own.",
-    ),
-    "workload": ("Workload", "What the software itself needs."),
-    "security": ("Security", "How strongly it must be kept apart from other workloads."),
-    "scale": ("Scale", "How many copies run, how demand changes, and how fast a new copy must be ready."),
-    "resources": ("Resources", "What one instance needs."),
-    "hardware": ("Hardware", "Special hardware it must reach."),
-    "delivery": ("Delivery", "How often new versions ship."),
-}
-
-# Label and help for each field, in plain words: what it means and why it matters to the answer, from the
-# source article's reasoning and the shipped rules' reasons.
-FIELD_HELP: dict[str, tuple[str, str]] = {
-    "name": (
-        "Name",
-        "A short name for the workload, like billing-api: up to 63 lowercase letters, digits and '-', "
-        "starting and ending with a letter or digit.",
-    ),
-    "host.os": (
-        "Host operating system",
-        "Containers share the host's kernel: a Linux host runs Linux containers, Windows containers need a "
-        "Windows host, and on macOS Docker Desktop runs Linux containers inside a Linux VM.",
-    ),
-    "host.wsl2": (
-        "WSL2 is available",
-        "Windows hosts only. WSL2 runs a real Linux kernel in a small VM that Windows manages, so Linux "
-        "containers run beside Windows ones; without it, a Linux workload on Windows needs a VM.",
-    ),
-    "host.cpus": (
-        "Host CPU cores",
-        "With the host's memory, lets the result estimate how many instances fit as VMs and as containers. "
-        "Leave empty if unknown.",
-    ),
-    "host.memory_gib": ("Host memory (GiB)", "Used with the cores for the capacity estimate. Leave empty if unknown."),
-    "host.cloud": (
-        "Where the host lives",
-        "none: your own machines. aws, azure, gcp: a public cloud, where the host is itself a VM and managed "
-        "containers are ready to use. vmware: vSphere or VMware Cloud, built around VMs.",
-    ),
-    "workload.os": (
-        "Operating systems it needs",
-        "Tick every one it needs. Each VM brings its own OS and kernel, so VMs run different systems side by "
-        "side; containers use the host's kernel, so BSD and other systems need a VM.",
-    ),
-    "workload.os_id": (
-        "Guest OS for the starter VM",
-        f"Only for the domain XML: one of {', '.join(sorted(guest_oses()))}, of a family ticked above. Leave "
-        "empty for a common release. It does not change the advice.",
-    ),
-    "workload.kernel": (
-        "Kernel",
-        "Shared: the host's kernel will do. Custom: it needs its own kernel version, modules or tuning, which "
-        "only a VM or a sandboxed container with its own kernel (such as Kata Containers) gives.",
-    ),
-    "workload.architecture": (
-        "Architecture",
-        "Microservices (many small services, each shipped on its own) and batch jobs (start, work, exit) fit "
-        "containers. A desktop application wants a whole desktop OS, which a VM gives. A monolith can go "
-        "either way.",
-    ),
-    "workload.gui": (
-        "Needs a graphical desktop",
-        "Container tools are built for command-line and server programs, so graphical apps are hard to run in "
-        "them; a VM gives a full desktop.",
-    ),
-    "workload.legacy": (
-        "Legacy software",
-        "Software that is hard to change or repackage moves to a VM as it is, with its own OS around it.",
-    ),
-    "workload.runtime": (
-        "Language runtime",
-        "Chooses the base image and the build steps of the starter Dockerfile. It does not change the advice.",
-    ),
-    "workload.ports": (
-        "Ports",
-        "Ports it listens on, like 8000, 8443, or none. The starter Dockerfile exposes them all and its health "
-        "check calls the first.",
-    ),
-    "workload.packages": (
-        "System packages",
-        "Debian packages the Linux container image needs, like curl or libpq5, separated by spaces or commas; "
-        "pin one with name=version. Windows images cannot install them.",
-    ),
-    "workload.command": (
-        "Start command",
-        "The command that starts it, typed as in a shell (quotes keep words together), though no shell runs "
-        "it: no pipes, && or $VARIABLES. Leave empty for the runtime's usual one.",
-    ),
-    "workload.health_path": (
-        "Health check path",
-        "An HTTP path that answers when it is healthy, like /healthz; the starter Dockerfile's health check "
-        "calls it on the first port. Empty: / is checked.",
-    ),
-    "workload.virtio_drivers": (
-        "Virtio drivers installed",
-        "Windows guests only: tick if the guest has the virtio drivers (KVM's fast disk and network drivers), "
-        "so the starter VM can use them instead of slower emulated devices.",
-    ),
-    "security.isolation": (
-        "Isolation",
-        "Containers share one kernel and need extra hardening; a VM has its own kernel behind a hypervisor, a "
-        "stronger wall. High favours VMs; strict allows only VMs or sandboxed containers.",
-    ),
-    "security.tenancy": (
-        "Tenancy",
-        "single: one team. multi-trusted: teams of one organisation, who can share a container platform. "
-        "multi-untrusted: strangers, who must not share a kernel, which is why clouds give each customer VMs.",
-    ),
-    "security.compliance": (
-        "Compliance",
-        "Regimes that apply, like pci-dss or hipaa, separated by commas. Any entry leans the answer toward VMs, "
-        "whose OS-level wall auditors know well; no common regime forbids containers.",
-    ),
-    "scale.instances": (
-        "Instances",
-        "How many copies run at once. Containers pack densely, tens to hundreds on one host; once they are "
-        "many, plan for an orchestrator such as Kubernetes.",
-    ),
-    "scale.elasticity": (
-        "Demand",
-        "steady: about the same load all the time. bursty: sudden peaks. scale-to-zero: nothing runs when idle. "
-        "Containers are added and removed in seconds; VMs take minutes.",
-    ),
-    "scale.startup_seconds": (
-        "Slowest acceptable start (seconds)",
-        "The longest a new instance may take to be ready. A container starts in seconds; a VM must boot a "
-        "whole OS first.",
-    ),
-    "resources.cpus": (
-        "CPU cores per instance",
-        "Cores one instance uses; fractions such as 0.5 are fine. A VM holds whole vCPUs whether it uses them "
-        "or not; containers use CPU only when they need it.",
-    ),
-    "resources.memory_gib": (
-        "Memory per instance (GiB)",
-        "Memory one instance needs. Each VM also holds its own guest OS in memory (about 0.5 GiB for Linux, 2 "
-        "GiB for Windows), which weighs most on small instances.",
-    ),
-    "resources.disk_gib": (
-        "Disk per instance (GiB)",
-        "Disk one instance needs. It sizes the starter VM's disk image and does not change the advice.",
-    ),
-    "hardware.gpu": (
-        "Needs a GPU",
-        "Containers use the host's GPU driver (on Linux, and Windows containers on Windows); a VM needs a "
-        "whole GPU passed through to it. On a Mac, neither containers nor VMs reach the GPU.",
-    ),
-    "hardware.devices": (
-        "Other devices",
-        "Other hardware it must own, like usb-dongle, fpga or hba (a storage adapter), separated by commas. A "
-        "VM can be handed the whole device; a container can only use devices the host already drives.",
-    ),
-    "delivery.deploys_per_week": (
-        "Deployments per week",
-        "How often a new version ships; 0.25 is about monthly. Frequent delivery suits containers: each "
-        "release is one image that rolls out, and back, in seconds.",
-    ),
-}
-
-COMPONENTS_HELP = (
-    "For several workloads on one host, such as a web shop and a legacy back office, add one component per "
-    "workload, the first included: the profile above then only gives their defaults. An empty field means "
-    "the same as above; type none to make a list or text field empty. Components that want different "
-    "platforms make a hybrid."
-)
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One input: where it sits in the profile, how it is typed, and what it says to the user."""
-
-    key: str  # the dotted path: "host.os"
-    section: str  # "" for the profile's name
-    name: str
-    label: str
-    help: str
-    kind: str  # choice | choices | flag | whole | number | numbers | words | command | text
-    choices: tuple[str, ...] = ()
-    default: Any = None
-    minimum: float | None = None
-    maximum: float | None = None
-    required: bool = False
-    exclusive_minimum: bool = False
-
-    @property
-    def bounds(self) -> str:
-        """The allowed range in words, for the help text: 'From 1 to 4096.'"""
-        if self.minimum is None or self.maximum is None:
-            return ""
-        low, high = _bound_text(self.minimum), _bound_text(self.maximum)
-        return f"More than {low}, at most {high}." if self.exclusive_minimum else f"From {low} to {high}."
-
-    def shown(self, value: Any) -> str | list[str]:
-        """A profile value as the input shows it (the inverse of `parse`)."""
-        if self.kind == "choices":
-            return list(value)
-        if self.kind == "flag":
-            return "yes" if value else "no"
-        if self.kind == "command":
-            return shlex.join(value) if value else ""
-        if self.kind in ("numbers", "words"):
-            return ", ".join(_number_text(v) if self.kind == "numbers" else v for v in value)
-        if self.kind in ("whole", "number"):
-            return "" if value is None else _number_text(value)
-        return "" if value is None else str(value)
-
-
-def _bound_text(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else str(value)
-
-
-def _number_text(value: Any) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _kind(spec: FieldSpec) -> str:
-    """The input for one field of the profile's catalogue (the one rules are checked against)."""
-    if spec.path == "workload.command":
-        return "command"  # typed as a shell line, split the way a shell would
-    if spec.kind == "enum":
-        return "choices" if spec.many else "choice"
-    if spec.kind == "bool":
-        return "flag"
-    if spec.kind == "number":
-        return "numbers" if spec.many else "whole" if spec.integer else "number"
-    return "words" if spec.many else "text"
-
-
-def _default(path: str) -> Any:
-    section, name = path.split(".")
-    default = WorkloadProfile.model_fields[section].annotation.model_fields[name].get_default(call_default_factory=True)
-    return None if default is PydanticUndefined else default
-
-
-def _fields() -> tuple[FormField, ...]:
-    made = [FormField("name", "", "name", *FIELD_HELP["name"], kind="text", required=True)]
-    for path, spec in PROFILE_FIELDS.items():
-        section, name = path.split(".")
-        made.append(
-            FormField(
-                path,
-                section,
-                name,
-                *FIELD_HELP[path],
-                kind=_kind(spec),
-                choices=tuple(spec.choices) if spec.kind == "enum" else (),
-                default=_default(path),
-                minimum=spec.minimum,
-                maximum=spec.maximum,
-                required=path == "host.os",
-                exclusive_minimum=spec.exclusive_minimum,
-            )
-        )
-    return tuple(made)
-
-
-FIELDS = _fields()
-BY_KEY = {f.key: f for f in FIELDS}
-# Shown when the page first opens: the model's defaults, and a Linux host.
-STARTING_VALUES: dict[str, Any] = {f.key: f.shown(f.default) for f in FIELDS if f.default is not None}
-STARTING_VALUES |= {"name": "", "host.os": "linux"}
-
-# Fields that hold lists, typed into one input each.
-LISTS = frozenset(f.key for f in FIELDS if f.kind in ("choices", "numbers", "words", "command"))
 # Typed into a list or text input, "none" means empty here, where an empty input would mean the default
 # (or, on a component, "same as above").
 EMPTY_WORD = "none"
@@ -433,7 +152,7 @@ def _section_values(
     value equal to the default is kept, since it may differ from the profile's.
     """
     data: dict[str, Any] = {}
-    for field_ in FIELDS:
+    for field_ in INPUTS:
         if field_.key not in values or not field_.section:
             continue
         try:
@@ -453,7 +172,7 @@ def _section_values(
 
 
 def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
-    data = {"name": _name(state, state.values, "name")}
+    data: dict[str, Any] = {"name": _name(state, state.values, "name")}
     data |= _section_values(state, state.values, "", keep_defaults=exact, exact=exact)
     data.setdefault("host", {})
     if "os" not in data["host"]:  # the only required field with no default: "linux" unless chosen
@@ -516,11 +235,11 @@ def spell_out(state: FormState) -> None:
     if profile is None:
         return
     given = profile.given()
-    for field_ in FIELDS:
+    for field_ in INPUTS:
         if field_.section and field_.name in given.get(field_.section, {}):
             _spell(state.values, field_, getattr(getattr(profile, field_.section), field_.name), field_.default)
     for index, component in enumerate(profile.components):
-        for field_ in FIELDS:
+        for field_ in INPUTS:
             own = getattr(component, field_.section) if field_.section in COMPONENT_SECTIONS else None
             if own is not None:
                 above = getattr(getattr(profile, field_.section), field_.name)
@@ -549,7 +268,7 @@ def permalink_query(profile: WorkloadProfile) -> list[tuple[str, str]]:
 def _inputs(data: dict[str, Any]) -> list[tuple[str, Any]]:
     """(input key, what the input shows) for each field the sections in `data` hold."""
     found = []
-    for field_ in FIELDS:
+    for field_ in INPUTS:
         section = data.get(field_.section) if field_.section else None
         if section is not None and field_.name in section:
             found.append((field_.key, field_.shown(section[field_.name])))

@@ -21,10 +21,11 @@ from advisor.profiles import only_profile, parse_profiles
 from advisor.validation import field_errors
 from advisor.yamlio import Lines, Unreadable, YAMLSyntaxError, load_all, read_text
 
+# Records with these statuses are history: they may no longer fit today's profile model, and are not checked.
+HISTORY_STATUSES = ("superseded", "deprecated")
 RECORD_SUFFIXES = (".decision.yaml", ".decision.yml")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 ADR_FOLDERS = ("docs/adr", "doc/adr")
-CHECKED_STATUSES = frozenset({"proposed", "accepted"})
 # Folders never searched when looking for records: tools' caches, virtual environments, VCS data.
 _PRUNED = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
 # Front matter holding one of these keys is meant as a decision record; plain MADR front matter is not.
@@ -154,8 +155,7 @@ def _validate(loaded: LoadedRecord, cache: dict[Path, Any]) -> None:
     if not isinstance(data, dict):
         loaded.problems.append(FieldError("", "a decision record is a mapping of fields", file=loaded.file, line=1))
         return
-    if data.get("status") in ("superseded", "deprecated"):
-        # Old records may no longer fit today's profile model; they are history, not checked.
+    if data.get("status") in HISTORY_STATUSES:
         loaded.skipped = f"status is {data['status']}"
         return
     try:

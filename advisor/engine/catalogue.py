@@ -1,4 +1,4 @@
-"""The field paths rules may test, read off the profile model so rules and profiles cannot drift apart."""
+"""The catalogue of field paths rules may test, read off the profile model so rules and profiles cannot drift."""
 
 from __future__ import annotations
 
@@ -114,16 +114,16 @@ def _spec(path: str, info: Any) -> FieldSpec:
 def _catalogue(model: type[BaseModel]) -> dict[str, FieldSpec]:
     fields: dict[str, FieldSpec] = {}
     for section in ("host", *COMPONENT_SECTIONS):
-        section_model = typing.get_args(model.model_fields[section].annotation) or (
+        candidates = typing.get_args(model.model_fields[section].annotation) or (
             model.model_fields[section].annotation,
         )
-        section_model = next(m for m in section_model if isinstance(m, type) and issubclass(m, BaseModel))
+        section_model = next(m for m in candidates if isinstance(m, type) and issubclass(m, BaseModel))
         for name, info in section_model.model_fields.items():
             fields[f"{section}.{name}"] = _spec(f"{section}.{name}", info)
     return fields
 
 
-FIELDS: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
+CATALOGUE: dict[str, FieldSpec] = _catalogue(WorkloadProfile)
 
 
 def facts_of(profile: WorkloadProfile) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def facts_of(profile: WorkloadProfile) -> dict[str, Any]:
 
 def defaulted_paths(profile: WorkloadProfile) -> frozenset[str]:
     """Field paths the user did not set, so their value is the documented default."""
-    defaulted = set()
+    defaulted: set[str] = set()
     for section in ("host", *COMPONENT_SECTIONS):
         part = getattr(profile, section)
         explicit = part.model_fields_set if section in profile.model_fields_set else set()

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from advisor import __version__
-from advisor.check import INVALID, Finding, RecordResult, Report, RuleInfo, failing_levels
+from advisor.check.report import INVALID, Finding, RecordResult, Report, RuleInfo, failing_levels
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

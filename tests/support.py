@@ -1,0 +1,303 @@
+"""Helpers the test modules share: paths, profiles, a live gunicorn, the contract-checking clients, tools.
+
+Fixtures live in conftest.py; everything here is imported by name (`from tests.support import ROOT`). Heavy
+imports (openapi-core, requests) happen when a helper that needs them is first used, so that collecting the
+fast tests stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import lxml.html
+import pytest
+import yaml
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from advisor.engine.catalogue import CATALOGUE
+from advisor.models import WorkloadProfile
+
+if TYPE_CHECKING:
+    import requests
+    from openapi_core import OpenAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = yaml.safe_load((ROOT / "examples" / "checkout-api.yaml").read_text())  # a profile, as data
+
+
+def make_profile(**sections: Any) -> WorkloadProfile:
+    """A profile named `t` on a Linux host unless `host` is given; keyword arguments are sections."""
+    data: dict[str, Any] = {"name": "t", "host": {"os": "linux"}}
+    data.update(sections)
+    return WorkloadProfile.model_validate(data)
+
+
+def tool(name: str) -> str:
+    """The path of a command: the one this Python's environment installed (hadolint comes from PyPI), else the
+    one on PATH. Fails, naming it, when there is none: the tests that call this need the real tool."""
+    found = shutil.which(name, path=os.pathsep.join([str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]))
+    if found is None:
+        pytest.fail(f"{name} is neither in {Path(sys.prefix) / 'bin'} nor on PATH")
+    return found
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its base URL and the file its output (gunicorn's and the app's log lines) goes to."""
+
+    url: str
+    log: Path
+
+    def log_lines(self) -> list[str]:
+        """The complete lines the server has written so far (one may be half written while we read)."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return text[: text.rfind("\n") + 1].splitlines()
+
+
+@contextmanager
+def serving(env: dict[str, str] | None = None, *, workers: int = 2) -> Iterator[Server]:
+    """Run the real service under gunicorn on a free loopback port with the shipped settings.
+
+    `env` adds environment variables (ADVISOR_RULES, ADVISOR_RELOAD_SECONDS...). The server's stderr
+    (gunicorn's messages and the app's JSON log lines) is kept and shown if it fails to start.
+    """
+    import requests
+
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in ("ADVISOR_RULES", "PROMETHEUS_MULTIPROC_DIR")}
+    environment.update(ADVISOR_PORT=str(port), ADVISOR_WORKERS=str(workers), **(env or {}))
+    log = tempfile.NamedTemporaryFile("w+", prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"gunicorn did not start:\n{log.read()}")
+            try:
+                if requests.get(url + "/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:  # not listening yet, or a worker still booting
+                time.sleep(0.05)
+        yield Server(url, Path(log.name))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+        os.unlink(log.name)
+
+
+@contextmanager
+def immutable(path):
+    """Make path immutable (chattr +i: even root cannot replace it or write in it) for the block.
+
+    Skips where chattr cannot (some file systems do not support the flag).
+    """
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i does not work here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+# --- Every answer checked against openapi.yaml ---
+
+
+@functools.cache
+def contract() -> OpenAPI:
+    """openapi.yaml, ready to check responses against (read once, on first use)."""
+    from openapi_core import Config, OpenAPI
+
+    return OpenAPI.from_file_path(
+        str(ROOT / "openapi.yaml"),
+        config=Config(
+            extra_media_type_deserializers={
+                "application/problem+json": json.loads,
+                # A profile is one document; a starter's stream (Kubernetes manifests) is read as their list.
+                "application/yaml": lambda text: (lambda docs: docs[0] if len(docs) == 1 else docs)(
+                    list(yaml.safe_load_all(text))
+                ),
+                # Files are checked as text here; their content is checked by the tests that parse them.
+                "application/xml": bytes.decode,
+                "text/markdown": bytes.decode,
+                "application/zip": lambda data: data.decode("latin-1"),
+            }
+        ),
+    )
+
+
+@functools.cache
+def _answered_request() -> type:
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+
+    class AnsweredRequest(WerkzeugOpenAPIRequest):
+        """The request a response answered; its body was read by the app, and checking a response needs none."""
+
+        @property
+        def body(self) -> bytes:
+            return b""
+
+    return AnsweredRequest
+
+
+class ContractClient:
+    """A test client whose every response must match the contract (status, media type, headers, body)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def open(self, *args, **kwargs):
+        from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+
+        response = self.client.open(*args, **kwargs)
+        contract().validate_response(_answered_request()(response.request), WerkzeugOpenAPIResponse(response))
+        return response
+
+    def get(self, path, **kwargs):
+        return self.open(path, method="GET", **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.open(path, method="POST", **kwargs)
+
+
+def contract_session() -> requests.Session:
+    """A requests session whose every answer from a live server must match openapi.yaml."""
+    import requests
+    from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+
+    def check(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        contract().validate_response(RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response))
+
+    session = requests.Session()
+    session.hooks["response"].append(check)
+    return session
+
+
+# --- A real browser: Debian's chromium, driven by playwright (which downloads no browser) ---
+
+# Headless as root, and nothing may reach the network: chromium's own background traffic is turned off.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+# --- The form: pages parsed, and what a browser would send back ---
+
+
+def page(response) -> lxml.html.HtmlElement:
+    """The response's HTML, parsed."""
+    return lxml.html.fromstring(response.get_data(as_text=True))
+
+
+def form_values(tree) -> dict[str, object]:
+    """What each input of the profile form holds, as the browser would send it (checkbox groups as lists)."""
+    form = tree.get_element_by_id("profile")
+    values: dict[str, object] = {}
+    for element in form.cssselect("input, select"):
+        name = element.get("name")
+        if not name or element.get("type") in ("hidden", "submit") or name == "action":
+            continue
+        if element.get("type") == "checkbox":
+            if element.getparent().tag == "label":  # one of a group
+                values.setdefault(name, [])
+                if element.get("checked") is not None:
+                    values[name].append(element.get("value"))
+            else:
+                values[name] = element.get("checked") is not None
+        elif element.tag == "select":
+            chosen = element.cssselect("option[selected]")
+            values[name] = chosen[0].get("value", chosen[0].text) if chosen else element.cssselect("option")[0].text
+        else:
+            values[name] = element.get("value", "")
+    return values
+
+
+def sent(value):
+    """What the browser sends for an input's value: a checkbox group with its empty marker, a ticked box as yes."""
+    if isinstance(value, list):
+        return ["", *value]  # the empty marker the form sends with a checkbox group
+    if isinstance(value, bool):
+        return ["yes"] if value else []
+    return [value]
+
+
+def answer_of(result):
+    """What a result says, without the defaults it rests on (a re-submitted form counts defaults as left alone)."""
+    parts = [result, *result.components]
+    return [(r.platform, r.confidence, r.scores, [reason.rule for reason in r.rationale]) for r in parts]
+
+
+def as_submitted(values):
+    """A form's values as the pairs a browser posts, asking for a recommendation."""
+    return [(k, v) for k, vs in values.items() for v in sent(vs)] + [("action", "recommend")]
+
+
+# --- Profiles generated by hypothesis ---
+
+
+def profile_value(spec):
+    """A strategy for any value one field of the catalogue can hold (None too, where it may be null)."""
+    if spec.kind in ("enum", "bool"):
+        element = st.sampled_from(spec.choices)
+    elif spec.kind == "number":
+        low = spec.minimum if spec.minimum is not None else 0
+        low = low + (1 if spec.integer else 0.25) if spec.exclusive_minimum else low
+        high = min(spec.maximum or 1000, 1000)
+        element = (
+            st.integers(int(low), int(high))
+            if spec.integer
+            else st.floats(low, high).map(lambda x, low=low: max(low, round(x, 3)))
+        )
+    else:
+        element = st.sampled_from(list(spec.examples) or ["ubuntu24.04", "win2k22", "debian12"])
+    if spec.many:
+        lists = st.lists(element, min_size=1 if spec.kind == "enum" or spec.optional else 0, max_size=3, unique=True)
+        return st.none() | lists if spec.optional else lists
+    return st.none() | element if spec.optional else element
+
+
+@st.composite
+def profiles(draw):
+    """Any valid profile: each field set or left to its default at random."""
+    data: dict = {"name": "p", "host": {"os": draw(st.sampled_from(["linux", "windows", "macos"]))}}
+    for path, spec in CATALOGUE.items():
+        if path == "host.os" or path == "workload.ports" or not draw(st.booleans()):
+            continue
+        section, field = path.split(".")
+        data.setdefault(section, {})[field] = draw(profile_value(spec))
+    assume(not (data["host"]["os"] == "macos" and data["host"].get("cloud") in ("azure", "gcp")))
+    return WorkloadProfile.model_validate(data)
