@@ -46,6 +46,7 @@ def test_every_kind_is_complete():
         assert kind.name == name and re.fullmatch(r"[a-z][a-z0-9-]*", name)
         assert kind.label and kind.summary.endswith(".") and kind.bundle_text and kind.platforms
         assert kind.platforms <= {"vm", "container", "hybrid"}
+        assert (kind.offered_for != "any profile") == kind.needs_verdict
     assert BUNDLE not in KINDS
 
 

@@ -70,6 +70,8 @@ class StarterKind:
     fits: Callable[[WorkloadProfile, Verdict], bool] | None = None
     # One file for the whole profile (compose.yaml, with a service per component), not one per part.
     whole_profile: bool = False
+    # Where a kind chosen by the verdict is offered, in words, for the error when it is asked for elsewhere.
+    offered_for: str = "any profile"
 
     @property
     def needs_verdict(self) -> bool:
@@ -89,10 +91,9 @@ class KindDoesNotFit(AdvisorError):
 
     def __init__(self, kind: StarterKind, profile: WorkloadProfile, verdict: Verdict) -> None:
         self.kind = kind
-        served = " or ".join(sorted(kind.platforms))
         super().__init__(
-            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; a {kind.label} is written for "
-            f"{served} where it fits ({kind.summary[0].lower()}{kind.summary[1:].rstrip('.')})"
+            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; this kind is written for "
+            f"{kind.offered_for}"
         )
 
 
@@ -144,6 +145,7 @@ KINDS: dict[str, StarterKind] = {
             file_name="{name}.kubernetes.yaml",
             readme=kubernetes_readme,
             bundle_text="Kubernetes manifests",
+            offered_for="a container or hybrid verdict",
             fits=_any_profile,
         ),
         StarterKind(
@@ -157,6 +159,7 @@ KINDS: dict[str, StarterKind] = {
             file_name="{name}.kubevirt.yaml",
             readme=kubevirt_readme,
             bundle_text="a KubeVirt VirtualMachine where the VM joins a Kubernetes estate",
+            offered_for="a VM beside containers (a Kubernetes estate), or a hybrid whose result suggests KubeVirt",
             fits=_in_kubernetes_estate,
         ),
         StarterKind(
@@ -169,6 +172,7 @@ KINDS: dict[str, StarterKind] = {
             file_name="compose.yaml",
             readme=compose_readme,
             bundle_text="a compose.yaml when every part is a container",
+            offered_for="a profile whose every part is a container",
             fits=_all_containers,
             whole_profile=True,
         ),
@@ -195,11 +199,12 @@ def make_starter(kind: StarterKind, part: WorkloadProfile, verdict: Verdict | No
 def kinds_table() -> str:
     """The README's table of starter kinds, written from the registry (a test checks the README holds it)."""
     rows = [
-        "| Kind | File (per part) | Media type | In the bundle for | What it is |",
-        "|---|---|---|---|---|",
+        "| Kind | File (per part) | Media type | In the bundle for | Single file for | What it is |",
+        "|---|---|---|---|---|---|",
     ]
     for kind in KINDS.values():
         name = kind.file_name.replace("{name}", "NAME")
         platforms = ", ".join(sorted(kind.platforms))
-        rows.append(f"| `{kind.name}` | `{name}` | `{kind.media_type}` | {platforms} | {kind.summary} |")
+        row = f"| `{kind.name}` | `{name}` | `{kind.media_type}` | {platforms} | {kind.offered_for} | {kind.summary} |"
+        rows.append(row)
     return "\n".join(rows) + "\n"
