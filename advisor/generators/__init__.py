@@ -35,10 +35,20 @@ class Verdict:
 
 
 class _PlainDumper(yaml.SafeDumper):
-    """safe_dump's dumper, writing a value used twice in full rather than as an anchor and an alias."""
+    """safe_dump's dumper (PyYAML's own emitter, not libyaml's, whose line folding differs: the same bytes on
+    every machine), writing a value used twice in full rather than as an anchor and an alias."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # Several lines (cloud-init's user data) as a literal block, as a person writes them; the emitter still
+    # quotes any text a block cannot hold.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+
+_PlainDumper.add_representer(str, _text)
 
 
 def yaml_documents(documents: list[Any]) -> str:
