@@ -281,16 +281,21 @@ def _starters(
     problems: dict[str, str] = {}
     # A component that gives no workload section has the profile's: its guest OS is typed in above.
     parts = [
-        (f"components.{i}." if c.workload is not None else "", c.name, profile.component_profile(c))
+        (f"components.{i}." if c.workload is not None else "", c.name, profile.component_profile(c), False)
         for i, c in enumerate(profile.components)
     ]
-    for prefix, name, part in parts or [("", "", profile)]:
-        buttons[name] = []
+    # The whole profile's own files (compose.yaml) are under "", beside the part's when it has no components.
+    for prefix, name, part, whole in [*parts, ("", "", profile, True)] if parts else [("", "", profile, None)]:
+        buttons.setdefault(name, [])
         verdict = verdict_of(profile, result, name or None)
         for kind in KINDS.values():
             # A kind any profile can have (the Dockerfile, the domain XML) is offered whatever the verdict; the
             # others where the recommendation calls for them. A VM starter only for the hypervisor the host runs.
-            if (kind.needs_verdict and not kind.offered(part, verdict)) or not kind.serves_host(part):
+            if (
+                (whole is not None and kind.whole_profile != whole)
+                or (kind.needs_verdict and not kind.offered(part, verdict))
+                or not kind.serves_host(part)
+            ):
                 continue
             try:
                 kind.make(part, verdict)
