@@ -278,12 +278,12 @@ def _emit_kind(kind: StarterKind) -> click.Command:
     """`advisor emit KIND`: print one starter file of the kind; notes (and the kind's own lines) go to stderr."""
 
     def run(
-        profile: str, component: str | None, rule_dirs: tuple[Path, ...] = (), no_builtin_rules: bool = False
+        profile: str, component: str | None = None, rule_dirs: tuple[Path, ...] = (), no_builtin_rules: bool = False
     ) -> None:
         from advisor.generators.registry import make_starter, verdict_of
 
         parsed = _one_profile(profile)
-        part = _part(parsed, component)
+        part = parsed if kind.whole_profile else _part(parsed, component)
         verdict = None
         if kind.needs_verdict:
             verdict = verdict_of(parsed, recommend(parsed, _load(rule_dirs, no_builtin_rules)), component)
@@ -297,7 +297,9 @@ def _emit_kind(kind: StarterKind) -> click.Command:
     command = _reports_errors(run)
     if kind.needs_verdict:  # the kind is chosen by the recommendation, so the rules are loaded
         command = _rule_options(command)
-    command = _component_option(click.argument("profile")(command))
+    command = click.argument("profile")(command)
+    if not kind.whole_profile:  # one file for the whole profile has no component to choose
+        command = _component_option(command)
     text = f"Print the {kind.label} for PROFILE (a file, or - for stdin); notes go to stderr. {kind.summary}"
     return click.command(kind.name, help=text)(command)
 

@@ -147,7 +147,10 @@ def contract() -> OpenAPI:
         config=Config(
             extra_media_type_deserializers={
                 "application/problem+json": json.loads,
-                "application/yaml": yaml.safe_load,
+                # A profile is one document; a starter's stream (Kubernetes manifests) is read as their list.
+                "application/yaml": lambda text: (lambda docs: docs[0] if len(docs) == 1 else docs)(
+                    list(yaml.safe_load_all(text))
+                ),
                 # Files are checked as text here; their content is checked by the tests that parse them.
                 "application/xml": bytes.decode,
                 "text/markdown": bytes.decode,

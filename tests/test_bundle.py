@@ -19,9 +19,13 @@ from lxml import etree
 from advisor.engine.decide import recommend
 from advisor.errors import CannotWrite, InvalidInput, WouldOverwrite
 from advisor.generators.bundle import UNKNOWN_OS, make_bundle, write_bundle, zip_bundle
+from advisor.generators.compose import make_compose
 from advisor.generators.dockerfile import make_dockerfile, make_dockerignore
+from advisor.generators.kubernetes import make_kubernetes
+from advisor.generators.kubevirt import make_kubevirt
 from advisor.generators.libvirt import disk_command, make_domain_xml
 from advisor.generators.lxc import make_lxc_config
+from advisor.generators.registry import verdict_of
 from advisor.profiles import read_profiles
 from tests.support import ROOT, immutable, make_profile
 
@@ -37,22 +41,26 @@ def as_platform(profile, ruleset, platform):
 @pytest.mark.parametrize(
     ("platform", "expected"),
     [
-        # A Linux workload on a Linux host on premises: the rules suggest LXC for containers.
-        ("container", ["Dockerfile", ".dockerignore", "t.conf", "README.md"]),
+        ("container", ["Dockerfile", ".dockerignore", "t.conf", "t.kubernetes.yaml", "compose.yaml", "README.md"]),
         ("vm", ["t.xml", "README.md"]),
-        ("hybrid", ["Dockerfile", ".dockerignore", "t.xml", "README.md"]),
+        ("hybrid", ["Dockerfile", ".dockerignore", "t.xml", "t.kubernetes.yaml", "README.md"]),
     ],
     ids=["container", "vm", "hybrid"],
 )
 def test_each_platform_gets_its_files(ruleset, platform, expected):
     profile = make_profile()
-    files = make_bundle(profile, as_platform(profile, ruleset, platform))
+    result = as_platform(profile, ruleset, platform)
+    files = make_bundle(profile, result)
     assert sorted(files) == sorted(expected)
     if "Dockerfile" in files:
         assert files["Dockerfile"] == make_dockerfile(profile).content
         assert files[".dockerignore"] == make_dockerignore(profile).content
     if "t.xml" in files:
         assert files["t.xml"] == make_domain_xml(profile).content
+    if "t.kubernetes.yaml" in files:
+        assert files["t.kubernetes.yaml"] == make_kubernetes(profile, verdict_of(profile, result)).content
+    if "compose.yaml" in files:
+        assert files["compose.yaml"] == make_compose(profile).content
 
 
 def test_components_get_a_folder_each_per_their_own_result(ruleset):
@@ -65,12 +73,16 @@ def test_components_get_a_folder_each_per_their_own_result(ruleset):
         if part.platform in ("container", "hybrid"):
             assert files[f"{component.name}/Dockerfile"] == make_dockerfile(own).content
             expected |= {f"{component.name}/Dockerfile", f"{component.name}/.dockerignore"}
+            expected.add(f"{component.name}/{component.name}.kubernetes.yaml")
         if part.platform == "container" and "LXC" in [t.name for t in part.technologies]:
             assert files[f"{component.name}/{component.name}.conf"] == make_lxc_config(own).content
             expected.add(f"{component.name}/{component.name}.conf")
         if part.platform in ("vm", "hybrid"):
             assert files[f"{component.name}/{component.name}.xml"] == make_domain_xml(own).content
             expected.add(f"{component.name}/{component.name}.xml")
+        if part.platform == "vm":  # a VM beside a container: the estate runs Kubernetes, so KubeVirt too
+            assert files[f"{component.name}/{component.name}.kubevirt.yaml"] == make_kubevirt(own).content
+            expected.add(f"{component.name}/{component.name}.kubevirt.yaml")
     assert set(files) == expected
     assert {p.platform for p in result.components} == {"container", "vm"}
 

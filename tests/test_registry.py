@@ -13,7 +13,15 @@ from lxml import html
 from advisor.cli import cli, emit
 from advisor.engine.decide import recommend
 from advisor.generators.bundle import make_bundle
-from advisor.generators.registry import BUNDLE, KINDS, hypervisor, kinds_table, make_starter, verdict_of
+from advisor.generators.registry import (
+    BUNDLE,
+    KINDS,
+    KindDoesNotFit,
+    hypervisor,
+    kinds_table,
+    make_starter,
+    verdict_of,
+)
 from advisor.profiles import read_profiles, validate_profile
 from advisor.web.form import DOWNLOADS
 from advisor.web.formdata import permalink_query
@@ -60,6 +68,7 @@ def test_every_kind_is_complete():
         assert kind.name == name and re.fullmatch(r"[a-z][a-z0-9-]*", name)
         assert kind.label and kind.summary.endswith(".") and kind.bundle_text and kind.platforms
         assert kind.platforms <= {"vm", "container", "hybrid"}
+        assert (kind.offered_for != "any profile") == kind.needs_verdict
     assert BUNDLE not in KINDS
 
 
@@ -198,3 +207,36 @@ def test_lxc_is_offered_where_the_rules_suggest_it(ruleset):
     assert KINDS["lxc"].offered(checkout, verdict_of(checkout, result))
     gcp = EXAMPLES["ml-training"]  # containers in a public cloud: no LXC suggested, no LXC starter
     assert not KINDS["lxc"].offered(gcp, verdict_of(gcp, recommend(gcp, ruleset)))
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [
+        ("kubernetes", "legacy-erp"),
+        ("kubevirt", "checkout-api"),
+        ("hyperv", "legacy-erp"),
+        ("ovf", "legacy-erp"),
+        ("lxc", "legacy-erp"),
+    ],
+)
+def test_a_kind_the_verdict_does_not_call_for_is_refused_by_every_door(api, runner, ruleset, name, example):
+    profile = EXAMPLES[example]
+    verdict = verdict_of(profile, recommend(profile, ruleset))
+    assert not KINDS[name].offered(profile, verdict)
+    with pytest.raises(KindDoesNotFit, match=f"^{name}: {example}'s recommendation is {verdict.platform}; ") as refused:
+        make_starter(KINDS[name], profile, verdict)
+    assert str(refused.value).endswith(f"this kind is written for {KINDS[name].offered_for}")
+    source = ROOT / "examples" / f"{example}.yaml"
+    result = runner.invoke(cli, ["emit", name, str(source)])
+    assert result.exit_code == 1 and f"{name}: {example}'s recommendation is" in result.output
+    answer = api.post(f"/v1/artifacts/{name}", data=source.read_bytes(), content_type="application/yaml")
+    assert answer.status_code == 422 and answer.get_json()["detail"].startswith(f"{name}: {example}'s")
+    page = html.fromstring(api.get("/?" + urlencode(permalink_query(profile))).data)
+    assert f"/download/{name}" not in [b.get("formaction") for b in page.cssselect("form.downloads button")]
+
+
+def test_compose_is_one_file_for_the_whole_profile(api, runner):
+    source = ROOT / "examples" / "checkout-api.yaml"
+    assert "--component" not in runner.invoke(cli, ["emit", "compose", "--help"]).output
+    answer = api.post("/v1/artifacts/compose?component=x", data=source.read_bytes(), content_type="application/yaml")
+    assert answer.status_code == 400 and answer.get_json()["errors"][0]["loc"] == "component"

@@ -27,11 +27,13 @@ __all__ = ["UNKNOWN_OS", "make_bundle", "write_bundle", "zip_bundle"]
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same bytes on every run
 
 
-def _kinds(profile: WorkloadProfile, verdict: Verdict) -> list[tuple[StarterKind, list[Artifact]]]:
-    """The kinds the part's verdict calls for, in the registry's order, each with its files."""
+def _kinds(
+    profile: WorkloadProfile, verdict: Verdict, whole_profile: bool = False
+) -> list[tuple[StarterKind, list[Artifact]]]:
+    """The kinds the verdict calls for (one part's, or the whole profile's), in the registry's order, with files."""
     found = []
     for kind in KINDS.values():
-        if kind.offered(profile, verdict):
+        if kind.whole_profile == whole_profile and kind.offered(profile, verdict):
             made = kind.make(profile, verdict)
             found.append((kind, [made, *(companion(profile) for companion in kind.companions)]))
     return found
@@ -106,6 +108,14 @@ def make_bundle(profile: WorkloadProfile, recommendation: Recommendation) -> dic
         kinds = _kinds(part, verdict)
         files.update({f"{folder}{a.filename}": a.content for _, artifacts in kinds for a in artifacts})
         sections += _section(part, result.platform, folder, kinds, result.technologies)
+    technologies = tuple(t.name for t in recommendation.technologies)
+    whole = _kinds(profile, Verdict(recommendation.platform, technologies, estate), whole_profile=True)
+    if whole:
+        files.update({a.filename: a.content for _, artifacts in whole for a in artifacts})
+        sections += [f"## {profile.name}: on one host", ""]
+        sections += [line for kind, _ in whole for line in kind.readme(profile, "")]
+        notes = [note for _, artifacts in whole for artifact in artifacts for note in artifact.notes]
+        sections += ["Notes:", "", *(f"- {note}" for note in notes), ""] if notes else []
     listing = [f"- `{path}`" for path in files] or ["- none besides this README"]
     readme = [
         f"# {profile.name}: starter artifacts",

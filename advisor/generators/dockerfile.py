@@ -384,11 +384,17 @@ def _packages(profile: WorkloadProfile, recipe: Recipe, windows: bool) -> tuple[
     return lines, notes
 
 
-def _health(profile: WorkloadProfile, how: str, windows: bool) -> str:
+def health_argv(profile: WorkloadProfile) -> list[str]:
+    """The health check's command, as the image runs it: fetch health_path (or /) on the first port."""
+    windows = is_windows(profile)
+    return _health_argv(profile, RECIPES[profile.workload.runtime](profile, windows).health, windows)
+
+
+def _health_argv(profile: WorkloadProfile, how: str, windows: bool) -> list[str]:
     port = _listen(profile)[0]
     url = f"http://{'localhost' if windows else '127.0.0.1'}:{port}{profile.workload.health_path or '/'}"
     # The URL sits inside a Python or a JavaScript string literal: repr and JSON write one that holds any text.
-    argv = {
+    return {
         "python": ["python", "-c", f"import urllib.request; urllib.request.urlopen({url!r}, timeout=4)"],
         "node": [
             "node",
@@ -398,6 +404,11 @@ def _health(profile: WorkloadProfile, how: str, windows: bool) -> str:
         "wget": [WGET, "-q", "-T", "4", "-O", "/dev/null", url],
         "curl": ["curl.exe", "--fail", "--silent", "--max-time", "4", "--output", "NUL", url],
     }[how]
+
+
+def _health(profile: WorkloadProfile, how: str, windows: bool) -> str:
+    port = _listen(profile)[0]
+    argv = _health_argv(profile, how, windows)
     path = "its health_path" if profile.workload.health_path else "/ (CHANGE: set workload.health_path)"
     return f"# Healthy when {path} answers on port {port}.\nHEALTHCHECK {HEALTH_OPTIONS} \\\n    CMD {exec_form(argv)}"
 
@@ -452,6 +463,20 @@ def _workload_notes(profile: WorkloadProfile, windows: bool) -> list[str]:
     return notes
 
 
+def _checkov_skips(profile: WorkloadProfile, recipe: Recipe, blocks: list[str]) -> str | None:
+    """Checkov checks that do not fit this starter, as skip comments each with its reason; None if none."""
+    skips = {}
+    if is_batch(profile):
+        skips["CKV_DOCKER_2"] = "a batch job runs and exits: no port to check, nothing for a HEALTHCHECK to watch"
+    elif not _listen(profile):
+        skips["CKV_DOCKER_2"] = "no port in the profile to check; add a HEALTHCHECK that fits the program"
+    if recipe.user is None:
+        skips["CKV_DOCKER_3"] = "IIS's ServiceMonitor runs as ContainerAdministrator; the site runs as its app pool"
+    if any(line.startswith("WORKDIR C:/") for block in blocks for line in block.splitlines()):
+        skips["CKV_DOCKER_10"] = "C:/app is an absolute Windows path; Checkov's pattern knows only C:\\ paths"
+    return "\n".join(f"# checkov:skip={check}: {why}" for check, why in skips.items()) or None
+
+
 def make_dockerfile(profile: WorkloadProfile) -> Artifact:
     """Return a starter Dockerfile for the profile's runtime and OS, with notes on what to change."""
     windows = is_windows(profile)
@@ -497,6 +522,9 @@ def make_dockerfile(profile: WorkloadProfile) -> Artifact:
         given = "CHANGE: the command that runs your job"
     keyword = "ENTRYPOINT" if recipe.entrypoint else "CMD"
     blocks.append(f"# {given} (exec form: no shell, so stop signals reach it).\n{keyword} {exec_form(command)}")
+    skips = _checkov_skips(profile, recipe, blocks)
+    if skips:
+        blocks.insert(1, skips)  # after the header, where a reader sees what the scanners are told
     return Artifact("Dockerfile", "text/plain", "\n\n".join(blocks) + "\n", tuple(notes))
 
 

@@ -211,6 +211,11 @@ def cpu(domain: etree._Element, size: Sizing, **attributes: str) -> None:
     sub(element, "topology", sockets="1", dies="1", cores=str(size.vcpus), threads="1")
 
 
+def uses_virtio(profile: WorkloadProfile, guest: GuestOS) -> bool:
+    """Whether the guest gets virtio devices (the KubeVirt VM's disk and NIC): it has the drivers for them."""
+    return has_device(profile, guest, "virtio-disk") and has_device(profile, guest, "virtio-net")
+
+
 def _os_element(domain: etree._Element, guest: GuestOS) -> None:
     # No <boot dev=.../>: each bootable device carries its own <boot order=.../>, the only way to put an
     # installer CD-ROM attached later ahead of the disk (libvirt refuses both kinds in one domain).

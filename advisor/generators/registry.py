@@ -12,9 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from advisor.errors import AdvisorError
-from advisor.generators import Artifact
+from advisor.generators import Artifact, Verdict
+from advisor.generators.compose import compose_readme, make_compose
 from advisor.generators.dockerfile import dockerfile_readme, make_dockerfile, make_dockerignore
 from advisor.generators.hyperv import hyperv_readme, make_hyperv_script
+from advisor.generators.kubernetes import kubernetes_readme, make_kubernetes
+from advisor.generators.kubevirt import kubevirt_readme, make_kubevirt
 from advisor.generators.libvirt import disk_lines, domain_readme, make_domain_xml
 from advisor.generators.lxc import lxc_readme, make_lxc_config
 from advisor.generators.ovf import make_ovf, ovf_readme
@@ -22,19 +25,6 @@ from advisor.generators.xen import make_xen_file, xen_disk_lines, xen_readme
 from advisor.models import Recommendation, WorkloadProfile
 
 EXIT_DOES_NOT_FIT = 1
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What a kind is chosen by, for one part of a profile (the profile itself, or one component).
-
-    `platform` is the part's own result, `technologies` the names its result suggests, and `estate` the
-    platforms of every part of the profile (the profile's own alone when it has no components).
-    """
-
-    platform: str
-    technologies: tuple[str, ...] = ()
-    estate: tuple[str, ...] = ()
 
 
 def verdict_of(profile: WorkloadProfile, recommendation: Recommendation, component: str | None = None) -> Verdict:
@@ -78,6 +68,18 @@ def hypervisor(profile: WorkloadProfile) -> str:
     return "kvm"
 
 
+def _in_kubernetes_estate(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    """A VM that runs beside containers (another part is one), or a hybrid whose result suggests KubeVirt."""
+    if verdict.platform == "hybrid":
+        return "KubeVirt" in verdict.technologies
+    return any(platform in ("container", "hybrid") for platform in verdict.estate)
+
+
+def _all_containers(profile: WorkloadProfile, verdict: Verdict) -> bool:
+    """Every part of the profile runs as a container, so one host's Compose can hold them all."""
+    return all(platform == "container" for platform in verdict.estate)
+
+
 @dataclass(frozen=True)
 class StarterKind:
     """One kind of starter file, and everything each door needs to offer it."""
@@ -101,6 +103,10 @@ class StarterKind:
     # The hypervisors (hypervisor()'s names) whose hosts the bundle and the form give it to; None for any host.
     # A VM starter is for one hypervisor; `advisor emit NAME` and /v1/artifacts/NAME still write it on request.
     hosts: frozenset[str] | None = None
+    # One file for the whole profile (compose.yaml, with a service per component), not one per part.
+    whole_profile: bool = False
+    # Where a kind chosen by the verdict is offered, in words, for the error when it is asked for elsewhere.
+    offered_for: str = "any profile"
 
     @property
     def needs_verdict(self) -> bool:
@@ -126,10 +132,9 @@ class KindDoesNotFit(AdvisorError):
 
     def __init__(self, kind: StarterKind, profile: WorkloadProfile, verdict: Verdict) -> None:
         self.kind = kind
-        served = " or ".join(sorted(kind.platforms))
         super().__init__(
-            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; the {kind.label} is written for "
-            f"{served} where it fits ({kind.summary[0].lower()}{kind.summary[1:].rstrip('.')})"
+            f"{kind.name}: {profile.name}'s recommendation is {verdict.platform}; this kind is written for "
+            f"{kind.offered_for}"
         )
 
 
@@ -217,6 +222,7 @@ KINDS: dict[str, StarterKind] = {
             file_name="{name}.ps1",
             readme=hyperv_readme,
             bundle_text="a PowerShell script that creates the Hyper-V VM (Windows hosts)",
+            offered_for="a VM or hybrid verdict on a Windows host outside vSphere",
             fits=_hyperv_host,
             hosts=frozenset({"hyper-v"}),
         ),
@@ -230,6 +236,7 @@ KINDS: dict[str, StarterKind] = {
             file_name="{name}.ovf",
             readme=ovf_readme,
             bundle_text="an OVF descriptor that deploys the VM on vSphere (vSphere estates)",
+            offered_for="a VM or hybrid verdict in a vSphere estate (host.cloud vmware, or an ESXi host)",
             fits=_vsphere_estate,
             hosts=frozenset({"esxi"}),
         ),
@@ -243,7 +250,50 @@ KINDS: dict[str, StarterKind] = {
             file_name="{name}.conf",
             readme=lxc_readme,
             bundle_text="an LXC system container configuration (Linux hosts, where the rules suggest LXC)",
+            offered_for="a container verdict for a Linux workload whose result suggests LXC",
             fits=_system_container,
+        ),
+        StarterKind(
+            name="kubernetes",
+            label="Kubernetes manifests",
+            summary="Kubernetes manifests for the container: its controller, Service, autoscaler and disruption "
+            "budget as its profile calls for, Pod Security 'restricted'.",
+            make=make_kubernetes,
+            platforms=frozenset({"container", "hybrid"}),
+            media_type="application/yaml",
+            file_name="{name}.kubernetes.yaml",
+            readme=kubernetes_readme,
+            bundle_text="Kubernetes manifests",
+            offered_for="a container or hybrid verdict",
+            fits=_any_profile,
+        ),
+        StarterKind(
+            name="kubevirt",
+            label="KubeVirt VM",
+            summary="A KubeVirt VirtualMachine for a VM that runs beside containers on Kubernetes, sized like the "
+            "domain XML.",
+            make=make_kubevirt,
+            platforms=frozenset({"vm", "hybrid"}),
+            media_type="application/yaml",
+            file_name="{name}.kubevirt.yaml",
+            readme=kubevirt_readme,
+            bundle_text="a KubeVirt VirtualMachine where the VM joins a Kubernetes estate",
+            offered_for="a VM beside containers (a Kubernetes estate), or a hybrid whose result suggests KubeVirt",
+            fits=_in_kubernetes_estate,
+        ),
+        StarterKind(
+            name="compose",
+            label="Compose file",
+            summary="A compose.yaml with a service per container (ports, health check, limits) for one host.",
+            make=make_compose,
+            platforms=frozenset({"container"}),
+            media_type="application/yaml",
+            file_name="compose.yaml",
+            readme=compose_readme,
+            bundle_text="a compose.yaml when every part is a container",
+            offered_for="a profile whose every part is a container",
+            fits=_all_containers,
+            whole_profile=True,
         ),
     )
 }
@@ -268,15 +318,16 @@ def make_starter(kind: StarterKind, part: WorkloadProfile, verdict: Verdict | No
 def kinds_table() -> str:
     """The README's table of starter kinds, written from the registry (a test checks the README holds it)."""
     rows = [
-        "| Kind | File (per part) | Media type | In the bundle for | What it is |",
-        "|---|---|---|---|---|",
+        "| Kind | File (per part) | Media type | In the bundle for | Single file for | What it is |",
+        "|---|---|---|---|---|---|",
     ]
     for kind in KINDS.values():
         name = kind.file_name.replace("{name}", "NAME")
         platforms = ", ".join(sorted(kind.platforms))
         if kind.hosts is not None:
             platforms += f" on {' and '.join(HYPERVISOR_NAMES[host] for host in sorted(kind.hosts))} hosts"
-        rows.append(f"| `{kind.name}` | `{name}` | `{kind.media_type}` | {platforms} | {kind.summary} |")
+        row = f"| `{kind.name}` | `{name}` | `{kind.media_type}` | {platforms} | {kind.offered_for} | {kind.summary} |"
+        rows.append(row)
     return "\n".join(rows) + "\n"
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotFound
 
 from advisor.engine.decide import recommend
+from advisor.errors import FieldError, InvalidInput
 from advisor.generators.bundle import make_bundle, zip_bundle
 from advisor.generators.registry import BUNDLE, KINDS, make_starter, verdict_of
 from advisor.models import WorkloadProfile
@@ -35,7 +36,9 @@ def starter_file(kind: str, profile: WorkloadProfile, component: str | None = No
         files = make_bundle(profile, recommend(profile, live_rules()))
         return download(zip_bundle(files), "application/zip", f"{profile.name}-starter.zip")
     starter = KINDS[kind]
-    part = component_part(profile, component)
+    if starter.whole_profile and component is not None:
+        raise InvalidInput([FieldError("component", f"{kind} is one file for the whole profile; leave component out")])
+    part = profile if starter.whole_profile else component_part(profile, component)
     verdict = verdict_of(profile, recommend(profile, live_rules()), component) if starter.needs_verdict else None
     artifact = make_starter(starter, part, verdict)
     # A component's file is named for it (storefront.Dockerfile), so several downloads do not overwrite each other.

@@ -346,7 +346,11 @@ def _starters(profile: WorkloadProfile, result: Recommendation) -> dict[str, lis
     for name, part in parts or [("", profile)]:
         verdict = verdict_of(profile, result, name or None)
         # Only the files that fit the part's verdict and its host: no Dockerfile where containers are ruled out.
-        buttons[name] = [kind for kind in KINDS.values() if kind.offered(part, verdict)]
+        # A file of the whole estate (compose.yaml) is not one part's.
+        buttons[name] = [k for k in KINDS.values() if not (parts and k.whole_profile) and k.offered(part, verdict)]
+    if parts:  # the estate's own files, beside the parts': offered on the whole profile
+        verdict = verdict_of(profile, result, None)
+        buttons[""] = [k for k in KINDS.values() if k.whole_profile and k.offered(profile, verdict)]
     return buttons
 
 
