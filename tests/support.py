@@ -47,6 +47,25 @@ def make_profile(**sections: Any) -> WorkloadProfile:
     return WorkloadProfile.model_validate(data)
 
 
+def guest_profile(name: str, os_id: str, host: dict[str, Any], resources: dict | None = None) -> WorkloadProfile:
+    """A one-VM profile for the guest OS `os_id` (of its own family) on `host`, sized by `resources` if given."""
+    data: dict[str, Any] = {
+        "name": name,
+        "host": host,
+        "workload": {"os": [guest_oses()[os_id].family], "os_id": os_id},
+    }
+    if resources is not None:
+        data["resources"] = resources
+    return WorkloadProfile.model_validate(data)
+
+
+def assert_refused_on(exc: Exception, field: str) -> None:
+    """The profile was refused for its own `field` alone (`name`, else `workload.FIELD`, items included)."""
+    where = field if field == "name" else f"workload.{field}"
+    errors = getattr(exc, "errors", [])
+    assert errors and all(e.loc == where or e.loc.startswith(f"{where}[") for e in errors), errors
+
+
 def tool(name: str) -> str:
     """The path of a command: the one this Python's environment installed (hadolint comes from PyPI), else the
     one on PATH. Fails, naming it, when there is none: the tests that call this need the real tool."""

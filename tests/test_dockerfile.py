@@ -23,7 +23,7 @@ from advisor.errors import InvalidInput
 from advisor.generators.dockerfile import NODE_WINDOWS_SHA256, make_dockerfile, make_dockerignore, published_ports
 from advisor.models import DNS_LABEL, WorkloadProfile
 from advisor.profiles import validate_profile
-from tests.support import make_profile, tool
+from tests.support import assert_refused_on, make_profile, tool
 
 RUNTIMES = ["python", "node", "go", "java", "dotnet", "static", "other"]
 PORTS = [[], [8080], [443, 8443, 9000]]
@@ -359,8 +359,7 @@ def test_no_profile_value_adds_an_instruction(field, data, runtime, family):
         profile = validate_profile(document)
     except InvalidInput as exc:
         event("refused")
-        where = field if field == "name" else f"workload.{field}"
-        assert exc.errors and all(e.loc == where or e.loc.startswith(f"{where}[") for e in exc.errors), exc.errors
+        assert_refused_on(exc, field)
         return
     event("accepted")
     reference = make_profile(workload={**document["workload"], **{k: BENIGN[k] for k in BENIGN if k != "name"}})

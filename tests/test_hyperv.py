@@ -14,17 +14,13 @@ from tree_sitter import Language, Node, Parser
 from advisor.errors import InvalidInput
 from advisor.generators.hyperv import CMDLETS, COMMON_PARAMETERS, make_hyperv_script, ps_literal
 from advisor.models import WorkloadProfile
+from tests.support import guest_profile
 
 PARSER = Parser(Language(tree_sitter_powershell.language()))
 
 
 def profile(name: str = "vm1", os_id: str = "win2k22", resources: dict | None = None) -> WorkloadProfile:
-    family = "windows" if os_id.startswith("win") else "bsd" if os_id.startswith("freebsd") else "linux"
-    family = "other" if os_id == "generic" else family
-    data = {"name": name, "host": {"os": "windows"}, "workload": {"os": [family], "os_id": os_id}}
-    if resources is not None:
-        data["resources"] = resources
-    return WorkloadProfile.model_validate(data)
+    return guest_profile(name, os_id, {"os": "windows"}, resources)
 
 
 # Windows 11 client, Windows Server, Ubuntu, RHEL; small and large sizing; FreeBSD for Secure Boot off.

@@ -17,17 +17,14 @@ from advisor.errors import InvalidInput
 from advisor.generators.libvirt import GuestOS, guest_oses
 from advisor.generators.ovf import OVF_NS, RASD_NS, VMW_NS, VSPHERE_GUESTS, make_ovf, vsphere_guest
 from advisor.models import WorkloadProfile
+from tests.support import guest_profile
 
 SCHEMA = Path(__file__).parent / "data" / "ovf" / "dsp8023_1.1.1.xsd"
 NS = {"ovf": OVF_NS, "rasd": RASD_NS, "vmw": VMW_NS}
 
 
 def profile(name: str = "vm1", os_id: str = "win2k22", resources: dict | None = None) -> WorkloadProfile:
-    family = guest_oses()[os_id].family
-    data = {"name": name, "host": {"os": "linux", "cloud": "vmware"}, "workload": {"os": [family], "os_id": os_id}}
-    if resources is not None:
-        data["resources"] = resources
-    return WorkloadProfile.model_validate(data)
+    return guest_profile(name, os_id, {"os": "linux", "cloud": "vmware"}, resources)
 
 
 PROFILES = {

@@ -87,7 +87,8 @@ def test_containers_are_packed_and_their_files_named_for_the_workload(ruleset):
     (part,) = result.plan.parts
     assert part.platform == "container"
     assert (part.need.cpus, part.need.memory_gib) == (15, 15)  # 30 x 0.5 core and 0.5 GiB, no guest OS
-    assert part.starters == ["Dockerfile", ".dockerignore"]
+    # Every kind that fits a container verdict: the image, its manifests and a one-host Compose file.
+    assert part.starters == ["Dockerfile", ".dockerignore", "shop-services.kubernetes.yaml", "compose.yaml"]
 
 
 def test_an_estate_plans_each_component_on_its_own_platform_with_files_in_its_folder(ruleset):

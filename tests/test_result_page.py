@@ -137,8 +137,9 @@ def test_an_estate_names_its_files_per_component(opened):
         row.locator("th").text_content().split()[0]: row.locator(".starters button").all_text_contents()
         for row in page.locator("table.plan tbody tr").all()
     }
-    assert rows["storefront"] == ["storefront.Dockerfile", "storefront.conf"]  # and its LXC config
-    assert rows["back-office"] == ["back-office.xml"]
+    # Its LXC config, and the manifests for a Kubernetes estate; the VM beside them gets a KubeVirt VM too.
+    assert rows["storefront"] == ["storefront.Dockerfile", "storefront.conf", "storefront.kubernetes.yaml"]
+    assert rows["back-office"] == ["back-office.xml", "back-office.kubevirt.yaml"]
     assert not [name for name in rows["back-office"] if "Dockerfile" in name]
     with page.expect_download() as download:
         page.get_by_role("button", name="Download Dockerfile for storefront").click()

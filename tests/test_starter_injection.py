@@ -18,6 +18,7 @@ from advisor.generators.kubernetes import SHAPES, make_kubernetes
 from advisor.generators.kubevirt import make_kubevirt
 from advisor.models import DNS_LABEL, WorkloadProfile
 from advisor.profiles import validate_profile
+from tests.support import assert_refused_on
 
 SANDBOX = Verdict("hybrid", ("gVisor",), ("hybrid",))
 BENIGN = {"name": "t", "health_path": "/", "command": ["app"], "packages": ["curl"], "os_id": "debian12"}
@@ -75,8 +76,7 @@ def test_no_profile_value_adds_a_key_or_a_document(field, data):
         got = shapes(profile)
     except InvalidInput as exc:
         event("refused")
-        where = field if field == "name" else f"workload.{field}"
-        assert exc.errors and all(e.loc == where or e.loc.startswith(f"{where}[") for e in exc.errors), exc.errors
+        assert_refused_on(exc, field)
         return
     event("accepted")
     assert got == expected
