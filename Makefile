@@ -117,7 +117,7 @@ lint: $(STAMP)
 
 lock:
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file constraints.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --extra test --extra bench --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file constraints.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .hypothesis .coverage .artifacts build *.egg-info

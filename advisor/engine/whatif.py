@@ -74,14 +74,18 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
     return found
 
 
-# Sections whose fields constrain each other (a macOS host offers no Azure cloud): a changed value there is
-# checked with the whole section, so no flip suggests a profile the model would refuse.
+# Sections whose fields constrain each other (a macOS host offers no Azure cloud; an os_id of the families in
+# workload.os): a changed value there is checked with the whole section, so no flip suggests a profile the
+# model would refuse.
 _CROSS_CHECKED = {
     name: info.annotation
     for name, info in WorkloadProfile.model_fields.items()
     if isinstance(info.annotation, type)
     and issubclass(info.annotation, BaseModel)
-    and info.annotation.__pydantic_decorators__.model_validators
+    and (
+        info.annotation.__pydantic_decorators__.model_validators
+        or info.annotation.__pydantic_decorators__.field_validators
+    )
 }
 
 
