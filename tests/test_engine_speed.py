@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -127,6 +128,7 @@ def _flips_by_trying_every_rule(ruleset: RuleSet, facts, matched, chosen: str) -
     return [Flip(platform=p, change=best[p][1] if p in best else None) for p in PLATFORMS if p != chosen]
 
 
+@pytest.mark.slow
 @FAST
 @given(profiles())
 def test_the_network_matches_what_checking_every_rule_matches(profile):
@@ -143,6 +145,7 @@ def test_the_network_of_a_large_set_files_rules_under_guards():
         assert network(facts) == matching(generated()[700].rules, facts)
 
 
+@pytest.mark.slow
 @FAST
 @given(profiles())
 def test_the_incremental_what_if_search_finds_what_trying_every_rule_finds(profile):
@@ -157,6 +160,7 @@ def test_the_incremental_what_if_search_finds_what_trying_every_rule_finds(profi
         assert whatif.flips(ruleset, facts, matched, chosen) == expected
 
 
+@pytest.mark.slow
 @FAST
 @given(profiles(), st.data())
 def test_a_rule_settled_without_a_field_holds_the_same_for_every_value_of_it(profile, data):
@@ -190,6 +194,7 @@ def test_a_rule_value_never_becomes_code(tmp_path):
     assert not network(facts_of(WorkloadProfile.model_validate({**base, "workload": {"health_path": "/"}})))
 
 
+@pytest.mark.slow
 @FAST
 @given(profiles(), st.booleans(), st.booleans(), st.integers(0, 2))
 def test_the_answer_written_from_kept_parts_is_the_plain_dump(profile, brief, explained, components):
