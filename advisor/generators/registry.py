@@ -53,13 +53,12 @@ def hypervisor(profile: WorkloadProfile) -> str:
     """The hypervisor the profile's host runs, so a VM starter is for what the host actually runs.
 
     A vSphere estate (host.cloud vmware) runs ESXi, a Windows host Hyper-V, a Mac Apple's Hypervisor.framework
-    (through UTM, Parallels or VMware Fusion), any other Linux host KVM. No profile field says a host runs Xen
-    yet: issue 12's host.kind (xcp-ng) is where it will, and this function is the one place to read it.
+    (through UTM, Parallels or VMware Fusion), an XCP-ng host Xen, any other Linux host KVM. This function is
+    the one place that reads host.kind for the starters.
     """
-    kind = getattr(profile.host, "kind", "general-purpose")
-    if profile.host.cloud == "vmware" or kind == "esxi":
+    if profile.host.cloud == "vmware" or profile.host.kind == "esxi":
         return "esxi"
-    if kind == "xcp-ng":
+    if profile.host.kind == "xcp-ng":
         return "xen"
     if profile.host.os == "windows":
         return "hyper-v"
@@ -148,21 +147,15 @@ def _profile_only(make: Callable[[WorkloadProfile], Artifact]) -> Callable[[Work
     return made
 
 
-# Where each hypervisor starter fits: the hypervisor the host actually runs. A vSphere estate runs ESXi; a
-# Windows host anywhere else runs Hyper-V (in Azure nested in the VM). The host's kind (ESXi, Hyper-V Server,
-# ...) comes with issue 12's host.kind; until that field is in the model, a host counts as general-purpose and
-# the host's OS and cloud decide alone.
-def _host_kind(profile: WorkloadProfile) -> str:
-    return getattr(profile.host, "kind", "general-purpose")
-
-
+# Where each hypervisor starter fits: the hypervisor the host actually runs (hypervisor() above). A vSphere
+# estate runs ESXi; a Windows host anywhere else runs Hyper-V (in Azure nested in the VM).
 def _hyperv_host(profile: WorkloadProfile, verdict: Verdict) -> bool:
     windows_outside_vsphere = profile.host.os == "windows" and profile.host.cloud != "vmware"
-    return windows_outside_vsphere and _host_kind(profile) in ("general-purpose", "hyper-v-server")
+    return windows_outside_vsphere and profile.host.kind in ("general-purpose", "hyper-v-server")
 
 
 def _vsphere_estate(profile: WorkloadProfile, verdict: Verdict) -> bool:
-    return profile.host.cloud == "vmware" or _host_kind(profile) == "esxi"
+    return hypervisor(profile) == "esxi"
 
 
 def _system_container(profile: WorkloadProfile, verdict: Verdict) -> bool:
