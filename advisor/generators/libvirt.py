@@ -238,8 +238,9 @@ HYPERV_ENLIGHTENMENTS: tuple[str, ...] = (
     "synic",
     "stimer",
     "frequencies",
+    "tlbflush",
+    "ipi",
 )
-HYPERV_ENLIGHTENMENTS += ("tlbflush", "ipi")
 
 
 def _features(domain: etree._Element, guest: GuestOS) -> None:
