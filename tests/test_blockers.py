@@ -26,6 +26,7 @@ def test_the_shipped_rules_have_both_kinds():
     assert all(c.rule.kind == "preference" for c in PREFERENCES)
 
 
+@pytest.mark.slow  # hundreds of generated rule piles: make test runs it, the fast loop leaves it out
 @settings(max_examples=400, deadline=None)
 @given(
     blocker=st.sampled_from(BLOCKERS),
@@ -37,6 +38,7 @@ def test_no_pile_of_preferences_makes_a_forbidden_platform_win(blocker, preferen
     assert outcome.platform not in blocker.rule.forbid
 
 
+@pytest.mark.slow  # 200 generated profiles, each fully recommended: make test runs it
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles())
 def test_no_profile_gets_a_platform_a_matched_blocker_forbids(profile):

@@ -8,7 +8,6 @@ import http.server
 import json
 import os
 import socket
-import threading
 import time
 from pathlib import Path
 from typing import get_args
@@ -19,7 +18,7 @@ from advisor.check.records import HISTORY_STATUSES, DecisionRecord
 from advisor.cli import cli
 from advisor.engine.decide import recommend
 from advisor.profiles import read_profiles
-from tests.support import ROOT, free_port, serving
+from tests.support import ROOT, free_port, serving, serving_in_thread
 
 DATA = ROOT / "tests" / "data" / "decisions"
 PROFILES = DATA / "profiles"
@@ -392,11 +391,8 @@ def not_advisor():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving_in_thread(server) as url:
+        yield url
 
 
 def test_a_server_that_is_not_advisor_exits_2(runner, not_advisor):
@@ -577,12 +573,9 @@ def odd_service(app):
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Front)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Front.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield Front
-    server.shutdown()
-    server.server_close()
+    with serving_in_thread(server) as url:
+        Front.url = url
+        yield Front
 
 
 @pytest.mark.parametrize(("answer", "expected"), ODD_ANSWERS.values(), ids=list(ODD_ANSWERS))
@@ -704,12 +697,9 @@ def misbehaving():
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Handler.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield Handler
-    server.shutdown()
-    server.server_close()
+    with serving_in_thread(server) as url:
+        Handler.url = url
+        yield Handler
 
 
 @pytest.mark.parametrize(

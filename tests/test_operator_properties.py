@@ -114,6 +114,7 @@ def profiles(draw: st.DrawFn) -> WorkloadProfile:
         raise
 
 
+@pytest.mark.slow  # generated rule sets and profiles through the whole engine: make test runs it
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(rule_sets(), profiles())
 def test_evaluation_explanation_and_what_if_never_raise(ruleset: RuleSet, profile: WorkloadProfile) -> None:
