@@ -85,7 +85,7 @@ test: $(STAMP) $(CHECKOV)
 	$(BIN)/advisor rules test
 	$(BIN)/advisor check examples/decisions/
 	$(BIN)/python bench/bench_engine.py --smoke >/dev/null  # the benchmark still runs (figures: make bench)
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) --durations=15
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) --durations=15
 
 # The loop to run while changing code: no browser, no libvirt, no live server, nothing that takes seconds alone,
 # over both cores (pytest-xdist). tests/test_schemathesis.py (a live test) is not even collected here:
