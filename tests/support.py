@@ -339,6 +339,9 @@ def profiles(draw):
     data["host"] = consistent_host(data["host"])
     if "workload" in data:
         data["workload"] = macos_only_on_a_mac(data["workload"], data["host"]["os"])
+    workload = data.get("workload", {})
+    if workload.get("schedule") is not None and (workload.get("architecture") != "batch" or workload.get("node_agent")):
+        del workload["schedule"]  # only a batch job that is no node agent runs on a schedule
     if data.get("hardware", {}).get("gpus") is not None and data["hardware"].get("gpu") is False:
         del data["hardware"]["gpus"]
     profile = WorkloadProfile.model_validate(data)

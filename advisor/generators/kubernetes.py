@@ -1,10 +1,10 @@
 """Kubernetes manifests for a container (or the container side of a hybrid), chosen from the profile.
 
-The workload's shape picks the controller (a Deployment for a service, a Job for a batch run, a DaemonSet for a
-node agent, a StatefulSet for a workload with its own data); scale picks a HorizontalPodAutoscaler and a
-PodDisruptionBudget; the OS picks the nodes; a sandbox verdict picks a RuntimeClass; a GPU adds its limit.
-Every pod meets the Pod Security Standards' "restricted" profile unless the file says why not, and runs the
-image the generated Dockerfile builds.
+The workload's shape picks the controller (a Deployment for a service, a Job for a batch run or a CronJob for a
+scheduled one, a DaemonSet for a node agent, a StatefulSet for a workload with its own data); scale picks a
+HorizontalPodAutoscaler and a PodDisruptionBudget; the OS picks the nodes; a sandbox verdict picks a
+RuntimeClass; a GPU adds its limit. Every pod meets the Pod Security Standards' "restricted" profile unless the
+file says why not, and runs the image the generated Dockerfile builds.
 
 The documents are plain data written by PyYAML's safe_dump_all, so no profile text can add a key or a
 document: at most it becomes a string value.
@@ -53,7 +53,7 @@ def workload_shape(profile: WorkloadProfile) -> str:
     """The controller the profile's facts call for. Each fact is one branch here, in order of precedence."""
     if profile.workload.node_agent:  # one copy on every node
         return "daemonset"
-    if profile.workload.architecture == "batch":
+    if profile.workload.architecture == "batch":  # run once, or by a CronJob when it has a schedule
         return "job"
     if profile.workload.state != "stateless":  # its own data: a stable identity and a volume per replica
         return "statefulset"
@@ -178,7 +178,7 @@ def _checkov_skips(profile: WorkloadProfile, pod: dict[str, Any]) -> dict[str, s
 
 
 def _controller(profile: WorkloadProfile, kind: str, spec: dict[str, Any], pod: dict[str, Any]) -> Manifest:
-    api = "batch/v1" if kind == "Job" else "apps/v1"
+    api = "batch/v1" if kind in ("Job", "CronJob") else "apps/v1"
     annotations = _skips(_checkov_skips(profile, pod))
     return {"apiVersion": api, "kind": kind, "metadata": _meta(profile, annotations=annotations), "spec": spec}
 
@@ -235,16 +235,37 @@ def _disruption_budget(profile: WorkloadProfile) -> Manifest:
 
 
 def _job(profile: WorkloadProfile, runtime_class: str | None) -> list[Manifest]:
+    """A Job that runs once, or the CronJob that starts one on the profile's schedule."""
     pod = _pod(profile, runtime_class, restart="Never")
     instances = profile.scale.instances
-    spec = {
-        "completions": instances,
-        "parallelism": instances,
-        "backoffLimit": 3,
-        "ttlSecondsAfterFinished": 86400,  # a finished Job and its pods are removed after a day
-        "template": pod,
+    spec: dict[str, Any] = {"completions": instances, "parallelism": instances, "backoffLimit": 3}
+    schedule = profile.workload.schedule
+    if schedule is None:
+        spec["ttlSecondsAfterFinished"] = 86400  # a finished Job and its pods are removed after a day
+        spec["template"] = pod
+        return [_controller(profile, "Job", spec, pod)]
+    # The CronJob's fields, from https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/. No TTL on
+    # its Jobs: the history limits below remove old ones, and a TTL would remove the runs they mean to keep.
+    spec["template"] = pod
+    cron = {
+        "schedule": schedule,
+        # Without a time zone the controller reads the schedule in its own, which differs between clusters;
+        # the profile's schedule is in UTC.
+        "timeZone": "Etc/UTC",
+        # A run that is still going when the next is due is not doubled: the next one is skipped (Allow,
+        # the default, would run two at once, each writing the same output).
+        "concurrencyPolicy": "Forbid",
+        # A run that cannot start within an hour of its time (the controller was down, or the last run was
+        # still going) is skipped, not started late; and the controller, which gives up on a CronJob with more
+        # than 100 missed runs, counts misses in this hour only.
+        "startingDeadlineSeconds": 3600,
+        # The last three runs of each outcome stay, with their pods' logs, to compare a failure with the
+        # successes before it (the defaults keep one failure only).
+        "successfulJobsHistoryLimit": 3,
+        "failedJobsHistoryLimit": 3,
+        "jobTemplate": {"metadata": {"labels": _labels(profile)}, "spec": spec},
     }
-    return [_controller(profile, "Job", spec, pod)]
+    return [_controller(profile, "CronJob", cron, pod)]
 
 
 def _daemonset(profile: WorkloadProfile, runtime_class: str | None) -> list[Manifest]:
@@ -369,6 +390,11 @@ def _shape_notes(profile: WorkloadProfile, shape: str) -> list[str]:
     return notes
 
 
+def _scheduled(profile: WorkloadProfile, shape: str | None = None) -> bool:
+    """Whether the manifests hold a CronJob: a batch job with a schedule."""
+    return (shape or workload_shape(profile)) == "job" and profile.workload.schedule is not None
+
+
 def make_kubernetes(profile: WorkloadProfile, verdict: Verdict | None = None, shape: str | None = None) -> Artifact:
     """Return the Kubernetes manifests for the profile's workload, one multi-document YAML file."""
     technologies = tuple(verdict.technologies) if verdict is not None else ()
@@ -379,6 +405,12 @@ def make_kubernetes(profile: WorkloadProfile, verdict: Verdict | None = None, sh
         f"# CHANGE: the image: build the Dockerfile, push it as {image} to your registry, then pin its digest.\n"
         f"# Check: kubectl apply --dry-run=server -f {profile.name}.kubernetes.yaml\n"
     )
+    if _scheduled(profile, shape):
+        header += (
+            f"# The CronJob starts a Job on the schedule, in UTC; one run at a time (concurrencyPolicy: Forbid),\n"
+            f"# the last three of each outcome kept. Try a run now: kubectl -n {profile.name} create job "
+            f"{profile.name}-try --from=cronjob/{profile.name}\n"
+        )
     body = yaml_documents(documents)
     return Artifact(f"{profile.name}.kubernetes.yaml", "application/yaml", header + body, tuple(notes))
 
@@ -391,6 +423,12 @@ def kubernetes_readme(profile: WorkloadProfile, folder: str) -> list[str]:
     watch = {
         "job": f"kubectl -n {profile.name} wait --for=condition=complete job/{profile.name} --timeout=1h",
     }.get(shape, f"kubectl -n {profile.name} rollout status {shape}/{profile.name}")
+    if _scheduled(profile):  # nothing runs until the schedule says so: start one run by hand to see it work
+        watch = (
+            f"kubectl -n {profile.name} get cronjob/{profile.name}\n"
+            f"kubectl -n {profile.name} create job {profile.name}-try --from=cronjob/{profile.name}\n"
+            f"kubectl -n {profile.name} wait --for=condition=complete job/{profile.name}-try --timeout=1h"
+        )
     return [
         f"On Kubernetes: build and push the image (CHANGE `{REGISTRY}` to your registry, in the file too), let "
         "the cluster check the manifests without changing anything, then apply them:",
