@@ -48,6 +48,7 @@ Runtime = Literal["python", "node", "go", "java", "dotnet", "static", "other"]
 Isolation = Literal["standard", "high", "strict"]
 Tenancy = Literal["single", "multi-trusted", "multi-untrusted"]
 Elasticity = Literal["steady", "bursty", "scale-to-zero"]
+Exposure = Literal["cluster", "internal", "internet"]
 Platform = Literal["vm", "container", "hybrid"]
 VendorSupport = Literal["any", "vm", "container"]
 Confidence = Literal["high", "medium", "low"]
@@ -219,17 +220,31 @@ def _guest_os_schema(schema: dict[str, Any]) -> None:
     """The ids os_id may name, in JSON Schema, as the validator checks them; that the id's family is one
     workload.os lists is a rule across fields that the schema does not say. And, as the validator says it,
     a schedule only for a batch job that is not a node agent (architecture must then be given: its default
-    is monolith).
+    is monolith), and a load balancer only for a service with ports.
 
     Made when a schema is asked for, as the guest OS facts are data of the generators' package, which
     imports this module.
     """
     schema["properties"]["os_id"]["enum"] = [*sorted(guest_oses()), None]
-    schema["if"] = {"required": ["schedule"], "properties": {"schedule": {"type": "string"}}}
-    schema["then"] = {
-        "required": ["architecture"],
-        "properties": {"architecture": {"const": "batch"}, "node_agent": {"const": False}},
-    }
+    schema["allOf"] = [
+        {
+            "if": {"required": ["schedule"], "properties": {"schedule": {"type": "string"}}},
+            "then": {
+                "required": ["architecture"],
+                "properties": {"architecture": {"const": "batch"}, "node_agent": {"const": False}},
+            },
+        },
+        {
+            "if": {"required": ["exposure"], "properties": {"exposure": {"enum": ["internal", "internet"]}}},
+            "then": {
+                "properties": {
+                    "architecture": {"not": {"const": "batch"}},
+                    "node_agent": {"const": False},
+                    "ports": {"minItems": 1},
+                }
+            },
+        },
+    ]
 
 
 class Workload(Closed):
@@ -297,6 +312,13 @@ class Workload(Closed):
         title="Ports",
         description="Ports it listens on, like 8000, 8443, or none. The starter Dockerfile exposes them all and "
         "its health check calls the first.",
+    )
+    exposure: Exposure = Field(
+        "cluster",
+        title="Who reaches its ports",
+        description="cluster: only other workloads in the cluster. internal: clients on your private network, "
+        "through an internal load balancer. internet: anyone, through a public one. On EKS, AKS and GKE the "
+        "Kubernetes starter's Service gets the load balancer that cloud documents. It does not change the advice.",
     )
     cpu_arch: WorkloadArch = Field(
         "multi",
@@ -368,13 +390,23 @@ class Workload(Closed):
     )
 
     @model_validator(mode="after")
-    def _only_a_batch_job_is_scheduled(self) -> Workload:
-        # A service or an agent runs all the time: a schedule there is a misunderstanding, said, not ignored.
+    def _schedule_and_exposure_fit_its_shape(self) -> Workload:
+        # A service or an agent runs all the time, and a job without ports has nothing to reach: a schedule or a
+        # load balancer there is a misunderstanding, said, not ignored.
         if self.schedule is not None and self.node_agent:
             raise ValueError(
                 "schedule: a node agent runs all the time on every host; only a batch job runs on a schedule, "
                 "so leave schedule out or set node_agent: false"
             )
+        if self.exposure != "cluster" and (self.architecture == "batch" or self.node_agent or not self.ports):
+            why = (
+                "a batch job listens on no port"
+                if self.architecture == "batch"
+                else "a node agent gets no Service"
+                if self.node_agent
+                else "it lists no ports"
+            )
+            raise ValueError(f"exposure: {why}, so nothing is there to reach; leave exposure out or set it to cluster")
         if self.schedule is not None and self.architecture != "batch":
             raise ValueError(
                 f"schedule: only a batch job (architecture: batch) runs on a schedule, and this one is "

@@ -58,6 +58,12 @@ def variants() -> list[tuple[str, WorkloadProfile, bool]]:
         workload = {"runtime": runtime, "os": [family], "architecture": "batch", "schedule": "0 2 * * *"}
         profile = profile_of(f"cron{n}", workload=workload, hardware={"gpu": gpu}, scale={"instances": 2})
         found.append((f"cron{n}", profile, True))
+    # A load balancer on each cloud, internal and internet-facing.
+    for n, (cloud, exposure) in enumerate(itertools.product(["aws", "azure", "gcp"], ["internal", "internet"])):
+        profile = profile_of(
+            f"lb{n}", host={"os": "linux", "cloud": cloud}, workload={"exposure": exposure}, scale={"instances": 2}
+        )
+        found.append((f"lb{n}", profile, True))
     return found
 
 

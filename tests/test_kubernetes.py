@@ -66,6 +66,17 @@ VARIANTS = {
     "windows-iis": {"host": {"os": "windows"}, "workload": {"os": ["windows"], "runtime": "static", "ports": [80]}},
     "gpu": {"workload": {"architecture": "batch"}, "hardware": {"gpu": True}, "host": {"os": "linux", "cloud": "gcp"}},
     "node": {"workload": {"runtime": "node"}},
+    # A load balancer per cloud and exposure (tests/test_load_balancers.py checks what each carries).
+    "eks-internal": {"workload": {"exposure": "internal"}, "host": {"os": "linux", "cloud": "aws"}},
+    "eks-internet": {"workload": {"exposure": "internet", "ports": [443]}, "host": {"os": "linux", "cloud": "aws"}},
+    "aks-internal": {"workload": {"exposure": "internal"}, "host": {"os": "linux", "cloud": "azure"}},
+    "aks-internet-windows": {
+        "host": {"os": "windows", "cloud": "azure"},
+        "workload": {"os": ["windows"], "runtime": "dotnet", "exposure": "internet"},
+    },
+    "gke-internal": {"workload": {"exposure": "internal"}, "host": {"os": "linux", "cloud": "gcp"}},
+    "gke-internet": {"workload": {"exposure": "internet"}, "host": {"os": "linux", "cloud": "gcp"}},
+    "own-internet": {"workload": {"exposure": "internet"}},
     "go": {"workload": {"runtime": "go"}, "host": {"os": "linux", "cloud": "aws"}},
 }
 SHAPE_NAMES = list(SHAPES)

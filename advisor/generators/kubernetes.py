@@ -13,6 +13,7 @@ document: at most it becomes a string value.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,53 @@ SANDBOXES = {"gVisor": ("gvisor", "runsc"), "GKE Sandbox": ("gvisor", "runsc"), 
 # Storage classes each managed Kubernetes service ships, for a StatefulSet's volumes: EKS's EBS CSI driver
 # (a class the cluster admin creates), AKS's managed-csi and GKE's standard-rwo.
 STORAGE_CLASSES = {"aws": "gp3", "azure": "managed-csi", "gcp": "standard-rwo"}
+# What each managed Kubernetes service documents for a Service of type LoadBalancer that clients on the private
+# network (internal) or anyone (internet) reach, and where it says so:
+# - EKS: the AWS Load Balancer Controller makes an NLB for a Service it is told to own (type external), sends
+#   traffic straight to the pods (ip targets, which Fargate needs too), and is internal unless the scheme says
+#   internet-facing: https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/nlb/
+# - AKS: public by default; the internal annotation makes it private:
+#   https://learn.microsoft.com/en-us/azure/aks/internal-lb
+# - GKE: external passthrough by default, with the backend-service-based one as Google's best practice; the
+#   load-balancer-type annotation makes it internal:
+#   https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters
+LOAD_BALANCERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "aws": {
+        exposure: (
+            f"an {scheme} NLB made by the AWS Load Balancer Controller (install it in the cluster first): "
+            "https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/nlb/",
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": scheme,
+            },
+        )
+        for exposure, scheme in (("internal", "internal"), ("internet", "internet-facing"))
+    },
+    "azure": {
+        "internal": (
+            "an internal Azure Load Balancer: https://learn.microsoft.com/en-us/azure/aks/internal-lb",
+            {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+        ),
+        "internet": (
+            "a public Azure Load Balancer, AKS's default: https://learn.microsoft.com/en-us/azure/aks/load-balancer-standard",
+            {},
+        ),
+    },
+    "gcp": {
+        "internal": (
+            "an internal passthrough Network Load Balancer: "
+            "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters",
+            {"networking.gke.io/load-balancer-type": "Internal"},
+        ),
+        "internet": (
+            "a backend service-based external passthrough Network Load Balancer: "
+            "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters",
+            {"cloud.google.com/l4-rbs": "enabled"},
+        ),
+    },
+}
+CLOUD_NAMES = {"aws": "EKS", "azure": "AKS", "gcp": "GKE"}
 
 
 def _labels(profile: WorkloadProfile) -> dict[str, str]:
@@ -185,12 +233,47 @@ def _controller(profile: WorkloadProfile, kind: str, spec: dict[str, Any], pod: 
 
 def _service(profile: WorkloadProfile, headless: bool = False) -> Manifest:
     spec: dict[str, Any] = {"selector": _labels(profile)}
+    metadata = _meta(profile)
     if headless:  # a StatefulSet's pods get stable DNS names through a Service without a cluster IP
         spec["clusterIP"] = "None"
+    elif profile.workload.exposure != "cluster":  # reached from outside the cluster: a load balancer in front
+        spec["type"] = "LoadBalancer"
+        annotations = LOAD_BALANCERS.get(profile.host.cloud, {}).get(profile.workload.exposure, ("", {}))[1]
+        if annotations:
+            metadata["annotations"] = annotations
     # The Service answers on the profile's ports and forwards to the ones the image listens on.
     pairs = published_ports(profile)
     spec["ports"] = [{"name": f"port-{port}", "port": port, "targetPort": inside} for port, inside in pairs]
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(profile), "spec": spec}
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec}
+
+
+def _service_notes(profile: WorkloadProfile, shape: str) -> list[str]:
+    """The header's lines on how the Service is reached: the cloud's load balancer and its documentation, or
+    what to set when the profile does not say (only where a Service takes traffic: a service with ports)."""
+    if shape not in ("deployment", "statefulset") or not published_ports(profile):
+        return []
+    cloud, exposure = profile.host.cloud, profile.workload.exposure
+    if shape == "statefulset":
+        if exposure == "cluster":
+            return []
+        return [
+            "The StatefulSet's Service is headless (a stable name per replica, inside the cluster): to reach it "
+            f"from {'the private network' if exposure == 'internal' else 'the internet'}, add a Service of type "
+            "LoadBalancer with the same selector."
+        ]
+    if exposure == "cluster":
+        if cloud not in CLOUD_NAMES:
+            return []
+        return [
+            "The Service is ClusterIP: reachable inside the cluster only. For a load balancer set workload.exposure "
+            f"to internal or internet, and the file gets the one {CLOUD_NAMES[cloud]} documents."
+        ]
+    if cloud in LOAD_BALANCERS:
+        return [f"The Service is a LoadBalancer on {CLOUD_NAMES[cloud]}: {LOAD_BALANCERS[cloud][exposure][0]}"]
+    return [
+        "The Service is a LoadBalancer: outside EKS, AKS and GKE it needs a load-balancer implementation in the "
+        "cluster (MetalLB, or your platform's) to get an address."
+    ]
 
 
 def _deployment(profile: WorkloadProfile, runtime_class: str | None) -> list[Manifest]:
@@ -390,6 +473,11 @@ def _shape_notes(profile: WorkloadProfile, shape: str) -> list[str]:
     return notes
 
 
+def _wrapped(line: str, width: int = 116) -> list[str]:
+    """A header sentence in lines short enough to read, a URL never broken."""
+    return textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+
+
 def _scheduled(profile: WorkloadProfile, shape: str | None = None) -> bool:
     """Whether the manifests hold a CronJob: a batch job with a schedule."""
     return (shape or workload_shape(profile)) == "job" and profile.workload.schedule is not None
@@ -405,6 +493,8 @@ def make_kubernetes(profile: WorkloadProfile, verdict: Verdict | None = None, sh
         f"# CHANGE: the image: build the Dockerfile, push it as {image} to your registry, then pin its digest.\n"
         f"# Check: kubectl apply --dry-run=server -f {profile.name}.kubernetes.yaml\n"
     )
+    for line in _service_notes(profile, shape or workload_shape(profile)):
+        header += "".join(f"# {part}\n" for part in _wrapped(line))
     if _scheduled(profile, shape):
         header += (
             f"# The CronJob starts a Job on the schedule, in UTC; one run at a time (concurrencyPolicy: Forbid),\n"
