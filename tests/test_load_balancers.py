@@ -9,11 +9,13 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from werkzeug.datastructures import MultiDict
 
 from advisor.errors import InvalidInput
 from advisor.generators.kubernetes import make_kubernetes
 from advisor.models import WorkloadProfile
 from advisor.profiles import validate_profile
+from advisor.web.formdata import permalink_query, read_form
 
 AWS_LBC = "https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/nlb/"
 GKE_PARAMETERS = "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters"
@@ -110,3 +112,17 @@ def test_the_json_schema_says_what_the_model_says_about_exposure():
     assert not check.is_valid({**base, "workload": {"exposure": "internal", "ports": []}})
     assert not check.is_valid({**base, "workload": {"exposure": "internal", "node_agent": True}})
     assert not check.is_valid({**base, "workload": {"exposure": "public"}})
+
+
+def test_the_form_keeps_exposure_through_a_permalink_and_shows_a_refusal_beside_its_input():
+    profile = profile_of("gcp", "internal")
+    query = permalink_query(profile)
+    assert ("workload.exposure", "internal") in query
+    state = read_form(MultiDict(query), exact=True)
+    assert state.errors == {} and state.profile == profile
+    refused = read_form(MultiDict([*query, ("workload.ports", "none")]), exact=True)
+    assert refused.errors == {
+        "workload.exposure": [
+            "it lists no ports, so nothing is there to reach; leave exposure out or set it to cluster"
+        ]
+    }
