@@ -256,10 +256,11 @@ def _service_notes(profile: WorkloadProfile, shape: str) -> list[str]:
     if shape == "statefulset":
         if exposure == "cluster":
             return []
+        where = "the private network" if exposure == "internal" else "the internet"
+        on_cloud = f" (on {CLOUD_NAMES[cloud]}: {LOAD_BALANCERS[cloud][exposure][0]})" if cloud in CLOUD_NAMES else ""
         return [
             "The StatefulSet's Service is headless (a stable name per replica, inside the cluster): to reach it "
-            f"from {'the private network' if exposure == 'internal' else 'the internet'}, add a Service of type "
-            "LoadBalancer with the same selector."
+            f"from {where}, add a Service of type LoadBalancer with the same selector{on_cloud}."
         ]
     if exposure == "cluster":
         if cloud not in CLOUD_NAMES:
@@ -339,8 +340,8 @@ def _job(profile: WorkloadProfile, runtime_class: str | None) -> list[Manifest]:
         # the default, would run two at once, each writing the same output).
         "concurrencyPolicy": "Forbid",
         # A run that cannot start within an hour of its time (the controller was down, or the last run was
-        # still going) is skipped, not started late; and the controller, which gives up on a CronJob with more
-        # than 100 missed runs, counts misses in this hour only.
+        # still going) is skipped rather than started later; and the controller, which gives up on a CronJob
+        # with more than 100 missed runs, counts misses in this hour only.
         "startingDeadlineSeconds": 3600,
         # The last three runs of each outcome stay, with their pods' logs, to compare a failure with the
         # successes before it (the defaults keep one failure only).
