@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import annotated_types
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -20,11 +21,14 @@ from pydantic import (
     model_validator,
 )
 
+from advisor.cron import MAX_LENGTH as SCHEDULE_LENGTH
+from advisor.cron import schedule_problem
 from advisor.guests import guest_os_problem, guest_oses
 from advisor.numbers import whole, whole_all
 from advisor.validation import OS_ID, URL_PATH
 
 DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+CRONJOB_NAME = 52  # the longest name Kubernetes gives a CronJob
 
 HostOS = Literal["linux", "windows", "macos"]
 Cloud = Literal["none", "aws", "azure", "gcp", "vmware"]
@@ -44,6 +48,7 @@ Runtime = Literal["python", "node", "go", "java", "dotnet", "static", "other"]
 Isolation = Literal["standard", "high", "strict"]
 Tenancy = Literal["single", "multi-trusted", "multi-untrusted"]
 Elasticity = Literal["steady", "bursty", "scale-to-zero"]
+Exposure = Literal["cluster", "internal", "internet"]
 Platform = Literal["vm", "container", "hybrid"]
 VendorSupport = Literal["any", "vm", "container"]
 Confidence = Literal["high", "medium", "low"]
@@ -74,6 +79,19 @@ GPUCount = Annotated[int, annotated_types.Interval(ge=1, le=64), BeforeValidator
 Package = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{0,62}(=[A-Za-z0-9.+~:-]{1,64})?$")]
 CommandArg = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
 UrlPath = Annotated[str, StringConstraints(pattern=URL_PATH)]
+
+
+def _cron(schedule: str) -> str:
+    """A schedule Kubernetes accepts, its fields between single spaces; else the reason it is not one."""
+    problem = schedule_problem(schedule)
+    if problem:
+        raise ValueError(problem)
+    return " ".join(schedule.split())
+
+
+# Checked by a grammar (advisor/cron.py) that lets only digits, names and * ? , - / @ and spaces through: it
+# reaches the CronJob's schedule and a comment in compose.yaml.
+Schedule = Annotated[str, StringConstraints(max_length=SCHEDULE_LENGTH), AfterValidator(_cron)]
 
 
 class Closed(BaseModel):
@@ -200,12 +218,33 @@ class Host(Closed):
 
 def _guest_os_schema(schema: dict[str, Any]) -> None:
     """The ids os_id may name, in JSON Schema, as the validator checks them; that the id's family is one
-    workload.os lists is a rule across fields that the schema does not say.
+    workload.os lists is a rule across fields that the schema does not say. And, as the validator says it,
+    a schedule only for a batch job that is not a node agent (architecture must then be given: its default
+    is monolith), and a load balancer only for a service with ports.
 
     Made when a schema is asked for, as the guest OS facts are data of the generators' package, which
     imports this module.
     """
     schema["properties"]["os_id"]["enum"] = [*sorted(guest_oses()), None]
+    schema["allOf"] = [
+        {
+            "if": {"required": ["schedule"], "properties": {"schedule": {"type": "string"}}},
+            "then": {
+                "required": ["architecture"],
+                "properties": {"architecture": {"const": "batch"}, "node_agent": {"const": False}},
+            },
+        },
+        {
+            "if": {"required": ["exposure"], "properties": {"exposure": {"enum": ["internal", "internet"]}}},
+            "then": {
+                "properties": {
+                    "architecture": {"not": {"const": "batch"}},
+                    "node_agent": {"const": False},
+                    "ports": {"minItems": 1},
+                }
+            },
+        },
+    ]
 
 
 class Workload(Closed):
@@ -241,6 +280,15 @@ class Workload(Closed):
         "exit) fit containers. A desktop application wants a whole desktop OS, which a VM gives. A monolith "
         "can go either way.",
     )
+    schedule: Schedule | None = Field(
+        None,
+        title="Schedule (batch jobs)",
+        description="When a batch job runs, in UTC, as a cron schedule: minute hour day-of-the-month month "
+        "day-of-the-week, like 0 2 * * * (02:00 every day) or 30 6 * * mon-fri, or a macro such as @daily or "
+        "@hourly (in a YAML file, in quotes). The Kubernetes starter becomes a CronJob. Empty: it runs once. It "
+        "does not change the advice.",
+        json_schema_extra={"examples": ["0 2 * * *", "@daily"]},
+    )
     gui: bool = Field(
         False,
         title="Needs a graphical desktop",
@@ -264,6 +312,13 @@ class Workload(Closed):
         title="Ports",
         description="Ports it listens on, like 8000, 8443, or none. The starter Dockerfile exposes them all and "
         "its health check calls the first.",
+    )
+    exposure: Exposure = Field(
+        "cluster",
+        title="Who reaches its ports",
+        description="cluster: only other workloads in the cluster. internal: clients on your private network, "
+        "through an internal load balancer. internet: anyone, through a public one. On EKS, AKS and GKE the "
+        "Kubernetes starter's Service gets the load balancer that cloud documents. It does not change the advice.",
     )
     cpu_arch: WorkloadArch = Field(
         "multi",
@@ -333,6 +388,31 @@ class Workload(Closed):
         description="Windows guests only: tick if the guest has the virtio drivers (KVM's fast disk and network "
         "drivers), so the starter VM can use them instead of slower emulated devices.",
     )
+
+    @model_validator(mode="after")
+    def _schedule_and_exposure_fit_its_shape(self) -> Workload:
+        # A service or an agent runs all the time, and a job without ports has nothing to reach: a schedule or a
+        # load balancer there is a misunderstanding, said, not ignored.
+        if self.schedule is not None and self.node_agent:
+            raise ValueError(
+                "schedule: a node agent runs all the time on every host; only a batch job runs on a schedule, "
+                "so leave schedule out or set node_agent: false"
+            )
+        if self.exposure != "cluster" and (self.architecture == "batch" or self.node_agent or not self.ports):
+            why = (
+                "a batch job listens on no port"
+                if self.architecture == "batch"
+                else "a node agent gets no Service"
+                if self.node_agent
+                else "it lists no ports"
+            )
+            raise ValueError(f"exposure: {why}, so nothing is there to reach; leave exposure out or set it to cluster")
+        if self.schedule is not None and self.architecture != "batch":
+            raise ValueError(
+                f"schedule: only a batch job (architecture: batch) runs on a schedule, and this one is "
+                f"{self.architecture}, which runs all the time; set architecture: batch or leave schedule out"
+            )
+        return self
 
     @field_validator("os_id")
     @classmethod
@@ -523,6 +603,21 @@ class WorkloadProfile(Closed):
     hardware: Hardware = Field(default_factory=Hardware)
     delivery: Delivery = Field(default_factory=Delivery)
     components: list[Component] = Field(default_factory=list, max_length=64)
+
+    @model_validator(mode="after")
+    def _a_scheduled_job_has_a_cronjob_name(self) -> WorkloadProfile:
+        # A scheduled batch job becomes a CronJob of its name, and Kubernetes holds a CronJob's name to 52
+        # characters: it adds 11 to name each run's Job, whose name may have 63
+        # (https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/).
+        parts = [(self.name, self.workload, "name")]
+        parts += [(c.name, c.workload, f"components[{n}].name") for n, c in enumerate(self.components)]
+        for name, workload, where in parts:
+            if workload is not None and workload.schedule is not None and len(name) > CRONJOB_NAME:
+                raise ValueError(
+                    f"{where}: a scheduled batch job is a Kubernetes CronJob of this name, which may have at most "
+                    f"{CRONJOB_NAME} characters; this one has {len(name)}"
+                )
+        return self
 
     @field_validator("components")
     @classmethod

@@ -334,6 +334,18 @@ def profile_value(spec):
     return st.none() | element if spec.optional else element
 
 
+def fit_shape(section: dict | None) -> None:
+    """Drop a drawn schedule or load balancer the workload's shape cannot have, as the profile model requires: a
+    schedule only for a batch job that is no node agent, a load balancer only in front of a service's ports."""
+    if not section:
+        return
+    batch, agent = section.get("architecture") == "batch", section.get("node_agent")
+    if section.get("schedule") is not None and (not batch or agent):
+        del section["schedule"]
+    if section.get("exposure", "cluster") != "cluster" and (batch or agent or section.get("ports") == []):
+        del section["exposure"]
+
+
 def fit_guest_os(section: dict | None) -> None:
     """Add the family of a drawn guest OS to the workload's OSes, as the profile model requires."""
     if section and section.get("os_id"):
@@ -356,6 +368,7 @@ def profiles(draw):
     data["host"] = consistent_host(data["host"])
     if "workload" in data:
         data["workload"] = macos_only_on_a_mac(data["workload"], data["host"]["os"])
+    fit_shape(data.get("workload"))
     if data.get("hardware", {}).get("gpus") is not None and data["hardware"].get("gpu") is False:
         del data["hardware"]["gpus"]
     profile = WorkloadProfile.model_validate(data)

@@ -53,6 +53,17 @@ def variants() -> list[tuple[str, WorkloadProfile, bool]]:
         scale = {"instances": 1 + n % 3, "elasticity": ["steady", "bursty", "scale-to-zero"][n % 3]}
         profile = profile_of(f"v{n}", workload=workload, scale=scale, hardware={"gpu": n % 4 == 0})
         found.append((f"v{n}", profile, runtime in ("python", "node", "static")))
+    # Scheduled batch jobs (a CronJob), with a GPU and without, on Linux and Windows.
+    for n, (family, runtime, gpu) in enumerate([("linux", "python", True), ("windows", "dotnet", False)]):
+        workload = {"runtime": runtime, "os": [family], "architecture": "batch", "schedule": "0 2 * * *"}
+        profile = profile_of(f"cron{n}", workload=workload, hardware={"gpu": gpu}, scale={"instances": 2})
+        found.append((f"cron{n}", profile, True))
+    # A load balancer on each cloud, internal and internet-facing.
+    for n, (cloud, exposure) in enumerate(itertools.product(["aws", "azure", "gcp"], ["internal", "internet"])):
+        profile = profile_of(
+            f"lb{n}", host={"os": "linux", "cloud": cloud}, workload={"exposure": exposure}, scale={"instances": 2}
+        )
+        found.append((f"lb{n}", profile, True))
     return found
 
 

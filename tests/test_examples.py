@@ -18,6 +18,7 @@ EXPECTED = {
     "retail-estate": ("hybrid", "components"),
     "ml-training": ("container", "batch-jobs"),
     "claims-desk": ("vm", "legacy-application"),
+    "nightly-report": ("container", "batch-jobs"),
 }
 PROFILES = {p.name: p for p in read_profiles([str(ROOT / "examples")])}
 

@@ -29,6 +29,7 @@ from tests.support import (
     as_submitted,
     consistent_host,
     fit_guest_os,
+    fit_shape,
     form_values,
     macos_only_on_a_mac,
     page,
@@ -128,6 +129,7 @@ def profiles_with_components(draw) -> WorkloadProfile:
         if component.get("hardware", {}).get("gpus") is not None and component["hardware"].get("gpu") is False:
             del component["hardware"]["gpus"]
         fit_guest_os(component.get("workload"))
+        fit_shape(component.get("workload"))
         data["components"].append(component)
     profile = WorkloadProfile.model_validate(data)
     assume(answerable(profile))

@@ -14,7 +14,7 @@ import yaml
 
 from advisor.generators import Verdict
 from advisor.generators.dockerfile import make_dockerfile
-from advisor.generators.kubernetes import SHAPES, STORAGE_CLASSES, make_kubernetes, workload_shape
+from advisor.generators.kubernetes import SHAPES, STORAGE_CLASSES, kubernetes_readme, make_kubernetes, workload_shape
 from advisor.models import WorkloadProfile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,9 @@ def by_kind(docs: list[dict]) -> dict[str, dict]:
 
 
 def pod_spec(docs: list[dict]) -> dict:
-    controller = next(d for d in docs if d["kind"] in ("Deployment", "Job", "DaemonSet", "StatefulSet"))
+    controller = next(d for d in docs if d["kind"] in ("Deployment", "Job", "CronJob", "DaemonSet", "StatefulSet"))
+    if controller["kind"] == "CronJob":  # the pod is in the template of the Jobs it starts
+        return controller["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     return controller["spec"]["template"]["spec"]
 
 
@@ -53,11 +55,28 @@ VARIANTS = {
     "single": {"scale": {"instances": 1}},
     "no-ports": {"workload": {"ports": []}, "scale": {"instances": 1}},
     "batch": {"workload": {"architecture": "batch", "ports": []}, "scale": {"instances": 4}},
+    "scheduled": {"workload": {"architecture": "batch", "ports": [], "schedule": "30 2 * * mon-fri"}},
+    "scheduled-gpu": {
+        "workload": {"architecture": "batch", "schedule": "@hourly"},
+        "hardware": {"gpus": 2},
+        "host": {"os": "linux", "cloud": "aws"},
+    },
     "scale-to-zero": {"scale": {"elasticity": "scale-to-zero", "instances": 2}},
     "windows": {"host": {"os": "windows"}, "workload": {"os": ["windows"], "runtime": "dotnet"}},
     "windows-iis": {"host": {"os": "windows"}, "workload": {"os": ["windows"], "runtime": "static", "ports": [80]}},
     "gpu": {"workload": {"architecture": "batch"}, "hardware": {"gpu": True}, "host": {"os": "linux", "cloud": "gcp"}},
     "node": {"workload": {"runtime": "node"}},
+    # A load balancer per cloud and exposure (tests/test_load_balancers.py checks what each carries).
+    "eks-internal": {"workload": {"exposure": "internal"}, "host": {"os": "linux", "cloud": "aws"}},
+    "eks-internet": {"workload": {"exposure": "internet", "ports": [443]}, "host": {"os": "linux", "cloud": "aws"}},
+    "aks-internal": {"workload": {"exposure": "internal"}, "host": {"os": "linux", "cloud": "azure"}},
+    "aks-internet-windows": {
+        "host": {"os": "windows", "cloud": "azure"},
+        "workload": {"os": ["windows"], "runtime": "dotnet", "exposure": "internet"},
+    },
+    "gke-internal": {"workload": {"exposure": "internal"}, "host": {"os": "linux", "cloud": "gcp"}},
+    "gke-internet": {"workload": {"exposure": "internet"}, "host": {"os": "linux", "cloud": "gcp"}},
+    "own-internet": {"workload": {"exposure": "internet"}},
     "go": {"workload": {"runtime": "go"}, "host": {"os": "linux", "cloud": "aws"}},
 }
 SHAPE_NAMES = list(SHAPES)
@@ -94,7 +113,7 @@ def test_kubernetes_validate_strict_accepts_every_kind_and_variant(manifest_file
     kinds = {d["kind"] for path in manifest_files for d in yaml.safe_load_all(path.read_text())}
     assert kinds == {
         "Namespace", "RuntimeClass", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-        "Job", "DaemonSet", "StatefulSet", "NetworkPolicy",
+        "Job", "CronJob", "DaemonSet", "StatefulSet", "NetworkPolicy",
     }  # fmt: skip
 
 
@@ -148,6 +167,37 @@ def test_a_batch_workload_is_a_job_that_never_restarts_in_place():
     assert docs["NetworkPolicy"]["spec"]["ingress"] == []  # no port: the policy lets nothing in
     job = docs["Job"]["spec"]
     assert (job["completions"], job["parallelism"], job["template"]["spec"]["restartPolicy"]) == (4, 4, "Never")
+
+
+@pytest.mark.parametrize("schedule", ["30 2 * * mon-fri", "@weekly", "*/15 * * * *"])
+def test_a_scheduled_batch_job_is_a_cronjob_of_the_same_job_one_run_at_a_time(schedule):
+    plain = by_kind(documents(profile_of(**VARIANTS["batch"])))
+    profile = profile_of(workload={"architecture": "batch", "ports": [], "schedule": schedule}, scale={"instances": 4})
+    assert workload_shape(profile) == "job"
+    docs = by_kind(documents(profile))
+    assert list(docs) == ["Namespace", "CronJob", "NetworkPolicy"]
+    cron = docs["CronJob"]
+    assert cron["apiVersion"] == "batch/v1"
+    assert cron["spec"]["schedule"] == schedule
+    assert cron["spec"]["timeZone"] == "Etc/UTC"
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    assert (cron["spec"]["successfulJobsHistoryLimit"], cron["spec"]["failedJobsHistoryLimit"]) == (3, 3)
+    assert cron["spec"]["startingDeadlineSeconds"] == 3600
+    job = cron["spec"]["jobTemplate"]["spec"]
+    # The Job the CronJob starts is the one-off Job, but for its TTL: the history limits keep the last runs.
+    expected = {key: value for key, value in plain["Job"]["spec"].items() if key != "ttlSecondsAfterFinished"}
+    assert job == expected
+    assert cron["metadata"]["annotations"] == plain["Job"]["metadata"]["annotations"]
+
+
+def test_a_cronjobs_file_says_how_to_try_a_run_and_its_readme_too():
+    profile = profile_of(workload={"architecture": "batch", "schedule": "@daily"})
+    artifact = make_kubernetes(profile)
+    assert "kubectl -n shop create job shop-try --from=cronjob/shop" in artifact.content.split("apiVersion")[0]
+    steps = "\n".join(kubernetes_readme(profile, ""))
+    assert "create job shop-try --from=cronjob/shop" in steps and "rollout status" not in steps
+    once = "\n".join(kubernetes_readme(profile_of(workload={"architecture": "batch"}), ""))
+    assert "wait --for=condition=complete job/shop " in once and "cronjob" not in once
 
 
 def test_every_linux_pod_meets_the_restricted_pod_security_standard():

@@ -102,3 +102,47 @@ def test_readme_console_example(tmp_path, block):
             ["bash", "-c", command + " 2>&1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
         )
         assert matches(shown, ran.stdout), f"README shows:\n{shown}\n\ngot:\n{ran.stdout[:3000]}"
+
+
+def kubernetes_walkthroughs() -> list[tuple[str, str, list[str]]]:
+    """Each written `kubectl apply --dry-run=client` walk-through: the profile its `advisor emit` reads, the
+    manifest file it applies, and the lines it shows kubectl printing."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"```console\n(.*?)```", readme, flags=re.DOTALL):
+        emitted = re.search(r"^\$ advisor emit all (\S+)", block, flags=re.MULTILINE)
+        applied = re.search(
+            r"^\$ kubectl apply --dry-run=client -f (\S+)\n((?:[^$\n].*\n)+)", block, flags=re.MULTILINE
+        )
+        if emitted and applied:
+            found.append((emitted.group(1), applied.group(1), applied.group(2).splitlines()))
+    return found
+
+
+WALKTHROUGHS = kubernetes_walkthroughs()
+
+
+def test_the_readme_walks_through_a_service_and_a_cronjob():
+    shown = [line for _, _, lines in WALKTHROUGHS for line in lines]
+    assert any(line.startswith("deployment.apps/") for line in shown)
+    assert any(line.startswith("cronjob.batch/") for line in shown)
+
+
+@pytest.mark.parametrize(("profile", "manifest", "shown"), WALKTHROUGHS, ids=[w[1] for w in WALKTHROUGHS])
+def test_a_kubectl_walkthrough_shows_what_the_file_it_applies_holds(tmp_path, profile, manifest, shown):
+    """kubectl's dry run prints `kind.group/name created (dry run)` for each document, in order: the README's
+    lines must be the documents `advisor emit all` writes for that profile (no cluster here to run kubectl)."""
+    ran = subprocess.run(
+        [str(Path(sys.executable).with_name("advisor")), "emit", "all", str(ROOT / profile), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    documents = list(yaml.safe_load_all((tmp_path / manifest).read_text(encoding="utf-8")))
+    expected = []
+    for document in documents:
+        group = document["apiVersion"].rpartition("/")[0]
+        resource = document["kind"].lower() + (f".{group}" if group else "")
+        expected.append(f"{resource}/{document['metadata']['name']} created (dry run)")
+    assert shown == expected

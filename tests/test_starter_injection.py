@@ -21,7 +21,15 @@ from advisor.profiles import validate_profile
 from tests.support import assert_refused_on
 
 SANDBOX = Verdict("hybrid", ("gVisor",), ("hybrid",))
-BENIGN = {"name": "t", "health_path": "/", "command": ["app"], "packages": ["curl"], "os_id": "debian12"}
+BENIGN = {
+    "name": "t",
+    "health_path": "/",
+    "command": ["app"],
+    "packages": ["curl"],
+    "os_id": "debian12",
+    "schedule": None,
+}
+SCHEDULED = {**BENIGN, "schedule": "0 2 * * *"}  # a batch job's schedule: the CronJob's and a comment in compose.yaml
 any_text = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
     ["\n", "x\n---\nkind: Pod", "a: b", "/x\n  hostPID: true", "/'\"", "/\u2028x: y", "{a: 1}", "/#", "- x",
      "&a", "*a", "!!python/object:os.system", "/\r\nprivileged: true", "%YAML 1.2"]
@@ -32,6 +40,11 @@ FIELDS = {
     "command": st.none() | st.lists(any_text, max_size=3),
     "packages": st.lists(any_text, max_size=3),
     "os_id": any_text,
+    # Cron-like text (the characters a schedule may hold, in any order) besides any text at all.
+    "schedule": st.none()
+    | any_text
+    | st.text(st.sampled_from("0123456789*?,/-@ abcdefghijklmnopqrstuvwxyz\n#:"), min_size=1, max_size=30)
+    | st.sampled_from(["0 2 * * *\n---\nkind: Pod", "0 2 * * * # x", "@daily\nx: y", "0 2 * * *: x", "*/5 * * * *"]),
 }
 
 
@@ -58,7 +71,9 @@ def shapes(profile: WorkloadProfile) -> dict[str, Any]:
 
 
 def document(values: dict[str, Any]) -> dict[str, Any]:
-    workload = {key: values[key] for key in ("health_path", "command", "packages", "os_id")}
+    workload = {key: values[key] for key in ("health_path", "command", "packages", "os_id", "schedule")}
+    if values["schedule"] is not None:  # only a batch job has a schedule
+        workload["architecture"] = "batch"
     return {"name": values["name"], "host": {"os": "linux"}, "workload": {"os": ["linux"], **workload}}
 
 
@@ -68,11 +83,14 @@ def document(values: dict[str, Any]) -> dict[str, Any]:
 @given(data=st.data())
 def test_no_profile_value_adds_a_key_or_a_document(field, data):
     value = data.draw(FIELDS[field], label=field)
+    benign = SCHEDULED if field == "schedule" else BENIGN
     try:
-        profile = validate_profile(document({**BENIGN, field: value}))
-        expected = shapes(validate_profile(document(BENIGN)))
+        profile = validate_profile(document({**benign, field: value}))
+        expected = shapes(validate_profile(document(benign)))
         if field == "health_path" and value is None:  # no health_path: the probes fetch / instead
             expected = shapes(validate_profile(document({**BENIGN, "health_path": None})))
+        if field == "schedule" and value is None:  # no schedule: a Job that runs once, not a CronJob
+            expected = shapes(validate_profile(document({**BENIGN, "schedule": None})))
         got = shapes(profile)
     except InvalidInput as exc:
         event("refused")

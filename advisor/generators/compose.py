@@ -73,6 +73,14 @@ def make_compose(profile: WorkloadProfile, verdict: Verdict | None = None) -> Ar
             "front (or Kubernetes, whose manifest the bundle also holds)."
         )
     header = f"# Docker Compose file for {profile.name}, written by advisor. Check: docker compose config --quiet\n"
+    # Compose has no scheduler: a scheduled batch job is started by one the host has. The schedule is held to a
+    # cron grammar (no newline, no '#'), so it cannot end the comment it is written in.
+    for part, _ in parts(profile):
+        if part.workload.architecture == "batch" and part.workload.schedule is not None:
+            header += (
+                f"# {part.name} runs on a schedule ({part.workload.schedule}, UTC) that Compose cannot keep: start it "
+                f"from the host's cron or a systemd timer with: docker compose run --rm {part.name}\n"
+            )
     body = yaml_documents([{"name": profile.name, "services": services}])
     return Artifact(COMPOSE_FILE, "application/yaml", header + body, tuple(notes))
 

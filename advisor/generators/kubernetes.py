@@ -1,10 +1,10 @@
 """Kubernetes manifests for a container (or the container side of a hybrid), chosen from the profile.
 
-The workload's shape picks the controller (a Deployment for a service, a Job for a batch run, a DaemonSet for a
-node agent, a StatefulSet for a workload with its own data); scale picks a HorizontalPodAutoscaler and a
-PodDisruptionBudget; the OS picks the nodes; a sandbox verdict picks a RuntimeClass; a GPU adds its limit.
-Every pod meets the Pod Security Standards' "restricted" profile unless the file says why not, and runs the
-image the generated Dockerfile builds.
+The workload's shape picks the controller (a Deployment for a service, a Job for a batch run or a CronJob for a
+scheduled one, a DaemonSet for a node agent, a StatefulSet for a workload with its own data); scale picks a
+HorizontalPodAutoscaler and a PodDisruptionBudget; the OS picks the nodes; a sandbox verdict picks a
+RuntimeClass; a GPU adds its limit. Every pod meets the Pod Security Standards' "restricted" profile unless the
+file says why not, and runs the image the generated Dockerfile builds.
 
 The documents are plain data written by PyYAML's safe_dump_all, so no profile text can add a key or a
 document: at most it becomes a string value.
@@ -13,6 +13,7 @@ document: at most it becomes a string value.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,53 @@ SANDBOXES = {"gVisor": ("gvisor", "runsc"), "GKE Sandbox": ("gvisor", "runsc"), 
 # Storage classes each managed Kubernetes service ships, for a StatefulSet's volumes: EKS's EBS CSI driver
 # (a class the cluster admin creates), AKS's managed-csi and GKE's standard-rwo.
 STORAGE_CLASSES = {"aws": "gp3", "azure": "managed-csi", "gcp": "standard-rwo"}
+# What each managed Kubernetes service documents for a Service of type LoadBalancer that clients on the private
+# network (internal) or anyone (internet) reach, and where it says so:
+# - EKS: the AWS Load Balancer Controller makes an NLB for a Service it is told to own (type external), sends
+#   traffic straight to the pods (ip targets, which Fargate needs too), and is internal unless the scheme says
+#   internet-facing: https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/nlb/
+# - AKS: public by default; the internal annotation makes it private:
+#   https://learn.microsoft.com/en-us/azure/aks/internal-lb
+# - GKE: external passthrough by default, with the backend-service-based one as Google's best practice; the
+#   load-balancer-type annotation makes it internal:
+#   https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters
+LOAD_BALANCERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "aws": {
+        exposure: (
+            f"an {scheme} NLB made by the AWS Load Balancer Controller (install it in the cluster first): "
+            "https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/nlb/",
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": scheme,
+            },
+        )
+        for exposure, scheme in (("internal", "internal"), ("internet", "internet-facing"))
+    },
+    "azure": {
+        "internal": (
+            "an internal Azure Load Balancer: https://learn.microsoft.com/en-us/azure/aks/internal-lb",
+            {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+        ),
+        "internet": (
+            "a public Azure Load Balancer, AKS's default: https://learn.microsoft.com/en-us/azure/aks/load-balancer-standard",
+            {},
+        ),
+    },
+    "gcp": {
+        "internal": (
+            "an internal passthrough Network Load Balancer: "
+            "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters",
+            {"networking.gke.io/load-balancer-type": "Internal"},
+        ),
+        "internet": (
+            "a backend service-based external passthrough Network Load Balancer: "
+            "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters",
+            {"cloud.google.com/l4-rbs": "enabled"},
+        ),
+    },
+}
+CLOUD_NAMES = {"aws": "EKS", "azure": "AKS", "gcp": "GKE"}
 
 
 def _labels(profile: WorkloadProfile) -> dict[str, str]:
@@ -53,7 +101,7 @@ def workload_shape(profile: WorkloadProfile) -> str:
     """The controller the profile's facts call for. Each fact is one branch here, in order of precedence."""
     if profile.workload.node_agent:  # one copy on every node
         return "daemonset"
-    if profile.workload.architecture == "batch":
+    if profile.workload.architecture == "batch":  # run once, or by a CronJob when it has a schedule
         return "job"
     if profile.workload.state != "stateless":  # its own data: a stable identity and a volume per replica
         return "statefulset"
@@ -178,19 +226,55 @@ def _checkov_skips(profile: WorkloadProfile, pod: dict[str, Any]) -> dict[str, s
 
 
 def _controller(profile: WorkloadProfile, kind: str, spec: dict[str, Any], pod: dict[str, Any]) -> Manifest:
-    api = "batch/v1" if kind == "Job" else "apps/v1"
+    api = "batch/v1" if kind in ("Job", "CronJob") else "apps/v1"
     annotations = _skips(_checkov_skips(profile, pod))
     return {"apiVersion": api, "kind": kind, "metadata": _meta(profile, annotations=annotations), "spec": spec}
 
 
 def _service(profile: WorkloadProfile, headless: bool = False) -> Manifest:
     spec: dict[str, Any] = {"selector": _labels(profile)}
+    metadata = _meta(profile)
     if headless:  # a StatefulSet's pods get stable DNS names through a Service without a cluster IP
         spec["clusterIP"] = "None"
+    elif profile.workload.exposure != "cluster":  # reached from outside the cluster: a load balancer in front
+        spec["type"] = "LoadBalancer"
+        annotations = LOAD_BALANCERS.get(profile.host.cloud, {}).get(profile.workload.exposure, ("", {}))[1]
+        if annotations:
+            metadata["annotations"] = annotations
     # The Service answers on the profile's ports and forwards to the ones the image listens on.
     pairs = published_ports(profile)
     spec["ports"] = [{"name": f"port-{port}", "port": port, "targetPort": inside} for port, inside in pairs]
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(profile), "spec": spec}
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec}
+
+
+def _service_notes(profile: WorkloadProfile, shape: str) -> list[str]:
+    """The header's lines on how the Service is reached: the cloud's load balancer and its documentation, or
+    what to set when the profile does not say (only where a Service takes traffic: a service with ports)."""
+    if shape not in ("deployment", "statefulset") or not published_ports(profile):
+        return []
+    cloud, exposure = profile.host.cloud, profile.workload.exposure
+    if shape == "statefulset":
+        if exposure == "cluster":
+            return []
+        where = "the private network" if exposure == "internal" else "the internet"
+        on_cloud = f" (on {CLOUD_NAMES[cloud]}: {LOAD_BALANCERS[cloud][exposure][0]})" if cloud in CLOUD_NAMES else ""
+        return [
+            "The StatefulSet's Service is headless (a stable name per replica, inside the cluster): to reach it "
+            f"from {where}, add a Service of type LoadBalancer with the same selector{on_cloud}."
+        ]
+    if exposure == "cluster":
+        if cloud not in CLOUD_NAMES:
+            return []
+        return [
+            "The Service is ClusterIP: reachable inside the cluster only. For a load balancer set workload.exposure "
+            f"to internal or internet, and the file gets the one {CLOUD_NAMES[cloud]} documents."
+        ]
+    if cloud in LOAD_BALANCERS:
+        return [f"The Service is a LoadBalancer on {CLOUD_NAMES[cloud]}: {LOAD_BALANCERS[cloud][exposure][0]}"]
+    return [
+        "The Service is a LoadBalancer: outside EKS, AKS and GKE it needs a load-balancer implementation in the "
+        "cluster (MetalLB, or your platform's) to get an address."
+    ]
 
 
 def _deployment(profile: WorkloadProfile, runtime_class: str | None) -> list[Manifest]:
@@ -235,16 +319,37 @@ def _disruption_budget(profile: WorkloadProfile) -> Manifest:
 
 
 def _job(profile: WorkloadProfile, runtime_class: str | None) -> list[Manifest]:
+    """A Job that runs once, or the CronJob that starts one on the profile's schedule."""
     pod = _pod(profile, runtime_class, restart="Never")
     instances = profile.scale.instances
-    spec = {
-        "completions": instances,
-        "parallelism": instances,
-        "backoffLimit": 3,
-        "ttlSecondsAfterFinished": 86400,  # a finished Job and its pods are removed after a day
-        "template": pod,
+    spec: dict[str, Any] = {"completions": instances, "parallelism": instances, "backoffLimit": 3}
+    schedule = profile.workload.schedule
+    if schedule is None:
+        spec["ttlSecondsAfterFinished"] = 86400  # a finished Job and its pods are removed after a day
+        spec["template"] = pod
+        return [_controller(profile, "Job", spec, pod)]
+    # The CronJob's fields, from https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/. No TTL on
+    # its Jobs: the history limits below remove old ones, and a TTL would remove the runs they mean to keep.
+    spec["template"] = pod
+    cron = {
+        "schedule": schedule,
+        # Without a time zone the controller reads the schedule in its own, which differs between clusters;
+        # the profile's schedule is in UTC.
+        "timeZone": "Etc/UTC",
+        # A run that is still going when the next is due is not doubled: the next one is skipped (Allow,
+        # the default, would run two at once, each writing the same output).
+        "concurrencyPolicy": "Forbid",
+        # A run that cannot start within an hour of its time (the controller was down, or the last run was
+        # still going) is skipped rather than started later; and the controller, which gives up on a CronJob
+        # with more than 100 missed runs, counts misses in this hour only.
+        "startingDeadlineSeconds": 3600,
+        # The last three runs of each outcome stay, with their pods' logs, to compare a failure with the
+        # successes before it (the defaults keep one failure only).
+        "successfulJobsHistoryLimit": 3,
+        "failedJobsHistoryLimit": 3,
+        "jobTemplate": {"metadata": {"labels": _labels(profile)}, "spec": spec},
     }
-    return [_controller(profile, "Job", spec, pod)]
+    return [_controller(profile, "CronJob", cron, pod)]
 
 
 def _daemonset(profile: WorkloadProfile, runtime_class: str | None) -> list[Manifest]:
@@ -369,6 +474,16 @@ def _shape_notes(profile: WorkloadProfile, shape: str) -> list[str]:
     return notes
 
 
+def _wrapped(line: str, width: int = 116) -> list[str]:
+    """A header sentence in lines short enough to read, a URL never broken."""
+    return textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+
+
+def _scheduled(profile: WorkloadProfile, shape: str | None = None) -> bool:
+    """Whether the manifests hold a CronJob: a batch job with a schedule."""
+    return (shape or workload_shape(profile)) == "job" and profile.workload.schedule is not None
+
+
 def make_kubernetes(profile: WorkloadProfile, verdict: Verdict | None = None, shape: str | None = None) -> Artifact:
     """Return the Kubernetes manifests for the profile's workload, one multi-document YAML file."""
     technologies = tuple(verdict.technologies) if verdict is not None else ()
@@ -379,6 +494,14 @@ def make_kubernetes(profile: WorkloadProfile, verdict: Verdict | None = None, sh
         f"# CHANGE: the image: build the Dockerfile, push it as {image} to your registry, then pin its digest.\n"
         f"# Check: kubectl apply --dry-run=server -f {profile.name}.kubernetes.yaml\n"
     )
+    for line in _service_notes(profile, shape or workload_shape(profile)):
+        header += "".join(f"# {part}\n" for part in _wrapped(line))
+    if _scheduled(profile, shape):
+        header += (
+            f"# The CronJob starts a Job on the schedule, in UTC; one run at a time (concurrencyPolicy: Forbid),\n"
+            f"# the last three of each outcome kept. Try a run now: kubectl -n {profile.name} create job "
+            f"{profile.name}-try --from=cronjob/{profile.name}\n"
+        )
     body = yaml_documents(documents)
     return Artifact(f"{profile.name}.kubernetes.yaml", "application/yaml", header + body, tuple(notes))
 
@@ -391,6 +514,12 @@ def kubernetes_readme(profile: WorkloadProfile, folder: str) -> list[str]:
     watch = {
         "job": f"kubectl -n {profile.name} wait --for=condition=complete job/{profile.name} --timeout=1h",
     }.get(shape, f"kubectl -n {profile.name} rollout status {shape}/{profile.name}")
+    if _scheduled(profile):  # nothing runs until the schedule says so: start one run by hand to see it work
+        watch = (
+            f"kubectl -n {profile.name} get cronjob/{profile.name}\n"
+            f"kubectl -n {profile.name} create job {profile.name}-try --from=cronjob/{profile.name}\n"
+            f"kubectl -n {profile.name} wait --for=condition=complete job/{profile.name}-try --timeout=1h"
+        )
     return [
         f"On Kubernetes: build and push the image (CHANGE `{REGISTRY}` to your registry, in the file too), let "
         "the cluster check the manifests without changing anything, then apply them:",

@@ -249,8 +249,8 @@ KINDS: dict[str, StarterKind] = {
         StarterKind(
             name="kubernetes",
             label="Kubernetes manifests",
-            summary="Kubernetes manifests for the container: its controller, Service, autoscaler and disruption "
-            "budget as its profile calls for, Pod Security 'restricted'.",
+            summary="Kubernetes manifests for the container: its controller (a CronJob for a batch job with a "
+            "schedule), Service, autoscaler and disruption budget as its profile calls for, Pod Security 'restricted'.",
             make=make_kubernetes,
             platforms=frozenset({"container", "hybrid"}),
             media_type="application/yaml",
