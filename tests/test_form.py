@@ -28,7 +28,7 @@ from advisor.profiles import parse_profiles, validate_profile
 from advisor.web import create_app
 from advisor.web.form import effect_text
 from advisor.web.formdata import permalink_query, read_form
-from advisor.web.inputs import INPUTS, MAX_COMPONENTS
+from advisor.web.inputs import FIRST_QUESTIONS, INPUTS, MAX_COMPONENTS, MORE_DETAIL, brief_and_more
 from tests.support import ROOT, ContractClient, answer_of, as_submitted, form_values, page, sent
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -86,7 +86,8 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
     form = tree.get_element_by_id("profile")
     legends = [legend.text_content() for legend in form.cssselect("fieldset.section > legend")]
     assert legends == [
-        "Profile",
+        "What decides most answers",
+        "This is an estate of several parts",
         "Host",
         "Workload",
         "Security",
@@ -94,7 +95,6 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
         "Resources",
         "Hardware",
         "Delivery",
-        "Components",
     ]
     labelled = {label.get("for") for label in form.cssselect("label[for]")}
     for element in form.cssselect("input, select"):
@@ -107,6 +107,86 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
                 assert tree.get_element_by_id(described) is not None
     names = {e.get("name") for e in form.cssselect("input, select")}
     assert {f.key for f in INPUTS} <= names
+
+
+def test_the_blank_form_asks_the_deciding_questions_first_and_folds_the_rest(api):
+    """Name and the first questions are open; every other field is under More detail, folded, and nothing is
+    lost: the two together are every input of the profile."""
+    form = page(api.get("/")).get_element_by_id("profile")
+    first = form.cssselect("#section-first")[0]
+    more = form.cssselect("details#more-detail")[0]
+    assert more.get("open") is None
+    named = {e.get("name") for e in first.cssselect("input, select") if e.get("type") != "hidden"}
+    assert named == {"name", *FIRST_QUESTIONS}
+    folded = {e.get("name") for e in more.cssselect("input, select") if e.get("type") != "hidden"}
+    assert folded == {f.key for f in INPUTS} - named
+    # Components are added right after the first questions, before More detail.
+    order = [e.get("id") for e in form.cssselect("#section-first, #f-components, #more-detail")]
+    assert order == ["section-first", "f-components", "more-detail"]
+
+
+def test_each_input_shows_one_line_of_help_and_folds_the_rest(api):
+    tree = page(api.get("/"))
+    for f in INPUTS:
+        line = tree.get_element_by_id(f"f-{f.key.replace('.', '-')}-help").text_content()
+        assert line.startswith(f.brief) and "." in f.brief, f.key
+        assert len(f.brief) <= 180, (f.key, f.brief)  # two lines at most, not a paragraph
+        folded = tree.cssselect(f"#f-{f.key.replace('.', '-')}-more > p")
+        assert [p.text_content() for p in folded] == ([f.more] if f.more else []), f.key
+        # Nothing of the model's text is lost: the line and the fold together hold all of it.
+        assert all(word in f"{f.brief} {f.more}" for word in f.help.split()), f.key
+
+
+@pytest.mark.parametrize(
+    ("description", "choices", "line", "more"),
+    [
+        ("Tick every one. Each VM brings its own OS.", (), "Tick every one.", "Each VM brings its own OS."),
+        ("Only this.", (), "Only this.", ""),
+        (
+            "single: one team. multi: teams of one organisation, who share. Strangers must not.",
+            ("single", "multi"),
+            "single: one team; multi: teams of one organisation.",
+            "single: one team. multi: teams of one organisation, who share. Strangers must not.",
+        ),
+        (
+            "a: " + "x" * 80 + ". b: " + "y" * 80 + ". c: z.",
+            ("a", "b", "c"),
+            "a: " + "x" * 80 + "; b, c: see More.",
+            "a: " + "x" * 80 + ". b: " + "y" * 80 + ". c: z.",
+        ),
+        # A colon that glosses no choice is a sentence like any other.
+        (
+            "Windows hosts: client or server. More here.",
+            ("client", "server"),
+            "Windows hosts: client or server.",
+            "More here.",
+        ),
+    ],
+    ids=["sentences", "one-sentence", "choice-glosses", "long-glosses", "not-a-gloss"],
+)
+def test_the_line_of_help_is_the_first_sentence_or_the_glosses_of_the_choices(description, choices, line, more):
+    assert brief_and_more(description, description, choices) == (line, more)
+
+
+def test_a_field_added_to_the_model_lands_under_more_detail():
+    """The form lists the model: any field that is not a first question is under More detail, in its section, in
+    the model's order (so a new optional field needs no change to the form)."""
+    folded = [f.key for _, fields in MORE_DETAIL for f in fields]
+    assert folded == [f.key for f in INPUTS if f.section and f.key not in FIRST_QUESTIONS]
+
+
+def test_more_detail_opens_when_it_holds_an_error_or_a_value(api):
+    data = MultiDict([("name", "shop"), ("host.os", "linux"), ("host.cpus", "lots"), ("action", "recommend")])
+    tree = page(api.post("/", data=data))
+    assert tree.cssselect("details#more-detail")[0].get("open") is not None
+    assert tree.cssselect("details#more-detail #f-host-cpus-error")
+    # A permalink that sets a folded field opens the fold too, so the change-the-profile form shows it.
+    profile = WorkloadProfile.model_validate({"name": "shop", "host": {"os": "linux", "cpus": 8}})
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    assert tree.cssselect("details#more-detail")[0].get("open") is not None
+    profile = WorkloadProfile.model_validate({"name": "shop", "host": {"os": "windows"}})
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    assert tree.cssselect("details#more-detail")[0].get("open") is None
 
 
 def test_the_blank_form_starts_from_the_models_defaults(api):

@@ -35,8 +35,11 @@ from advisor.web.formdata import FormState, is_form_query, permalink_query, read
 from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
+    FIRST,
+    FIRST_QUESTIONS,
     INPUTS,
     MAX_COMPONENTS,
+    MORE_DETAIL,
     SECTION_HELP,
     SECTIONS,
     STARTING_VALUES,
@@ -103,9 +106,20 @@ def section_open(state: FormState, index: int, section: str) -> bool:
     component = state.components[index]
     prefix = f"components.{index}."
     for field_ in INPUTS:
-        if field_.section == section:
+        if field_.section == section and field_.key not in FIRST_QUESTIONS:  # the first ones are not folded
             given = component.get(field_.key)
             if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
+                return True
+    return False
+
+
+@form.app_template_global("more_open")
+def more_open(state: FormState, values: dict[str, Any]) -> bool:
+    """Open "More detail" when a field in it holds an error or a value other than its starting one, so nothing
+    entered or wrong is hidden."""
+    for _, fields in MORE_DETAIL:
+        for field_ in fields:
+            if field_.key in state.errors or values.get(field_.key, "") != STARTING_VALUES.get(field_.key, ""):
                 return True
     return False
 
@@ -143,6 +157,8 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         state=state,
         values={**STARTING_VALUES, **state.values},
         fields=INPUTS,
+        first=FIRST,
+        more_detail=MORE_DETAIL,
         sections=SECTIONS,
         section_help=SECTION_HELP,
         components_help=COMPONENTS_HELP,
@@ -159,7 +175,8 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
 
 def _error_list(state: FormState) -> list[tuple[str, str, str]]:
     """Each problem as (input key, what the user calls the input, message), in the order of the form."""
-    order = {f.key: i for i, f in enumerate(INPUTS)}
+    shown = [INPUTS[0], *FIRST, *(f for _, fields in MORE_DETAIL for f in fields)]  # the form's order
+    order = {f.key: i for i, f in enumerate(shown)}
 
     def label(key: str) -> str:
         parts = key.split(".")

@@ -7,10 +7,15 @@ model's name and docstring.
 
 Names of inputs are the profile's dotted paths (`host.os`, `components.0.workload.runtime`), so a permalink
 reads like the profile it holds.
+
+The blank form asks FIRST_QUESTIONS first; every other field of the model follows, by section, under "More
+detail", so a field added to the model lands there with no change here. Each input shows one line of its
+help (`FormField.brief`) and keeps the rest behind a disclosure (`FormField.more`).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -44,10 +49,22 @@ SECTION_HELP: dict[str, tuple[str, str]] = {
 }
 
 COMPONENTS_HELP = (
-    "For several workloads on one host, such as a web shop and a legacy back office, add one component per "
-    "workload, the first included: the profile above then only gives their defaults. An empty field means "
-    "the same as above; type none to make a list or text field empty. Components that want different "
-    "platforms make a hybrid."
+    "Several workloads on one host, such as a web shop and a legacy back office: add one component for each.",
+    "Add the first one too: the answers above, and those under More detail, then give every component its "
+    "defaults. A component's empty field means the same as above; type none to make a list or text field empty. "
+    "Components that want different platforms make a hybrid.",
+)
+
+# The questions that decide most answers, asked first (host OS, the OSes it needs, its shape, how many, how
+# strongly kept apart, a GPU); the other fields of the model follow under "More detail".
+FIRST_QUESTIONS = (
+    "host.os",
+    "workload.os",
+    "workload.architecture",
+    "scale.instances",
+    "security.isolation",
+    "security.tenancy",
+    "hardware.gpu",
 )
 
 
@@ -71,6 +88,8 @@ class FormField:
     maximum: float | None = None
     required: bool = False
     exclusive_minimum: bool = False
+    brief: str = ""  # one line of the help, shown beside the input
+    more: str = ""  # the rest of the help, behind a disclosure ("" when the line says it all)
 
     @property
     def emptiable(self) -> bool:
@@ -131,23 +150,53 @@ def _help(path: str, info: FieldInfo) -> str:
     return text
 
 
-def _label_and_help(path: str, info: FieldInfo) -> tuple[str, str]:
-    return info.title or path, _help(path, info)
+MAX_BRIEF = 150  # characters: about a line and a half beside an input
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def brief_and_more(description: str, help_text: str, choices: tuple[str, ...] = ()) -> tuple[str, str]:
+    """One line of a field's help, from its model description, and the rest of the help.
+
+    The line is the description's first sentence; a description that opens by glossing the choices one per
+    sentence ("single: one team. multi-trusted: teams of ..."), gives each gloss up to its first comma
+    instead, on one line (only the first, and the other choices' names, if they are too long for one), and keeps
+    the whole text for the disclosure.
+    """
+    sentences = _SENTENCE_END.split(" ".join(description.split()))
+    glosses = []
+    for sentence in sentences:
+        named = re.match(r"^([a-z0-9, -]+): (.*)$", sentence)
+        if not (named and choices and all(c.strip() in choices for c in named.group(1).split(","))):
+            break
+        glosses.append(f"{named.group(1)}: {re.split(r'[,;(.]', named.group(2))[0].strip()}")
+    line = "; ".join(glosses) + "." if len(glosses) > 1 else sentences[0]
+    if len(glosses) > 1 and len(line) > MAX_BRIEF:  # too many glosses for a line: the first, then the names
+        named = [gloss.split(":")[0] for gloss in glosses[1:]]
+        line = f"{glosses[0]}; {', '.join(named)}: see More."
+    rest = help_text[len(line) :].strip() if help_text.startswith(line) else help_text
+    return line, rest
+
+
+def _label_and_help(path: str, info: FieldInfo, choices: tuple[str, ...] = ()) -> dict[str, str]:
+    help_text = _help(path, info)
+    brief, more = brief_and_more(info.description or "", help_text, choices)
+    return {"label": info.title or path, "help": help_text, "brief": brief, "more": more}
 
 
 def _inputs() -> tuple[FormField, ...]:
     name = WorkloadProfile.model_fields["name"]
-    made = [FormField("name", "", "name", *_label_and_help("name", name), kind="text", required=True)]
+    made = [FormField("name", "", "name", **_label_and_help("name", name), kind="text", required=True)]
     for path, spec in CATALOGUE.items():
         section, field_name = path.split(".")
+        choices = tuple(spec.choices) if spec.kind == "enum" else ()
         made.append(
             FormField(
                 path,
                 section,
                 field_name,
-                *_label_and_help(path, _model_field(path)),
+                **_label_and_help(path, _model_field(path), choices),
                 kind=_kind(spec),
-                choices=tuple(spec.choices) if spec.kind == "enum" else (),
+                choices=choices,
                 default=_default(path),
                 minimum=spec.minimum,
                 maximum=spec.maximum,
@@ -163,6 +212,12 @@ BY_KEY = {f.key: f for f in INPUTS}
 # Shown when the page first opens: the model's defaults, and a Linux host.
 STARTING_VALUES: dict[str, Any] = {f.key: f.shown(f.default) for f in INPUTS if f.default is not None}
 STARTING_VALUES |= {"name": "", "host.os": "linux"}
+
+# The blank form: the first questions, then the rest of each section under "More detail", in the model's order.
+FIRST = tuple(BY_KEY[key] for key in FIRST_QUESTIONS)
+MORE_DETAIL: tuple[tuple[str, tuple[FormField, ...]], ...] = tuple(
+    (section, tuple(f for f in INPUTS if f.section == section and f.key not in FIRST_QUESTIONS)) for section in SECTIONS
+)
 
 # Fields that hold lists, typed into one input each.
 LISTS = frozenset(f.key for f in INPUTS if f.kind in ("choices", "numbers", "words", "command"))
