@@ -649,3 +649,25 @@ def test_the_rules_page_says_what_each_rule_does(api, ruleset):
         if compiled.rule.score is not None:
             for platform, points in compiled.rule.score.model_dump().items():
                 assert (f"{points:+d} {platform}" in effect) is (points != 0)
+
+
+@pytest.mark.parametrize(
+    ("example", "held", "not_held"),
+    [
+        ("legacy-erp.yaml", ["libvirt VM definition"], ["Dockerfile", "Kubernetes", "folder"]),
+        ("retail-estate.yaml", ["Dockerfile", "libvirt VM definition", "folder named for it"], ["compose.yaml"]),
+    ],
+    ids=["vm", "estate"],
+)
+def test_the_bundle_help_names_only_what_this_bundle_holds(api, example, held, not_held):
+    (profile,) = parse_profiles((ROOT / "examples" / example).read_text(), example)
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    (text,) = [p.text_content() for p in tree.cssselect(".result p.help") if "bundle holds" in p.text_content()]
+    assert all(word in text for word in held) and not any(word in text for word in not_held), text
+
+
+def test_the_confidence_reason_names_the_platform_in_words(api):
+    (profile,) = parse_profiles((ROOT / "examples" / "legacy-erp.yaml").read_text(), "legacy-erp.yaml")
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    reason = tree.cssselect(".confidence-reason")[0].text_content()
+    assert reason.startswith("Virtual machines, by ") and "points over the next platform it could use" in reason

@@ -275,9 +275,9 @@ def confidence_reason(result: Recommendation) -> str:
         lowest = min(result.components, key=lambda c: CONFIDENCE_ORDER.index(c.confidence))
         return (
             f"An estate is as sure as its least certain part: {lowest.name} is {lowest.confidence} "
-            f"({lowest.platform} by {_margin(lowest)} points over the next platform it could use)."
+            f"({PLATFORM_NAMES[lowest.platform]}, by {_margin(lowest)} points over the next platform it could use)."
         )
-    return f"{result.platform} leads the next platform it could use by {_margin(result)} points " + (
+    return f"{PLATFORM_TITLES[result.platform]}, by {_margin(result)} points over the next platform it could use " + (
         f"(high from {HIGH_MARGIN}, medium from {MEDIUM_MARGIN})."
     )
 
@@ -371,17 +371,21 @@ def _starters(profile: WorkloadProfile, result: Recommendation) -> dict[str, lis
     return buttons
 
 
-def bundle_text() -> str:
-    """What the bundle holds, in the registry's words, for the help under the download buttons."""
-    kinds = [f"{kind.bundle_text} for {' and '.join(sorted(kind.platforms))}" for kind in KINDS.values()]
-    return f"The bundle holds what the answer calls for: {', '.join(kinds)}, and a README of next steps."
+def bundle_text(starters: dict[str, list[StarterKind]], estate: bool) -> str:
+    """What this result's bundle holds, in the registry's words: the kinds offered above (not every kind there
+    is, which read as if a VM's bundle held a Dockerfile), and its README."""
+    offered = {kind.name for kinds in starters.values() for kind in kinds}
+    kinds = [kind.bundle_text for kind in KINDS.values() if kind.name in offered]
+    held = "; ".join([*kinds, "a README of next steps"])
+    return f"The bundle holds {held}" + (". Each part's files are in a folder named for it." if estate else ".")
 
 
 def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
+    starters = _starters(profile, result)
     return {
-        "starters": _starters(profile, result),
-        "bundle_text": bundle_text(),
+        "starters": starters,
+        "bundle_text": bundle_text(starters, bool(result.components)),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})
