@@ -29,7 +29,7 @@ from advisor.web import create_app
 from advisor.web.form import effect_text
 from advisor.web.formdata import permalink_query, read_form
 from advisor.web.inputs import FIRST_QUESTIONS, INPUTS, MAX_COMPONENTS, MORE_DETAIL, brief_and_more
-from tests.support import ROOT, ContractClient, answer_of, as_submitted, form_values, page, sent
+from tests.support import ROOT, TEAMS, ContractClient, answer_of, as_submitted, form_values, page, sent
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
@@ -671,3 +671,12 @@ def test_the_confidence_reason_names_the_platform_in_words(api):
     tree = page(api.get("/", query_string=permalink_query(profile)))
     reason = tree.cssselect(".confidence-reason")[0].text_content()
     assert reason.startswith("Virtual machines, by ") and "points over the next platform it could use" in reason
+
+
+def test_the_plans_caption_says_how_many_hosts_the_sentence_under_it_does(api):
+    fits = WorkloadProfile.model_validate(TEAMS["estate"] | {"host": {"os": "linux", "cpus": 128, "memory_gib": 512}})
+    too_big = WorkloadProfile.model_validate(TEAMS["estate"])  # the GPU job alone fills its 256 GiB
+    for profile, caption, sentence in ((fits, "on one host", "it fits on"), (too_big, "on 2 such hosts", "2 such")):
+        tree = page(api.get("/", query_string=permalink_query(profile)))
+        assert tree.get_element_by_id("plan-caption").text_content() == f"The plan: 3 parts {caption}"
+        assert sentence in tree.cssselect(".plan-total")[0].text_content()
