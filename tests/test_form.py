@@ -680,3 +680,14 @@ def test_the_plans_caption_says_how_many_hosts_the_sentence_under_it_does(api):
         tree = page(api.get("/", query_string=permalink_query(profile)))
         assert tree.get_element_by_id("plan-caption").text_content() == f"The plan: 3 parts {caption}"
         assert sentence in tree.cssselect(".plan-total")[0].text_content()
+
+
+def test_a_components_fields_are_not_required_but_its_name(api):
+    tree = page(api.post("/", data=MultiDict([("name", "shop"), ("host.os", "linux"), ("action", "add-component")])))
+    required = [
+        label.get("for")
+        for label in tree.cssselect("#f-components-0 label[for]")
+        if "(required)" in label.text_content()
+    ]
+    assert required == ["f-components-0-name"]  # its host's OS, empty, is the profile's
+    assert "(required)" in tree.cssselect('label[for="f-host-os"]')[0].text_content()
