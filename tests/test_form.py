@@ -691,3 +691,10 @@ def test_a_components_fields_are_not_required_but_its_name(api):
     ]
     assert required == ["f-components-0-name"]  # its host's OS, empty, is the profile's
     assert "(required)" in tree.cssselect('label[for="f-host-os"]')[0].text_content()
+
+
+def test_an_estate_whose_parts_are_all_as_sure_says_so(api):
+    tree = page(api.get("/", query_string=permalink_query(WorkloadProfile.model_validate(TEAMS["estate"]))))
+    assert tree.cssselect(".confidence-reason")[0].text_content() == (
+        "Every part is high: an estate is as sure as its least certain part."
+    )

@@ -273,6 +273,8 @@ def confidence_reason(result: Recommendation) -> str:
     """Why the answer has the confidence it has, in one line."""
     if result.components:
         lowest = min(result.components, key=lambda c: CONFIDENCE_ORDER.index(c.confidence))
+        if all(c.confidence == lowest.confidence for c in result.components):  # no one part is the least sure
+            return f"Every part is {lowest.confidence}: an estate is as sure as its least certain part."
         return (
             f"An estate is as sure as its least certain part: {lowest.name} is {lowest.confidence} "
             f"({PLATFORM_NAMES[lowest.platform]}, by {_margin(lowest)} points over the next platform it could use)."
