@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -171,13 +171,20 @@ def brief_and_more(description: str, help_text: str, choices: tuple[str, ...] = 
         glosses.append(f"{named.group(1)}: {re.split(r'[,;(.]', named.group(2))[0].strip()}")
     line = "; ".join(glosses) + "." if len(glosses) > 1 else sentences[0]
     if len(glosses) > 1 and len(line) > MAX_BRIEF:  # too many glosses for a line: the first, then the names
-        named = [gloss.split(":")[0] for gloss in glosses[1:]]
-        line = f"{glosses[0]}; {', '.join(named)}: see More."
+        others = [gloss.split(":")[0] for gloss in glosses[1:]]
+        line = f"{glosses[0]}; {', '.join(others)}: see More."
     rest = help_text[len(line) :].strip() if help_text.startswith(line) else help_text
     return line, rest
 
 
-def _label_and_help(path: str, info: FieldInfo, choices: tuple[str, ...] = ()) -> dict[str, str]:
+class _Words(TypedDict):
+    label: str
+    help: str
+    brief: str
+    more: str
+
+
+def _label_and_help(path: str, info: FieldInfo, choices: tuple[str, ...] = ()) -> _Words:
     help_text = _help(path, info)
     brief, more = brief_and_more(info.description or "", help_text, choices)
     return {"label": info.title or path, "help": help_text, "brief": brief, "more": more}
