@@ -698,3 +698,14 @@ def test_an_estate_whose_parts_are_all_as_sure_says_so(api):
     assert tree.cssselect(".confidence-reason")[0].text_content() == (
         "Every part is high: an estate is as sure as its least certain part."
     )
+
+
+def test_a_flip_says_what_the_new_choice_means(api):
+    (profile,) = parse_profiles((ROOT / "examples" / "checkout-api.yaml").read_text(), "checkout-api.yaml")
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    flips = [item.text_content() for item in tree.cssselect("#flips ul.flips li")]
+    assert flips == [
+        "if kernel were modules (loads its own kernel modules) instead of shared → Virtual machines",
+        "if kernel were own (a different kernel or distribution kernel than the host's) instead of shared "
+        "→ Hybrid: VMs and containers",
+    ]

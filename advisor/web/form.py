@@ -307,7 +307,8 @@ def flip_words(result: Recommendation | ComponentResult) -> list[str]:
         elif isinstance(after, bool):
             text = f"if “{label}” were {'yes' if after else 'no'}"
         else:
-            text = f"if {label} were {plain(after)} instead of {plain(before)}"
+            meaning = field_.meaning(after) if field_ else ""  # "modules (loads its own kernel modules)"
+            text = f"if {label} were {plain(after)}{f' ({meaning})' if meaning else ''} instead of {plain(before)}"
         words.append(f"{text} → {PLATFORM_TITLES[flip.platform]}")
     return words
 

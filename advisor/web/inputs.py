@@ -90,6 +90,11 @@ class FormField:
     exclusive_minimum: bool = False
     brief: str = ""  # one line of the help, shown beside the input
     more: str = ""  # the rest of the help, behind a disclosure ("" when the line says it all)
+    meanings: tuple[tuple[str, str], ...] = ()  # (choice, what it means in a few words), where the help says
+
+    def meaning(self, choice: Any) -> str:
+        """What one choice means in a few words ("loads its own kernel modules"), or "" if the help does not say."""
+        return next((gloss for named, gloss in self.meanings if choice in named.split(", ")), "")
 
     @property
     def emptiable(self) -> bool:
@@ -154,25 +159,32 @@ MAX_BRIEF = 150  # characters: about a line and a half beside an input
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
+def glosses(description: str, choices: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (choices, short gloss) a description opens with, one sentence each ("single: one team. multi-trusted:
+    teams of one organisation, who ..." -> ("single", "one team"), ("multi-trusted", "teams of one organisation")):
+    each gloss up to its first comma. None unless it glosses two or more."""
+    found = []
+    for sentence in _SENTENCE_END.split(" ".join(description.split())):
+        named = re.match(r"^([a-z0-9, -]+): (.*)$", sentence)
+        if not (named and choices and all(c.strip() in choices for c in named.group(1).split(","))):
+            break
+        found.append((named.group(1), re.split(r"[,;(.]", named.group(2))[0].strip()))
+    return found if len(found) > 1 else []
+
+
 def brief_and_more(description: str, help_text: str, choices: tuple[str, ...] = ()) -> tuple[str, str]:
     """One line of a field's help, from its model description, and the rest of the help.
 
     The line is the description's first sentence; a description that opens by glossing the choices one per
-    sentence ("single: one team. multi-trusted: teams of ..."), gives each gloss up to its first comma
-    instead, on one line (only the first, and the other choices' names, if they are too long for one), and keeps
-    the whole text for the disclosure.
+    sentence gives the glosses instead, on one line (only the first, and the other choices' names, if they are
+    too long for one), and keeps the whole text for the disclosure.
     """
-    sentences = _SENTENCE_END.split(" ".join(description.split()))
-    glosses = []
-    for sentence in sentences:
-        named = re.match(r"^([a-z0-9, -]+): (.*)$", sentence)
-        if not (named and choices and all(c.strip() in choices for c in named.group(1).split(","))):
-            break
-        glosses.append(f"{named.group(1)}: {re.split(r'[,;(.]', named.group(2))[0].strip()}")
-    line = "; ".join(glosses) + "." if len(glosses) > 1 else sentences[0]
-    if len(glosses) > 1 and len(line) > MAX_BRIEF:  # too many glosses for a line: the first, then the names
-        others = [gloss.split(":")[0] for gloss in glosses[1:]]
-        line = f"{glosses[0]}; {', '.join(others)}: see More."
+    glossed = glosses(description, choices)
+    line = "; ".join(f"{named}: {gloss}" for named, gloss in glossed) + "."
+    if not glossed:
+        line = _SENTENCE_END.split(" ".join(description.split()))[0]
+    elif len(line) > MAX_BRIEF:  # too many glosses for a line: the first, then the names
+        line = f"{glossed[0][0]}: {glossed[0][1]}; {', '.join(named for named, _ in glossed[1:])}: see More."
     rest = help_text[len(line) :].strip() if help_text.startswith(line) else help_text
     return line, rest
 
@@ -182,12 +194,14 @@ class _Words(TypedDict):
     help: str
     brief: str
     more: str
+    meanings: tuple[tuple[str, str], ...]
 
 
 def _label_and_help(path: str, info: FieldInfo, choices: tuple[str, ...] = ()) -> _Words:
     help_text = _help(path, info)
     brief, more = brief_and_more(info.description or "", help_text, choices)
-    return {"label": info.title or path, "help": help_text, "brief": brief, "more": more}
+    meanings = tuple(glosses(info.description or "", choices))
+    return {"label": info.title or path, "help": help_text, "brief": brief, "more": more, "meanings": meanings}
 
 
 def _inputs() -> tuple[FormField, ...]:
