@@ -7,7 +7,7 @@ desktop (1280x800) and on a phone (390x844), and submitted. On the result: the e
 confidence with its reason, the plan and its starter files on the first screen, the detail folded; the estate at
 most 6,000 px tall on a desktop; no rule id listed twice in one section; no file offered for a ruled-out
 platform; an estate's files named per component; axe-core clean. Screenshots of each result go to
-.artifacts/screenshots/ for a person to look at.
+.artifacts/screenshots/ for a person to look at. The blank form they start from is short, every field in reach.
 """
 
 from __future__ import annotations
@@ -166,3 +166,19 @@ def test_a_typed_result_is_axe_clean_with_every_detail_open(typed, team, viewpor
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
     page.close()
     assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+def test_the_blank_form_they_start_from_is_short_and_keeps_every_field_reachable(browser, live_server):
+    """At 1280x800 the blank form was 6,940 px of fields and help (7,681 px the page); asking the deciding
+    questions first and folding the rest, it is under 1,800 px, and opening More detail shows every input."""
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    try:
+        page.goto(live_server + "/")
+        height = page.locator("#profile").bounding_box()["height"]
+        assert height <= 1800, height
+        hidden = "els => els.filter(e => !e.checkVisibility() && e.type !== 'hidden').map(e => e.name)"
+        assert page.locator("#profile [name]").evaluate_all(hidden) != []  # folded at first
+        page.locator("#more-detail > summary").click()
+        assert page.locator("#profile [name]").evaluate_all(hidden) == []
+    finally:
+        page.context.close()
