@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import shutil
 import socket
 import socketserver
@@ -420,3 +421,95 @@ def consistent_host(host: dict) -> dict:
     if (kind in HOST_KIND_OS and HOST_KIND_OS[kind] != host["os"]) or (kind == "esxi" and host["os"] == "macos"):
         host.pop("kind")
     return host
+
+
+# --- The three teams of issue 16, typed into the form in a browser ---
+
+
+def _example(file: str, **sections: Any) -> dict[str, Any]:
+    """An example profile as data, with the sections given in `sections` merged over its own."""
+    data = yaml.safe_load((ROOT / "examples" / file).read_text(encoding="utf-8"))
+    for section, values in sections.items():
+        data[section] = {**data.get(section, {}), **values} if isinstance(values, dict) else values
+    return data
+
+
+def _component(name: str, example: str, component: str | None = None) -> dict[str, Any]:
+    """A component named `name` with the sections of an example's component (or of a whole example), its host
+    left out: the estate's host is the profile's."""
+    data = _example(example)
+    if component is not None:
+        data = next(c for c in data["components"] if c["name"] == component)
+    return {"name": name, **{k: v for k, v in data.items() if isinstance(v, dict) and k != "host"}}
+
+
+# Issue 16's teams, from the examples: the Windows ERP on a Linux host is examples/legacy-erp.yaml; the 30
+# Linux microservices on AWS are examples/checkout-api.yaml, on AWS and thirty; the mixed estate is
+# examples/retail-estate.yaml's storefront and back office beside examples/ml-training.yaml's GPU training job.
+TEAMS: dict[str, dict[str, Any]] = {
+    "windows-erp": _example("legacy-erp.yaml"),
+    "microservices": _example(
+        "checkout-api.yaml", name="shop-services", host={"cloud": "aws"}, scale={"instances": 30}
+    ),
+    "estate": {
+        **{k: v for k, v in _example("retail-estate.yaml").items() if k != "components"},
+        "components": [
+            _component("storefront", "retail-estate.yaml", "storefront"),
+            _component("back-office", "retail-estate.yaml", "pos-back-office"),
+            _component("training", "ml-training.yaml"),
+        ],
+    },
+}
+
+
+def typed_text(value: Any, key: str) -> str:
+    """What a person types for a value: numbers as written, lists with commas, a command as in a shell."""
+    if isinstance(value, str):
+        return value
+    if key.endswith("workload.command"):
+        return shlex.join(value)
+    if isinstance(value, list):
+        return ", ".join(typed_text(v, key) for v in value)
+    return str(value)
+
+
+def open_folds(page: Any, input_id: str) -> None:
+    """Open every fold an input sits in (More detail, a component's section), outermost first, by its summary."""
+    for fold in page.locator(f"details:has(#{input_id})").all():
+        if fold.get_attribute("open") is None:
+            fold.locator(":scope > summary").click()
+
+
+def type_field(page: Any, key: str, value: Any) -> None:
+    """Set one input as a person does, by its profile key (`components.1.scale.instances`): pick in a list,
+    tick boxes, or type."""
+    input_id = "f-" + key.replace(".", "-")
+    open_folds(page, input_id)
+    element = page.locator(f"#{input_id}")
+    kind = element.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+    if kind.startswith("fieldset:"):  # one checkbox per choice
+        for box in element.locator("input[type=checkbox]").all():
+            box.set_checked(box.get_attribute("value") in value)
+    elif kind == "input:checkbox":
+        element.set_checked(value)
+    elif kind.startswith("select:"):
+        element.select_option(("yes" if value else "no") if isinstance(value, bool) else str(value))
+    else:
+        element.fill(typed_text(value, key))
+
+
+def _type_sections(page: Any, data: dict[str, Any], prefix: str = "") -> None:
+    type_field(page, prefix + "name", data["name"])
+    for section, fields in data.items():
+        if isinstance(fields, dict):
+            for name, value in fields.items():
+                type_field(page, f"{prefix}{section}.{name}", value)
+
+
+def type_profile(page: Any, data: dict[str, Any]) -> None:
+    """Type a whole profile into the blank form field by field, adding each component with its button first."""
+    _type_sections(page, data)
+    for index, component in enumerate(data.get("components", [])):
+        with page.expect_navigation():
+            page.get_by_role("button", name="Add a component", exact=True).click()
+        _type_sections(page, component, f"components.{index}.")

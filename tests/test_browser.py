@@ -179,10 +179,11 @@ def as_text(value: Any, key: str) -> str:
 
 
 def open_section(page: Page, input_id: str) -> None:
-    """Open the folded component section an input sits in, by clicking its summary."""
-    section = page.locator("details.component-section").filter(has=page.locator(f"#{input_id}"))
-    if section.count() and section.get_attribute("open") is None:
-        section.locator("summary").click()
+    """Open the folds an input sits in (More detail, a component's section), outermost first, by clicking their
+    summaries."""
+    for fold in page.locator(f"details:has(#{input_id})").all():
+        if fold.get_attribute("open") is None:
+            fold.locator(":scope > summary").click()
 
 
 def set_field(page: Page, prefix: str, key: str, value: Any) -> None:

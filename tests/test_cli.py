@@ -12,7 +12,7 @@ import yaml
 
 from advisor.cli import cli
 from advisor.models import Recommendation, WorkloadProfile
-from tests.support import tool
+from tests.support import ROOT, tool
 
 WEB = "name: web\nhost: {os: linux, cpus: 8, memory_gib: 16}\nworkload: {architecture: microservices}\n"
 ERP = "name: erp\nhost: {os: linux}\nworkload: {os: [windows], legacy: true}\n"
@@ -312,3 +312,12 @@ def test_hostile_json_files_are_refused_without_a_traceback(runner, tmp_path, te
     result = runner.invoke(cli, ["recommend", str(path)])
     assert result.exit_code == 2 and words in result.stderr and str(path) in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_markdown_says_plainly_when_nothing_would_change_the_answer(runner):
+    """The Windows ERP on a Linux host: no change a person could make flips it, and the Markdown says so."""
+    erp = runner.invoke(cli, ["recommend", "--format", "markdown", str(ROOT / "examples" / "legacy-erp.yaml")])
+    assert "## What would change the answer\n\nNothing you could change in one field would.\n" in erp.stdout
+    checkout = runner.invoke(cli, ["recommend", "--format", "markdown", str(ROOT / "examples" / "checkout-api.yaml")])
+    assert "- **vm** if `workload.kernel` changed" in checkout.stdout
+    assert "Nothing you could change" not in checkout.stdout

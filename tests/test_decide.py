@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from advisor.engine.catalogue import practical
 from advisor.engine.decide import recommend
 from advisor.engine.loader import load_rules
 from advisor.errors import NoPlatformFits
@@ -269,13 +270,71 @@ def test_the_contract_shape_has_no_explanations_unless_asked(ruleset):
 def test_flips_can_replace_one_item_of_a_list(write_rules):
     text = rules_yaml(
         one("base", "{host.os: linux}", "    score: {container: 2}\n"),
-        one("windows-only", "{all: [{workload.os: {contains: windows}}, {workload.os: {length_lte: 1}}]}",
+        one("tls-only", "{all: [{workload.ports: {contains: 443}}, {workload.ports: {length_lte: 1}}]}",
             "    score: {vm: 9}\n"),
     )  # fmt: skip
     rules = load_rules([write_rules(text)], builtin=False, use_env=False)
-    result = recommend(make_profile(workload={"os": ["linux"]}), rules)
+    result = recommend(make_profile(workload={"ports": [8000]}), rules)
     vm = next(f for f in result.flips if f.platform == "vm")
-    assert vm.change.model_dump(by_alias=True) == {"field": "workload.os", "from": ["linux"], "to": ["windows"]}
+    assert vm.change.model_dump(by_alias=True) == {"field": "workload.ports", "from": [8000], "to": [443]}
+
+
+def test_flips_never_take_away_a_stated_need(write_rules):
+    """Windows in place of Linux would flip it, but the software needs Linux: only adding Windows is offered."""
+    text = rules_yaml(
+        one("base", "{host.os: linux}", "    score: {container: 2}\n"),
+        one("windows-only", "{all: [{workload.os: {contains: windows}}, {workload.os: {length_lte: 1}}]}",
+            "    score: {vm: 9}\n"),
+        one("linux-and-windows", "{workload.os: {contains: windows}}", "    score: {hybrid: 4}\n"),
+        one("gui", "{workload.gui: true}", "    score: {container: 9}\n"),
+    )  # fmt: skip
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    result = recommend(make_profile(workload={"os": ["linux"]}), rules)
+    changes = {f.platform: f.change and f.change.model_dump(by_alias=True) for f in result.flips}
+    assert changes == {"vm": None, "hybrid": {"field": "workload.os", "from": ["linux"], "to": ["linux", "windows"]}}
+    # A need the profile states (a desktop) is never suggested away, though dropping it would flip the answer.
+    stated = recommend(make_profile(workload={"os": ["linux"], "gui": True}), rules)
+    assert all(f.change is None or f.change.field != "workload.gui" for f in stated.flips)
+
+
+def test_flips_never_change_a_fact_of_the_world(write_rules):
+    """What the vendor supports and whether the software is legacy are not the team's to change."""
+    text = rules_yaml(
+        one("base", "{host.os: linux}", "    score: {vm: 2}\n"),
+        one("vendor", "{workload.vendor_supports: container}", "    score: {container: 9}\n"),
+        one("legacy", "{workload.legacy: true}", "    score: {hybrid: 9}\n"),
+        one("many", "{scale.instances: {gte: 10}}", "    score: {container: 5}\n"),
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False)
+    result = recommend(make_profile(), rules)
+    changes = {f.platform: f.change and f.change.model_dump(by_alias=True) for f in result.flips}
+    assert changes == {"container": {"field": "scale.instances", "from": 3, "to": 10}, "hybrid": None}
+
+
+@pytest.mark.parametrize(
+    ("path", "current", "new", "practical_"),
+    [
+        ("scale.instances", 30, 1, True),  # a choice, either way
+        ("host.os", "linux", "windows", True),
+        ("workload.vendor_supports", "any", "container", False),  # a fact
+        ("workload.legacy", False, True, False),
+        ("workload.os", ["windows"], ["windows", "bsd"], True),  # a need may grow
+        ("workload.os", ["windows"], ["linux"], False),  # never lose what is stated
+        ("workload.gui", False, True, True),
+        ("workload.gui", True, False, False),
+        ("security.isolation", "high", "strict", True),  # one step up the scale
+        ("security.isolation", "high", "standard", False),
+        ("security.tenancy", "multi-untrusted", "single", False),
+        ("workload.kernel", "shared", "own", True),
+        ("workload.kernel", "modules", "shared", False),
+        ("hardware.gpus", None, 2, True),
+        ("hardware.gpus", 4, 1, False),
+        ("security.compliance", ["pci-dss"], [], False),
+        ("host.connectivity", "air-gapped", "connected", False),
+    ],
+)
+def test_a_change_is_practical_unless_it_changes_a_fact_or_takes_away_a_need(path, current, new, practical_):
+    assert practical(path, current, new) is practical_
 
 
 def test_flips_report_numbers_as_written(write_rules):

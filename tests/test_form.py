@@ -28,8 +28,8 @@ from advisor.profiles import parse_profiles, validate_profile
 from advisor.web import create_app
 from advisor.web.form import effect_text
 from advisor.web.formdata import permalink_query, read_form
-from advisor.web.inputs import INPUTS, MAX_COMPONENTS
-from tests.support import ROOT, ContractClient, answer_of, as_submitted, form_values, page, sent
+from advisor.web.inputs import FIRST_QUESTIONS, INPUTS, MAX_COMPONENTS, MORE_DETAIL, brief_and_more
+from tests.support import ROOT, TEAMS, ContractClient, answer_of, as_submitted, form_values, page, sent
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
@@ -86,7 +86,8 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
     form = tree.get_element_by_id("profile")
     legends = [legend.text_content() for legend in form.cssselect("fieldset.section > legend")]
     assert legends == [
-        "Profile",
+        "What decides most answers",
+        "This is an estate of several parts",
         "Host",
         "Workload",
         "Security",
@@ -94,7 +95,6 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
         "Resources",
         "Hardware",
         "Delivery",
-        "Components",
     ]
     labelled = {label.get("for") for label in form.cssselect("label[for]")}
     for element in form.cssselect("input, select"):
@@ -107,6 +107,86 @@ def test_the_blank_form_has_every_input_labelled_and_grouped_by_section(api):
                 assert tree.get_element_by_id(described) is not None
     names = {e.get("name") for e in form.cssselect("input, select")}
     assert {f.key for f in INPUTS} <= names
+
+
+def test_the_blank_form_asks_the_deciding_questions_first_and_folds_the_rest(api):
+    """Name and the first questions are open; every other field is under More detail, folded, and nothing is
+    lost: the two together are every input of the profile."""
+    form = page(api.get("/")).get_element_by_id("profile")
+    first = form.cssselect("#section-first")[0]
+    more = form.cssselect("details#more-detail")[0]
+    assert more.get("open") is None
+    named = {e.get("name") for e in first.cssselect("input, select") if e.get("type") != "hidden"}
+    assert named == {"name", *FIRST_QUESTIONS}
+    folded = {e.get("name") for e in more.cssselect("input, select") if e.get("type") != "hidden"}
+    assert folded == {f.key for f in INPUTS} - named
+    # Components are added right after the first questions, before More detail.
+    order = [e.get("id") for e in form.cssselect("#section-first, #f-components, #more-detail")]
+    assert order == ["section-first", "f-components", "more-detail"]
+
+
+def test_each_input_shows_one_line_of_help_and_folds_the_rest(api):
+    tree = page(api.get("/"))
+    for f in INPUTS:
+        line = tree.get_element_by_id(f"f-{f.key.replace('.', '-')}-help").text_content()
+        assert line.startswith(f.brief) and "." in f.brief, f.key
+        assert len(f.brief) <= 180, (f.key, f.brief)  # two lines at most, not a paragraph
+        folded = tree.cssselect(f"#f-{f.key.replace('.', '-')}-more > p")
+        assert [p.text_content() for p in folded] == ([f.more] if f.more else []), f.key
+        # Nothing of the model's text is lost: the line and the fold together hold all of it.
+        assert all(word in f"{f.brief} {f.more}" for word in f.help.split()), f.key
+
+
+@pytest.mark.parametrize(
+    ("description", "choices", "line", "more"),
+    [
+        ("Tick every one. Each VM brings its own OS.", (), "Tick every one.", "Each VM brings its own OS."),
+        ("Only this.", (), "Only this.", ""),
+        (
+            "single: one team. multi: teams of one organisation, who share. Strangers must not.",
+            ("single", "multi"),
+            "single: one team; multi: teams of one organisation.",
+            "single: one team. multi: teams of one organisation, who share. Strangers must not.",
+        ),
+        (
+            "a: " + "x" * 80 + ". b: " + "y" * 80 + ". c: z.",
+            ("a", "b", "c"),
+            "a: " + "x" * 80 + "; b, c: see More.",
+            "a: " + "x" * 80 + ". b: " + "y" * 80 + ". c: z.",
+        ),
+        # A colon that glosses no choice is a sentence like any other.
+        (
+            "Windows hosts: client or server. More here.",
+            ("client", "server"),
+            "Windows hosts: client or server.",
+            "More here.",
+        ),
+    ],
+    ids=["sentences", "one-sentence", "choice-glosses", "long-glosses", "not-a-gloss"],
+)
+def test_the_line_of_help_is_the_first_sentence_or_the_glosses_of_the_choices(description, choices, line, more):
+    assert brief_and_more(description, description, choices) == (line, more)
+
+
+def test_a_field_added_to_the_model_lands_under_more_detail():
+    """The form lists the model: any field that is not a first question is under More detail, in its section, in
+    the model's order (so a new optional field needs no change to the form)."""
+    folded = [f.key for _, fields in MORE_DETAIL for f in fields]
+    assert folded == [f.key for f in INPUTS if f.section and f.key not in FIRST_QUESTIONS]
+
+
+def test_more_detail_opens_when_it_holds_an_error_or_a_value(api):
+    data = MultiDict([("name", "shop"), ("host.os", "linux"), ("host.cpus", "lots"), ("action", "recommend")])
+    tree = page(api.post("/", data=data))
+    assert tree.cssselect("details#more-detail")[0].get("open") is not None
+    assert tree.cssselect("details#more-detail #f-host-cpus-error")
+    # A permalink that sets a folded field opens the fold too, so the change-the-profile form shows it.
+    profile = WorkloadProfile.model_validate({"name": "shop", "host": {"os": "linux", "cpus": 8}})
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    assert tree.cssselect("details#more-detail")[0].get("open") is not None
+    profile = WorkloadProfile.model_validate({"name": "shop", "host": {"os": "windows"}})
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    assert tree.cssselect("details#more-detail")[0].get("open") is None
 
 
 def test_the_blank_form_starts_from_the_models_defaults(api):
@@ -569,3 +649,63 @@ def test_the_rules_page_says_what_each_rule_does(api, ruleset):
         if compiled.rule.score is not None:
             for platform, points in compiled.rule.score.model_dump().items():
                 assert (f"{points:+d} {platform}" in effect) is (points != 0)
+
+
+@pytest.mark.parametrize(
+    ("example", "held", "not_held"),
+    [
+        ("legacy-erp.yaml", ["libvirt VM definition"], ["Dockerfile", "Kubernetes", "folder"]),
+        ("retail-estate.yaml", ["Dockerfile", "libvirt VM definition", "folder named for it"], ["compose.yaml"]),
+    ],
+    ids=["vm", "estate"],
+)
+def test_the_bundle_help_names_only_what_this_bundle_holds(api, example, held, not_held):
+    (profile,) = parse_profiles((ROOT / "examples" / example).read_text(), example)
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    (text,) = [p.text_content() for p in tree.cssselect(".result p.help") if "bundle holds" in p.text_content()]
+    assert all(word in text for word in held) and not any(word in text for word in not_held), text
+
+
+def test_the_confidence_reason_names_the_platform_in_words(api):
+    (profile,) = parse_profiles((ROOT / "examples" / "legacy-erp.yaml").read_text(), "legacy-erp.yaml")
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    reason = tree.cssselect(".confidence-reason")[0].text_content()
+    assert reason.startswith("Virtual machines, by ") and "points over the next platform it could use" in reason
+
+
+def test_the_plans_caption_says_how_many_hosts_the_sentence_under_it_does(api):
+    fits = WorkloadProfile.model_validate(TEAMS["estate"] | {"host": {"os": "linux", "cpus": 128, "memory_gib": 512}})
+    too_big = WorkloadProfile.model_validate(TEAMS["estate"])  # the GPU job alone fills its 256 GiB
+    for profile, caption, sentence in ((fits, "on one host", "it fits on"), (too_big, "on 2 such hosts", "2 such")):
+        tree = page(api.get("/", query_string=permalink_query(profile)))
+        assert tree.get_element_by_id("plan-caption").text_content() == f"The plan: 3 parts {caption}"
+        assert sentence in tree.cssselect(".plan-total")[0].text_content()
+
+
+def test_a_components_fields_are_not_required_but_its_name(api):
+    tree = page(api.post("/", data=MultiDict([("name", "shop"), ("host.os", "linux"), ("action", "add-component")])))
+    required = [
+        label.get("for")
+        for label in tree.cssselect("#f-components-0 label[for]")
+        if "(required)" in label.text_content()
+    ]
+    assert required == ["f-components-0-name"]  # its host's OS, empty, is the profile's
+    assert "(required)" in tree.cssselect('label[for="f-host-os"]')[0].text_content()
+
+
+def test_an_estate_whose_parts_are_all_as_sure_says_so(api):
+    tree = page(api.get("/", query_string=permalink_query(WorkloadProfile.model_validate(TEAMS["estate"]))))
+    assert tree.cssselect(".confidence-reason")[0].text_content() == (
+        "Every part is high: an estate is as sure as its least certain part."
+    )
+
+
+def test_a_flip_says_what_the_new_choice_means(api):
+    (profile,) = parse_profiles((ROOT / "examples" / "checkout-api.yaml").read_text(), "checkout-api.yaml")
+    tree = page(api.get("/", query_string=permalink_query(profile)))
+    flips = [item.text_content() for item in tree.cssselect("#flips ul.flips li")]
+    assert flips == [
+        "if kernel were modules (loads its own kernel modules) instead of shared → Virtual machines",
+        "if kernel were own (a different kernel or distribution kernel than the host's) instead of shared "
+        "→ Hybrid: VMs and containers",
+    ]

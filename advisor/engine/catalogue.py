@@ -155,3 +155,45 @@ def defaulted_paths(profile: WorkloadProfile) -> frozenset[str]:
 
 # Enums whose choices are steps on one scale, so "one step" is a smaller change than two.
 ORDERED = frozenset({"security.isolation", "security.tenancy", "scale.elasticity"})
+
+
+# What a what-if (whatif.py) may do to a field, so it offers only changes a person could make. A field not named
+# here is a choice the team makes (the host, the shape, the scale, the delivery...), either way.
+#   fact: a fact of the world, not the team's to change (what the vendor supports, whether the software is
+#         legacy): never suggested.
+#   need: what the software or its users need: a what-if may add to it ("if it also had to run BSD guests"),
+#         never take away from what the profile states, which would contradict a stated hard need.
+CHANGEABLE: dict[str, str] = {
+    "workload.vendor_supports": "fact",
+    "workload.legacy": "fact",
+    "workload.os": "need",
+    "workload.kernel": "need",
+    "workload.gui": "need",
+    "workload.node_agent": "need",
+    "security.isolation": "need",
+    "security.tenancy": "need",
+    "security.compliance": "need",
+    "hardware.gpu": "need",
+    "hardware.gpus": "need",
+    "hardware.devices": "need",
+    "host.connectivity": "need",
+}
+
+
+def practical(path: str, current: Any, new: Any) -> bool:
+    """Whether changing the field from `current` to `new` is a change a person could make (see CHANGEABLE)."""
+    kind = CHANGEABLE.get(path, "choice")
+    if kind == "choice":
+        return True
+    if kind == "fact":
+        return False
+    spec = CATALOGUE[path]
+    if spec.many:  # a list of needs may gain items, never lose one
+        return set(current or []) <= set(new or [])
+    if spec.kind == "bool":
+        return bool(new) or not current
+    if spec.kind == "number":
+        return current is None or (new is not None and new >= current)
+    if path in ORDERED:  # one step up the scale is more of the need
+        return spec.choices.index(new) >= spec.choices.index(current)
+    return current == spec.choices[0]  # an enum whose first choice is the least need: only from there

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from advisor.engine.catalogue import CATALOGUE, ORDERED
+from advisor.engine.catalogue import CATALOGUE, ORDERED, practical
 from advisor.engine.evaluate import CompiledRule, Facts
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import TIE_ORDER, tally, winning_index
@@ -71,7 +71,8 @@ def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[flo
         found.extend((1, c) for c in constants if c != current)
         if current is not None and spec.optional:
             found.append((1, None))
-    return found
+    # Only changes a person could make: no fact of the world, no stated need taken away.
+    return [(cost, value) for cost, value in found if practical(path, current, value)]
 
 
 # Sections whose fields constrain each other (a macOS host offers no Azure cloud; an os_id of the families in

@@ -61,6 +61,8 @@ def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
             for f in flips
             if f.change is not None
         ]
+    elif result.flips:  # said plainly, not left out: no one change a person could make would change it
+        lines += ["", f"{h} What would change the answer", "", "Nothing you could change in one field would."]
     if result.considered:
         lines += ["", f"{h} Rules considered", "", "| rule | matched | why |", "|---|---|---|"]
         lines += [f"| `{c.rule}` | {'yes' if c.matched else 'no'} | {_escape(c.why)} |" for c in result.considered]

@@ -35,8 +35,11 @@ from advisor.web.formdata import FormState, is_form_query, permalink_query, read
 from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
+    FIRST,
+    FIRST_QUESTIONS,
     INPUTS,
     MAX_COMPONENTS,
+    MORE_DETAIL,
     SECTION_HELP,
     SECTIONS,
     STARTING_VALUES,
@@ -103,9 +106,20 @@ def section_open(state: FormState, index: int, section: str) -> bool:
     component = state.components[index]
     prefix = f"components.{index}."
     for field_ in INPUTS:
-        if field_.section == section:
+        if field_.section == section and field_.key not in FIRST_QUESTIONS:  # the first ones are not folded
             given = component.get(field_.key)
             if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
+                return True
+    return False
+
+
+@form.app_template_global("more_open")
+def more_open(state: FormState, values: dict[str, Any]) -> bool:
+    """Open "More detail" when a field in it holds an error or a value other than its starting one, so nothing
+    entered or wrong is hidden."""
+    for _, fields in MORE_DETAIL:
+        for field_ in fields:
+            if field_.key in state.errors or values.get(field_.key, "") != STARTING_VALUES.get(field_.key, ""):
                 return True
     return False
 
@@ -143,6 +157,8 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         state=state,
         values={**STARTING_VALUES, **state.values},
         fields=INPUTS,
+        first=FIRST,
+        more_detail=MORE_DETAIL,
         sections=SECTIONS,
         section_help=SECTION_HELP,
         components_help=COMPONENTS_HELP,
@@ -159,7 +175,8 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
 
 def _error_list(state: FormState) -> list[tuple[str, str, str]]:
     """Each problem as (input key, what the user calls the input, message), in the order of the form."""
-    order = {f.key: i for i, f in enumerate(INPUTS)}
+    shown = [INPUTS[0], *FIRST, *(f for _, fields in MORE_DETAIL for f in fields)]  # the form's order
+    order = {f.key: i for i, f in enumerate(shown)}
 
     def label(key: str) -> str:
         parts = key.split(".")
@@ -256,11 +273,13 @@ def confidence_reason(result: Recommendation) -> str:
     """Why the answer has the confidence it has, in one line."""
     if result.components:
         lowest = min(result.components, key=lambda c: CONFIDENCE_ORDER.index(c.confidence))
+        if all(c.confidence == lowest.confidence for c in result.components):  # no one part is the least sure
+            return f"Every part is {lowest.confidence}: an estate is as sure as its least certain part."
         return (
             f"An estate is as sure as its least certain part: {lowest.name} is {lowest.confidence} "
-            f"({lowest.platform} by {_margin(lowest)} points over the next platform it could use)."
+            f"({PLATFORM_NAMES[lowest.platform]}, by {_margin(lowest)} points over the next platform it could use)."
         )
-    return f"{result.platform} leads the next platform it could use by {_margin(result)} points " + (
+    return f"{PLATFORM_TITLES[result.platform]}, by {_margin(result)} points over the next platform it could use " + (
         f"(high from {HIGH_MARGIN}, medium from {MEDIUM_MARGIN})."
     )
 
@@ -288,7 +307,8 @@ def flip_words(result: Recommendation | ComponentResult) -> list[str]:
         elif isinstance(after, bool):
             text = f"if “{label}” were {'yes' if after else 'no'}"
         else:
-            text = f"if {label} were {plain(after)} instead of {plain(before)}"
+            meaning = field_.meaning(after) if field_ else ""  # "modules (loads its own kernel modules)"
+            text = f"if {label} were {plain(after)}{f' ({meaning})' if meaning else ''} instead of {plain(before)}"
         words.append(f"{text} → {PLATFORM_TITLES[flip.platform]}")
     return words
 
@@ -354,17 +374,21 @@ def _starters(profile: WorkloadProfile, result: Recommendation) -> dict[str, lis
     return buttons
 
 
-def bundle_text() -> str:
-    """What the bundle holds, in the registry's words, for the help under the download buttons."""
-    kinds = [f"{kind.bundle_text} for {' and '.join(sorted(kind.platforms))}" for kind in KINDS.values()]
-    return f"The bundle holds what the answer calls for: {', '.join(kinds)}, and a README of next steps."
+def bundle_text(starters: dict[str, list[StarterKind]], estate: bool) -> str:
+    """What this result's bundle holds, in the registry's words: the kinds offered above (not every kind there
+    is, which read as if a VM's bundle held a Dockerfile), and its README."""
+    offered = {kind.name for kinds in starters.values() for kind in kinds}
+    kinds = [kind.bundle_text for kind in KINDS.values() if kind.name in offered]
+    held = "; ".join([*kinds, "a README of next steps"])
+    return f"The bundle holds {held}" + (". Each part's files are in a folder named for it." if estate else ".")
 
 
 def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
+    starters = _starters(profile, result)
     return {
-        "starters": _starters(profile, result),
-        "bundle_text": bundle_text(),
+        "starters": starters,
+        "bundle_text": bundle_text(starters, bool(result.components)),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})

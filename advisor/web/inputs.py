@@ -7,13 +7,18 @@ model's name and docstring.
 
 Names of inputs are the profile's dotted paths (`host.os`, `components.0.workload.runtime`), so a permalink
 reads like the profile it holds.
+
+The blank form asks FIRST_QUESTIONS first; every other field of the model follows, by section, under "More
+detail", so a field added to the model lands there with no change here. Each input shows one line of its
+help (`FormField.brief`) and keeps the rest behind a disclosure (`FormField.more`).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -44,10 +49,22 @@ SECTION_HELP: dict[str, tuple[str, str]] = {
 }
 
 COMPONENTS_HELP = (
-    "For several workloads on one host, such as a web shop and a legacy back office, add one component per "
-    "workload, the first included: the profile above then only gives their defaults. An empty field means "
-    "the same as above; type none to make a list or text field empty. Components that want different "
-    "platforms make a hybrid."
+    "Several workloads on one host, such as a web shop and a legacy back office: add one component for each.",
+    "Add the first one too: the answers above, and those under More detail, then give every component its "
+    "defaults. A component's empty field means the same as above; type none to make a list or text field empty. "
+    "Components that want different platforms make a hybrid.",
+)
+
+# The questions that decide most answers, asked first (host OS, the OSes it needs, its shape, how many, how
+# strongly kept apart, a GPU); the other fields of the model follow under "More detail".
+FIRST_QUESTIONS = (
+    "host.os",
+    "workload.os",
+    "workload.architecture",
+    "scale.instances",
+    "security.isolation",
+    "security.tenancy",
+    "hardware.gpu",
 )
 
 
@@ -71,6 +88,13 @@ class FormField:
     maximum: float | None = None
     required: bool = False
     exclusive_minimum: bool = False
+    brief: str = ""  # one line of the help, shown beside the input
+    more: str = ""  # the rest of the help, behind a disclosure ("" when the line says it all)
+    meanings: tuple[tuple[str, str], ...] = ()  # (choice, what it means in a few words), where the help says
+
+    def meaning(self, choice: Any) -> str:
+        """What one choice means in a few words ("loads its own kernel modules"), or "" if the help does not say."""
+        return next((gloss for named, gloss in self.meanings if choice in named.split(", ")), "")
 
     @property
     def emptiable(self) -> bool:
@@ -131,23 +155,69 @@ def _help(path: str, info: FieldInfo) -> str:
     return text
 
 
-def _label_and_help(path: str, info: FieldInfo) -> tuple[str, str]:
-    return info.title or path, _help(path, info)
+MAX_BRIEF = 150  # characters: about a line and a half beside an input
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def glosses(description: str, choices: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (choices, short gloss) a description opens with, one sentence each ("single: one team. multi-trusted:
+    teams of one organisation, who ..." -> ("single", "one team"), ("multi-trusted", "teams of one organisation")):
+    each gloss up to its first comma. None unless it glosses two or more."""
+    found = []
+    for sentence in _SENTENCE_END.split(" ".join(description.split())):
+        named = re.match(r"^([a-z0-9, -]+): (.*)$", sentence)
+        if not (named and choices and all(c.strip() in choices for c in named.group(1).split(","))):
+            break
+        found.append((named.group(1), re.split(r"[,;(.]", named.group(2))[0].strip()))
+    return found if len(found) > 1 else []
+
+
+def brief_and_more(description: str, help_text: str, choices: tuple[str, ...] = ()) -> tuple[str, str]:
+    """One line of a field's help, from its model description, and the rest of the help.
+
+    The line is the description's first sentence; a description that opens by glossing the choices one per
+    sentence gives the glosses instead, on one line (only the first, and the other choices' names, if they are
+    too long for one), and keeps the whole text for the disclosure.
+    """
+    glossed = glosses(description, choices)
+    line = "; ".join(f"{named}: {gloss}" for named, gloss in glossed) + "."
+    if not glossed:
+        line = _SENTENCE_END.split(" ".join(description.split()))[0]
+    elif len(line) > MAX_BRIEF:  # too many glosses for a line: the first, then the names
+        line = f"{glossed[0][0]}: {glossed[0][1]}; {', '.join(named for named, _ in glossed[1:])}: see More."
+    rest = help_text[len(line) :].strip() if help_text.startswith(line) else help_text
+    return line, rest
+
+
+class _Words(TypedDict):
+    label: str
+    help: str
+    brief: str
+    more: str
+    meanings: tuple[tuple[str, str], ...]
+
+
+def _label_and_help(path: str, info: FieldInfo, choices: tuple[str, ...] = ()) -> _Words:
+    help_text = _help(path, info)
+    brief, more = brief_and_more(info.description or "", help_text, choices)
+    meanings = tuple(glosses(info.description or "", choices))
+    return {"label": info.title or path, "help": help_text, "brief": brief, "more": more, "meanings": meanings}
 
 
 def _inputs() -> tuple[FormField, ...]:
     name = WorkloadProfile.model_fields["name"]
-    made = [FormField("name", "", "name", *_label_and_help("name", name), kind="text", required=True)]
+    made = [FormField("name", "", "name", **_label_and_help("name", name), kind="text", required=True)]
     for path, spec in CATALOGUE.items():
         section, field_name = path.split(".")
+        choices = tuple(spec.choices) if spec.kind == "enum" else ()
         made.append(
             FormField(
                 path,
                 section,
                 field_name,
-                *_label_and_help(path, _model_field(path)),
+                **_label_and_help(path, _model_field(path), choices),
                 kind=_kind(spec),
-                choices=tuple(spec.choices) if spec.kind == "enum" else (),
+                choices=choices,
                 default=_default(path),
                 minimum=spec.minimum,
                 maximum=spec.maximum,
@@ -163,6 +233,12 @@ BY_KEY = {f.key: f for f in INPUTS}
 # Shown when the page first opens: the model's defaults, and a Linux host.
 STARTING_VALUES: dict[str, Any] = {f.key: f.shown(f.default) for f in INPUTS if f.default is not None}
 STARTING_VALUES |= {"name": "", "host.os": "linux"}
+
+# The blank form: the first questions, then the rest of each section under "More detail", in the model's order.
+FIRST = tuple(BY_KEY[key] for key in FIRST_QUESTIONS)
+MORE_DETAIL: tuple[tuple[str, tuple[FormField, ...]], ...] = tuple(
+    (section, tuple(f for f in INPUTS if f.section == section and f.key not in FIRST_QUESTIONS)) for section in SECTIONS
+)
 
 # Fields that hold lists, typed into one input each.
 LISTS = frozenset(f.key for f in INPUTS if f.kind in ("choices", "numbers", "words", "command"))
