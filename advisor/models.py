@@ -283,9 +283,9 @@ class Workload(Closed):
     schedule: Schedule | None = Field(
         None,
         title="Schedule (batch jobs)",
-        description="When a batch job runs, in UTC, as a cron schedule: minute hour day-of-the-month month "
-        "day-of-the-week, like 0 2 * * * (02:00 every day) or 30 6 * * mon-fri, or a macro such as @daily or "
-        "@hourly (in a YAML file, in quotes). The Kubernetes starter becomes a CronJob. Empty: it runs once. It "
+        description="When a batch job runs, as a cron schedule in UTC, like 0 2 * * * (02:00 every day) or @daily. "
+        "Five fields: minute hour day-of-the-month month day-of-the-week, like 30 6 * * mon-fri, or a macro such "
+        "as @hourly (in a YAML file, in quotes). The Kubernetes starter becomes a CronJob. Empty: it runs once. It "
         "does not change the advice.",
         json_schema_extra={"examples": ["0 2 * * *", "@daily"]},
     )
