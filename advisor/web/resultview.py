@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, request
+from flask import Blueprint, get_template_attribute, request
 from markupsafe import Markup
 
-from advisor.models import ComponentResult, Recommendation, WhyNot
+from advisor.models import ComponentResult, Reason, Recommendation, WhyNot
 from advisor.web.api import NotReady, live_rules
 from advisor.web.form import rule_link
 
@@ -42,6 +42,34 @@ def rule_ref(rule_id: str) -> Markup:
     return shown
 
 
+@result_view.app_template_global("reason_html")
+def reason_html(reason: Reason) -> Markup:
+    """One reason as the result page lists it (macros.html's reason_item), written once per rule set.
+
+    A rule's reason is the same on every page, so its item is kept with the rule set, by what it shows
+    (a reason the engine words for one estate is kept apart from a rule's by its words).
+    """
+    try:
+        items = live_rules().memo.setdefault("reason_items", {})
+    except NotReady:
+        items = {}
+    key = (
+        request.script_root,
+        reason.rule,
+        reason.title,
+        reason.because,
+        tuple(reason.links),
+        tuple(reason.effect.score.items()),
+        tuple(reason.effect.forbid),
+    )
+    shown = items.get(key)
+    if shown is None:
+        shown = get_template_attribute("macros.html", "reason_item")(reason)
+        if len(items) < 4096:  # bounded, whatever estates and application roots requests bring
+            items[key] = shown
+    return shown
+
+
 @dataclass(frozen=True)
 class WhyNotRow:
     """One platform not chosen, as the "Why not the others" list shows it: each rule is named once there."""
@@ -51,7 +79,28 @@ class WhyNotRow:
     again: list[WhyNot]  # rules already named against an earlier platform of the list
 
 
-@result_view.app_template_global("why_not_rows")
+@dataclass(frozen=True)
+class DetailView:
+    """What the detail of one result (the profile's or a component's) needs beyond the result itself."""
+
+    why_nots: list[WhyNotRow]  # one per alternative, in order
+    ruled_out: list[str]  # the platforms a rule forbade
+    relied: list[str]  # the rules that used a default, each once, in order
+
+
+@result_view.app_template_global("detail_view")
+def detail_view(result: Recommendation | ComponentResult) -> DetailView:
+    """The why-nots sorted for the list, the ruled-out platforms and the rules that rest on defaults."""
+    relied: dict[str, None] = {}
+    for assumption in result.assumptions:
+        relied.update(dict.fromkeys(assumption.rules))
+    return DetailView(
+        why_nots=why_not_rows(result),
+        ruled_out=[a.platform for a in result.alternatives if a.forbidden],
+        relied=list(relied),
+    )
+
+
 def why_not_rows(result: Recommendation | ComponentResult) -> list[WhyNotRow]:
     """For each alternative in order: the rules named above, those spelled out, and how many were named earlier."""
     shown = {reason.rule for reason in result.rationale}
