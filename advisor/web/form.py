@@ -392,6 +392,8 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
             for part in (result.plan.parts if result.plan else [])
         },
         "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
+        # Each download's address, built once for the page's many buttons.
+        "download_urls": {name: url_for("form.download_file", artifact=name) for name in DOWNLOADS},
         "profile_json": text,
         "curl": curl_command(profile, text),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.
