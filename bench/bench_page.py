@@ -143,7 +143,7 @@ def measure(options: argparse.Namespace, work_dir: Path) -> dict[tuple[str, str]
     """Batches of JSON answers and pages, interleaved per profile and server: {(server, profile): {kind: batches}}."""
     profiles = {name: Bodies(yaml.safe_load(path.read_text(encoding="utf-8"))) for name, path in PROFILES.items()}
     kinds = {"json": json_answer, "page": page_answer, "permalink": permalink_answer}
-    first_body = profiles["checkout-api"].json("bench-warm-up")
+    first_body = next(iter(profiles.values())).json("bench-warm-up")
     found: dict[tuple[str, str], dict[str, list[Batch]]] = {}
     with ExitStack() as stack:
         # One worker: the CPU each answer costs is then one process's, and the two kinds take turns on it.
@@ -177,8 +177,9 @@ def report(found: dict[tuple[str, str], dict[str, list[Batch]]]) -> None:
     for (server_name, profile_name), kinds in found.items():
         cpu = {kind: _median([b.cpu_us for b in batches]) for kind, batches in kinds.items()}
         wall = {kind: statistics.median(b.wall_us for b in batches) for kind, batches in kinds.items()}
-        # CPU time when /proc has it (steadier on a shared machine), else the client's wall time.
-        basis = cpu if all(v is not None for v in cpu.values()) else wall
+        # CPU time when /proc has it (steadier on a shared machine), else the client's wall time; /proc counts
+        # in clock ticks (10 ms), so a batch too short to show any falls back to wall time too.
+        basis: dict[str, float] = {k: v for k, v in cpu.items() if v} if all(cpu.values()) else wall
         ratios[server_name, profile_name] = (basis["page"] / basis["json"], basis["permalink"] / basis["json"])
         figures = " ".join(f"{v:>7,.0f}" if v is not None else f"{'-':>7}" for v in (cpu["json"], cpu["page"]))
         page_ratio, get_ratio = ratios[server_name, profile_name]
