@@ -110,9 +110,12 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_check.py
 
+# Throughput against the floor, then the result page against the JSON answer for the same profiles.
 BENCH_HTTP_ARGS ?=
+BENCH_PAGE_ARGS ?=
 bench-http: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_http.py $(BENCH_HTTP_ARGS)
+	$(BIN)/python bench/bench_page.py $(BENCH_PAGE_ARGS)
 
 # Where a fresh request's time goes: py-spy sampling a live worker under wrk with distinct profiles.
 profile-http: $(BENCH_STAMP)

@@ -31,6 +31,7 @@ from advisor.web.form import form
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
 from advisor.web.reference import reference
+from advisor.web.resultview import result_view
 from advisor.web.rulestore import RuleStore
 
 log = logging.getLogger("advisor.http")
@@ -74,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assessments)
     app.register_blueprint(form)
     app.register_blueprint(reference)
+    app.register_blueprint(result_view)
     _operations(app, store, metrics)
     _errors(app)
     return app

@@ -251,15 +251,16 @@ def profile_yaml(profile: WorkloadProfile) -> str:
     return yaml.safe_dump(profile.given(), sort_keys=False, allow_unicode=True, width=100)
 
 
-def profile_json(profile: WorkloadProfile) -> str:
-    """The profile as compact JSON, with only the fields it sets."""
-    return json.dumps(profile.given(), ensure_ascii=False, separators=(",", ":"))
+def profile_json(profile: WorkloadProfile, given: dict[str, Any] | None = None) -> str:
+    """The profile as compact JSON, with only the fields it sets (`given`, when the caller has them already)."""
+    return json.dumps(profile.given() if given is None else given, ensure_ascii=False, separators=(",", ":"))
 
 
-def curl_command(profile: WorkloadProfile) -> str:
-    """A shell command that asks the API for the same result."""
+def curl_command(profile: WorkloadProfile, text: str | None = None) -> str:
+    """A shell command that asks the API for the same result (`text`: the profile's JSON, if made already)."""
     url = current_app.config["PUBLIC_URL"] + "/v1/recommendations"  # never the client's Host header
-    return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(profile_json(profile))} {url}"
+    body = profile_json(profile) if text is None else text
+    return f"curl -sS -H 'Content-Type: application/json' --data-binary {shlex.quote(body)} {url}"
 
 
 def download_name(kind: StarterKind, part: str, estate: bool) -> str:
@@ -333,24 +334,36 @@ def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platfor
         score = scores[platform]
         drawn = min(score, max(cap, 0)) if platform in forbidden and score > 0 else score
         length = plot * abs(drawn) / span
+        x = zero if drawn >= 0 else zero - length
+        y = index * (bar_height + gap)
+        bar_width = max(length, 1)
+        text_x = zero + (length if drawn > 0 else 0) + 6
         bars.append(
             {
                 "platform": platform,
                 "score": score,
-                "x": zero if drawn >= 0 else zero - length,
-                "y": index * (bar_height + gap),
-                "width": max(length, 1),
+                "x": x,
+                "y": y,
+                "width": bar_width,
                 "height": bar_height,
-                "text_x": zero + (length if drawn > 0 else 0) + 6,
+                "text_x": text_x,
                 "text": f"{score} (ruled out)" if platform in forbidden else str(score),
                 "kind": "chosen" if platform == chosen else "forbidden" if platform in forbidden else "other",
+                # What the SVG writes, worked out here rather than by filters in the template: positions to
+                # one decimal, and the text's baseline.
+                "x_shown": f"{x:.1f}",
+                "width_shown": f"{bar_width:.1f}",
+                "text_x_shown": f"{text_x:.1f}",
+                "baseline": y + bar_height * 0.68,
             }
         )
     return {
         "width": width,
         "height": len(PLATFORMS) * (bar_height + gap) - gap,
         "zero": zero,
+        "zero_shown": f"{zero:.1f}",
         "label_width": label_width,
+        "label_x": label_width - 8,
         "bars": bars,
         "summary": ", ".join(f"{p} {scores[p]}" + (" (ruled out)" if p in forbidden else "") for p in PLATFORMS),
     }
@@ -386,6 +399,8 @@ def bundle_text(starters: dict[str, list[StarterKind]], estate: bool) -> str:
 def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
     starters = _starters(profile, result)
+    given = profile.given()  # the profile as data, once for the hidden input, the curl command and the permalink
+    text = profile_json(profile, given)
     return {
         "starters": starters,
         "bundle_text": bundle_text(starters, bool(result.components)),
@@ -401,10 +416,12 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
             for part in (result.plan.parts if result.plan else [])
         },
         "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
-        "profile_json": profile_json(profile),
-        "curl": curl_command(profile),
+        # Each download's address, built once for the page's many buttons.
+        "download_urls": {name: url_for("form.download_file", artifact=name) for name in DOWNLOADS},
+        "profile_json": text,
+        "curl": curl_command(profile, text),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.
-        "permalink": url_for("form.ask") + "?" + urlencode(permalink_query(profile)),
+        "permalink": url_for("form.ask") + "?" + urlencode(permalink_query(profile, given)),
     }
 
 

@@ -254,10 +254,10 @@ def _spell(values: dict[str, Any], field_: FormField, value: Any, empty_means: A
     values[field_.key] = EMPTY_WORD if shown in ("", []) and field_.emptiable else shown
 
 
-def permalink_query(profile: WorkloadProfile) -> list[tuple[str, str]]:
+def permalink_query(profile: WorkloadProfile, given: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """The profile as query parameters named like the form's inputs, with only what it sets; read back by
-    `read_form(..., exact=True)` into the same profile."""
-    given = profile.given()
+    `read_form(..., exact=True)` into the same profile. `given` is `profile.given()`, if the caller has it."""
+    given = profile.given() if given is None else given
     pairs = [("name", profile.name)]
     pairs += _pairs("", given)
     for index, component in enumerate(given.get("components", [])):
