@@ -121,7 +121,7 @@ def _flips_by_trying_every_rule(ruleset: RuleSet, facts, matched, chosen: str) -
                 continue
             platform = PLATFORMS[index]
             key = (path in whatif.HARD_TO_CHANGE, cost, whatif.FLIP_ORDER[path])
-            if (platform not in best or key < best[platform][0]) and whatif._allowed(trial, path):
+            if (platform not in best or key < best[platform][0]) and whatif._allowed(facts, path, value, {}):
                 shown = whatif.rounded(current) if isinstance(current, float) else current
                 best[platform] = (key, Change(field=path, from_=shown, to=value))
         trial[path] = current
