@@ -37,9 +37,11 @@ from advisor.models import (
     WorkloadProfile,
 )
 
+_INDEX = {platform: i for i, platform in enumerate(PLATFORMS)}
+
 
 def _score(compiled: CompiledRule, platform: str) -> int:
-    return compiled.points[PLATFORMS.index(platform)]
+    return compiled.points[_INDEX[platform]]
 
 
 def _effect(compiled: CompiledRule) -> Effect:
@@ -107,16 +109,16 @@ def _against(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Against]
         return max(lead, -_score(c, winner))
 
     doubting = sorted((c for c in matched if weight(c) > 0), key=lambda c: (-weight(c), c.rule.id))
-    return [
-        Against(
-            rule=c.rule.id,
-            title=c.rule.title,
-            because=c.rule.because,
-            effect=_effect(c),
-            favours=runner_up if runner_up and _score(c, runner_up) > _score(c, winner) else None,
-        )
-        for c in doubting
-    ]
+    found = []
+    for c in doubting:
+        favours = runner_up if runner_up and _score(c, runner_up) > _score(c, winner) else None
+        # A rule's doubt is the same in every result that names the same runner-up: built once for each.
+        found.append(_once(c, f"against {favours}", lambda c, favours=favours: _doubt(c, favours)))
+    return found
+
+
+def _doubt(c: CompiledRule, favours: Platform | None) -> Against:
+    return Against(rule=c.rule.id, title=c.rule.title, because=c.rule.because, effect=_effect(c), favours=favours)
 
 
 def _alternatives(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Alternative]:
@@ -161,7 +163,7 @@ def _assumptions(matched: Sequence[CompiledRule], facts: Facts, defaulted: froze
     for compiled in matched:
         if compiled.fields.isdisjoint(defaulted):  # it relied on no default, whatever decided it
             continue
-        for path in sorted(deciding_fields(compiled, facts) & defaulted):
+        for path in sorted(deciding_fields(compiled, facts, holds=True) & defaulted):
             relied.setdefault(path, []).append(compiled.rule.id)
     return [Assumption(field=p, value=facts[p], rules=sorted(set(ids))) for p, ids in sorted(relied.items())]
 

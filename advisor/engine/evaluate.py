@@ -286,9 +286,24 @@ def explain(compiled: CompiledRule, facts: Facts) -> tuple[bool, str]:
     return reason.holds, words[1:-1] if words.startswith("(") and words.endswith(")") else words
 
 
-def deciding_fields(compiled: CompiledRule, facts: Facts) -> frozenset[str]:
-    """The fields whose values decided whether the rule's condition holds (not every field it mentions)."""
+def deciding_fields(compiled: CompiledRule, facts: Facts, holds: bool | None = None) -> frozenset[str]:
+    """The fields whose values decided whether the rule's condition holds (not every field it mentions).
+
+    `holds`, when the caller knows it: a plain conjunction (one comparison, or an all of comparisons) that
+    holds was decided by every field it reads, so it is not walked again.
+    """
+    if holds and _plain_conjunction(compiled):
+        return compiled.fields
     return _explain(compiled.rule.when, facts, iter(compiled.leaves), worded=False).fields
+
+
+def _plain_conjunction(compiled: CompiledRule) -> bool:
+    plain_all = compiled.memo.get("plain_all")
+    if plain_all is None:
+        when = compiled.rule.when
+        children = when.all if isinstance(when, AllOf) else [when]
+        plain_all = compiled.memo["plain_all"] = not any(isinstance(c, (AllOf, AnyOf, NotOf)) for c in children)
+    return plain_all
 
 
 def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:
