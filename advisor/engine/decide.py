@@ -216,7 +216,9 @@ def recommend(
     Without `what_if`, the search for flips (half the work) is skipped and `flips` is empty: for callers that
     only compare platforms, such as `advisor check`.
     """
-    info = RulesetInfo(**ruleset.summary())
+    info = ruleset.memo.get("info")  # the same for every result under this rule set
+    if info is None:
+        info = ruleset.memo["info"] = RulesetInfo(**ruleset.summary())
     if not profile.components:
         single = _component(profile, ruleset, explained, what_if)
         return Recommendation.model_construct(
