@@ -37,7 +37,7 @@ from advisor.models import (
     WorkloadProfile,
 )
 
-_INDEX = {platform: i for i, platform in enumerate(PLATFORMS)}
+_INDEX: dict[str, int] = {platform: i for i, platform in enumerate(PLATFORMS)}
 
 
 def _score(compiled: CompiledRule, platform: str) -> int:
