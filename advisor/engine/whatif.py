@@ -162,25 +162,36 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
     sections: dict[str, tuple[Any, ...]] = {}
     # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
     best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
-    taken: dict[str, tuple[list[int], list[int]]] = {}  # per field: the points and bans of the matched readers
+    taken: dict[str, list[int]] = {}  # per field: the points and bans (vm, container, hybrid) of the matched readers
     for compiled in matched:
+        p0, p1, p2 = compiled.points
+        b0, b1, b2 = compiled.bans
         for path in compiled.fields:
-            if path not in taken:
-                taken[path] = ([0, 0, 0], [0, 0, 0])
-            for i in (0, 1, 2):
-                taken[path][0][i] += compiled.points[i]
-                taken[path][1][i] += compiled.bans[i]
-    for path, deciders, reach in _flip_paths(ruleset):
+            found = taken.get(path)
+            if found is None:
+                taken[path] = [p0, p1, p2, b0, b1, b2]
+            else:
+                found[0] += p0
+                found[1] += p1
+                found[2] += p2
+                found[3] += b0
+                found[4] += b1
+                found[5] += b2
+    for path, alone, shared, reach in _flip_paths(ruleset):
         # First a bound with every rule that reads the field counted as open (cheap: the same every time),
         # then the rules whose outcome the field's value really decides, the other facts as given.
-        if path in taken:
-            added, banned = taken[path]
-            rest = [points[i] - added[i] for i in (0, 1, 2)], [bans[i] - banned[i] for i in (0, 1, 2)]
-        else:
+        added = taken.get(path)
+        if added is None:
             rest = points, bans
+        else:
+            rest = (
+                [points[0] - added[0], points[1] - added[1], points[2] - added[2]],
+                [bans[0] - added[3], bans[1] - added[4], bans[2] - added[5]],
+            )
         if not _could_change(*rest, *reach, chosen_index):
             continue
-        open_rules = [c for c in deciders if c.holds_whatever(facts, path) is None]
+        # A rule that reads only this field is decided by its value whatever the other facts are.
+        open_rules = alone + [c for c in shared if c.holds_whatever(facts, path) is None] if shared else alone
         if not open_rules:
             continue
         base_points, base_bans = _without(points, bans, open_rules, was_matched)
@@ -189,13 +200,19 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
         current = facts[path]
         for cost, value in _candidates_under(ruleset, path, current):
             trial[path] = value
-            trial_points, trial_bans = list(base_points), list(base_bans)
+            p0, p1, p2 = base_points
+            b0, b1, b2 = base_bans
             for compiled in open_rules:
                 if compiled.check(trial):
-                    for i in (0, 1, 2):
-                        trial_points[i] += compiled.points[i]
-                        trial_bans[i] += compiled.bans[i]
-            index = winning_index(trial_points, trial_bans)
+                    q0, q1, q2 = compiled.points
+                    f0, f1, f2 = compiled.bans
+                    p0 += q0
+                    p1 += q1
+                    p2 += q2
+                    b0 += f0
+                    b1 += f1
+                    b2 += f2
+            index = winning_index((p0, p1, p2), (b0, b1, b2))
             if index is None or index == chosen_index:  # no change, or nothing left at all
                 continue
             platform = PLATFORMS[index]
@@ -219,16 +236,19 @@ def _change(path: str, current: Any, value: Any) -> Change:
 Reach = tuple[list[int], list[int], list[int]]  # per platform: points rules could add, take, and bans
 
 
-def _flip_paths(ruleset: RuleSet) -> list[tuple[str, list[CompiledRule], Reach]]:
+def _flip_paths(ruleset: RuleSet) -> list[tuple[str, list[CompiledRule], list[CompiledRule], Reach]]:
     """The fields some rule that scores or forbids reads, in the order flips tries them, each with those
-    rules and their reach (the same for every profile). Rules that only suggest or note change no platform."""
+    rules (the ones that read only that field, and the ones that read others too) and their reach: the same
+    for every profile. Rules that only suggest or note change no platform."""
     paths = ruleset.memo.get("flip_paths")
     if paths is None:
         paths = []
         for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
             deciders = [c for c in ruleset.readers[path] if any(c.points) or any(c.bans)]
             if deciders:
-                paths.append((path, deciders, _reach(deciders)))
+                alone = [c for c in deciders if c.fields == {path}]
+                shared = [c for c in deciders if c.fields != {path}]
+                paths.append((path, alone, shared, _reach(deciders)))
         ruleset.memo["flip_paths"] = paths
     return paths
 
