@@ -7,7 +7,9 @@ this module puts a result together, for one profile or for a system of component
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from advisor.engine.capacity import capacity
 from advisor.engine.catalogue import defaulted_paths, facts_of
@@ -190,7 +192,8 @@ def _component(
     except NoPlatformFits as exc:
         raise NoPlatformFits(f"{profile.name}: {exc}") from None
     # Built from parts already validated or made here: checking them all again would only cost time.
-    return ComponentResult.model_construct(
+    return _built(
+        ComponentResult,
         name=profile.name,
         platform=outcome.platform,
         confidence=_capped(outcome, matched),
@@ -207,6 +210,23 @@ def _component(
     )
 
 
+Built = TypeVar("Built", bound=BaseModel)
+
+
+def _built(model: type[Built], **values: Any) -> Built:
+    """A result model from values already checked, given for every field: what model_construct makes, without
+    its per-field loop over aliases and defaults, which costs more than validating the values would."""
+    fields = model.__pydantic_fields__
+    if values.keys() != fields.keys() or model.__pydantic_post_init__:  # defaults to fill, or a hook to run
+        return model.model_construct(**values)
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", {name: values[name] for name in fields})
+    object.__setattr__(built, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
+
+
 def recommend(
     profile: WorkloadProfile, ruleset: RuleSet, *, explained: bool = False, what_if: bool = True
 ) -> Recommendation:
@@ -221,8 +241,13 @@ def recommend(
         info = ruleset.memo["info"] = RulesetInfo(**ruleset.summary())
     if not profile.components:
         single = _component(profile, ruleset, explained, what_if)
-        return Recommendation.model_construct(
-            **single.__dict__, components=[], ruleset=info, plan=plan(profile, [profile], [single])
+        return _built(
+            Recommendation,
+            **single.__dict__,
+            confidence_set_by=None,
+            components=[],
+            ruleset=info,
+            plan=plan(profile, [profile], [single]),
         )
     parts = [profile.component_profile(c) for c in profile.components]
     results = [_component(part, ruleset, explained, what_if) for part in parts]

@@ -220,17 +220,12 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
             if (platform not in best or key < best[platform][0]) and _allowed(facts, path, value, sections):
                 best[platform] = (key, (path, current, value))  # the Change is made once, for the best
         trial[path] = current
-    # Built from values the search took from the profile and the catalogue: validating them again only costs time.
-    return [
-        Flip.model_construct(platform=p, change=_change(*best[p][1]) if p in best else None)
-        for p in PLATFORMS
-        if p != chosen
-    ]
+    return [Flip(platform=p, change=_change(*best[p][1]) if p in best else None) for p in PLATFORMS if p != chosen]
 
 
 def _change(path: str, current: Any, value: Any) -> Change:
     shown = rounded(current) if isinstance(current, float) else current
-    return Change.model_construct(field=path, from_=shown, to=value)
+    return Change(field=path, from_=shown, to=value)
 
 
 Reach = tuple[list[int], list[int], list[int]]  # per platform: points rules could add, take, and bans
