@@ -61,12 +61,16 @@ def request_body() -> bytes:
     body = g.get("body")
     if body is None:
         limit = current_app.config["MAX_BODY_BYTES"]
-        if request.content_length is not None and request.content_length > limit:
+        promised = request.content_length
+        if promised is not None and promised > limit:
             raise RequestEntityTooLarge
+        # With a Content-Length, reading stops once that much has come (no last read to find the end).
+        expected = limit + 1 if promised is None else promised
+        stream = request.stream
         chunks, size = [], 0
-        while size <= limit:
+        while size < expected:
             try:
-                chunk = request.stream.read(min(65536, limit + 1 - size))
+                chunk = stream.read(min(65536, expected - size))
             except Exception as exc:  # whatever the server's reader raises: a broken chunk, a client gone
                 raise BadRequest(f"the body could not be read: {exc.__class__.__name__}: {exc}") from None
             if not chunk:
@@ -75,7 +79,6 @@ def request_body() -> bytes:
             size += len(chunk)
         if size > limit:
             raise RequestEntityTooLarge
-        promised = request.content_length
         if promised is not None and size < promised:  # answering the part that came would be a wrong answer
             raise BadRequest(f"the body ended after {size} of the {promised} bytes its Content-Length promised")
         body = g.body = b"".join(chunks)
