@@ -101,6 +101,10 @@ def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) 
             items = [_alternative_json(alternative, brief, ruleset) for alternative in values[name]]
         elif name == "components":
             items = [_object_json(component, brief, ruleset, unexplained) for component in values[name]]
+        elif name in _SHARED_FIELDS and values[name] is not None:
+            flush()
+            fields.append(f'"{name}": {_shared_json(values[name], brief and name == "capacity")}')
+            continue
         else:
             if name != "considered" or not unexplained:
                 plain[name] = _plain(values[name], brief and name == "capacity")
@@ -109,6 +113,26 @@ def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) 
         fields.append(f'"{name}": [{", ".join(items)}]')
     flush()
     return "{" + ", ".join(fields) + "}"
+
+
+# Fields whose values are often one object shared by many results: the rule set's summary (one per rule set)
+# and the capacity (remembered for the fields it reads). Their JSON is kept by identity, each entry holding its
+# object, so no other object can have that id while the entry lives; a bounded number of them.
+_SHARED_FIELDS = frozenset({"capacity", "ruleset"})
+SHARED_ENTRIES = 1024
+_shared: dict[tuple[int, bool], tuple[Any, str]] = {}
+
+
+def _shared_json(value: Any, brief: bool) -> str:
+    key = (id(value), brief)
+    kept = _shared.get(key)
+    if kept is not None and kept[0] is value:
+        return kept[1]
+    text = _encode(_plain(value, brief))
+    if len(_shared) >= SHARED_ENTRIES:
+        _shared.clear()
+    _shared[key] = (value, text)
+    return text
 
 
 # Values model_dump(mode="json") gives back unchanged: written as they are, with no call into pydantic.
