@@ -74,6 +74,20 @@ class CompiledRule:
             partial = self.partial = _partial(self.rule.when, iter(self.leaves))
         return partial(facts, unknown)
 
+    def failing_fields(self, facts: Facts) -> frozenset[str] | None:
+        """For a plain conjunction (one comparison, or an all of comparisons): the fields of its comparisons that
+        fail on these facts, so it holds whatever a field takes exactly when no other field fails. None for
+        any other shape of condition."""
+        tests = self.memo.get("leaf_tests")
+        if tests is None:
+            plain = _plain_conjunction(self)
+            tests = self.memo["leaf_tests"] = (
+                [(leaf.path, OPERATORS[leaf.op].test, leaf.operand) for leaf in self.leaves] if plain else ()
+            )
+        if not tests:
+            return None
+        return frozenset([path for path, test, operand in tests if not test(facts[path], operand)])
+
 
 # Explicit loops, not all()/any() over a generator: this is the hot path and the loop is faster.
 def _all(checks: list[Check]) -> Check:

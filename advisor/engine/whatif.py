@@ -160,6 +160,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
     was_matched = {id(c) for c in matched}
     trial = dict(facts)
     sections: dict[str, tuple[Any, ...]] = {}
+    failing: dict[int, frozenset[str] | None] = {}  # per rule read by several fields: its failing fields
     # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
     best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
     taken: dict[str, list[int]] = {}  # per field: the points and bans (vm, container, hybrid) of the matched readers
@@ -191,7 +192,7 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
         if not _could_change(*rest, *reach, chosen_index):
             continue
         # A rule that reads only this field is decided by its value whatever the other facts are.
-        open_rules = alone + [c for c in shared if c.holds_whatever(facts, path) is None] if shared else alone
+        open_rules = alone + [c for c in shared if _open(c, facts, path, failing)] if shared else alone
         if not open_rules:
             continue
         base_points, base_bans = _without(points, bans, open_rules, was_matched)
@@ -221,6 +222,18 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
                 best[platform] = (key, (path, current, value))  # the Change is made once, for the best
         trial[path] = current
     return [Flip(platform=p, change=_change(*best[p][1]) if p in best else None) for p in PLATFORMS if p != chosen]
+
+
+def _open(compiled: CompiledRule, facts: Facts, path: str, failing: dict[int, frozenset[str] | None]) -> bool:
+    """Whether the value of `path` decides the rule, the other facts as given. A plain conjunction is judged
+    from the fields it fails on, found once per search however many of its fields are tried."""
+    if id(compiled) in failing:
+        fails = failing[id(compiled)]
+    else:
+        fails = failing[id(compiled)] = compiled.failing_fields(facts)
+    if fails is None:
+        return compiled.holds_whatever(facts, path) is None
+    return not fails or (len(fails) == 1 and path in fails)
 
 
 def _change(path: str, current: Any, value: Any) -> Change:
