@@ -28,6 +28,7 @@ api = Blueprint("api", __name__, url_prefix="/v1")
 
 JSON_TYPES = frozenset({"application/json"})
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+PROFILE_TYPES = JSON_TYPES | YAML_TYPES
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -88,7 +89,7 @@ def request_body() -> bytes:
 def profile_media_type() -> str:
     """The request's media type if it is one a profile comes in (JSON or YAML); 415 otherwise."""
     mimetype = request.mimetype
-    if mimetype not in JSON_TYPES | YAML_TYPES:
+    if mimetype not in PROFILE_TYPES:
         given = f"'{mimetype}'" if mimetype else "no Content-Type"
         raise UnsupportedMediaType(f"send the profile as application/json or application/yaml, not {given}")
     return mimetype
