@@ -16,8 +16,23 @@ from typing import IO, Any
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
-# What json.dumps(line, ensure_ascii=False, default=str) would make, made once rather than for every line.
-_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+def _line_encoder() -> Any:
+    """What json.dumps(line, ensure_ascii=False, default=str) makes, with CPython's C encoder made once rather
+    than for every line (json.dumps builds it afresh each call)."""
+    python = json.JSONEncoder(ensure_ascii=False, default=str)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has it
+        return python.encode
+    # markers None: no circular check, a log line is a flat mapping of its fields.
+    encoder = make(None, str, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
+
+    def encode(line: dict[str, Any]) -> str:
+        return "".join(encoder(line, 0))
+
+    return encode
+
+
+_encode = _line_encoder()
 
 
 class JSONFormatter(logging.Formatter):
@@ -27,20 +42,42 @@ class JSONFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of JSON."""
-        second = int(record.created)
+        fields = vars(record)
+        extra = {k: fields[k] for k in fields.keys() - _STANDARD}
+        if record.exc_info:
+            extra["exception"] = self.formatException(record.exc_info)
+        return self.line(record.created, record.levelname, record.name, record.getMessage(), extra)
+
+    def line(self, created: float, level: str, logger: str, message: str, fields: dict[str, Any]) -> str:
+        """One line of JSON from its parts, as format() writes a record with them (`created` in Unix seconds):
+        for a caller that writes many lines and need not make a LogRecord for each."""
+        second = int(created)
         if second != self._second[0]:  # one line in many starts a new second: format it once
             self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-        line: dict[str, Any] = {
-            "time": f"{self._second[1]}.{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        fields = vars(record)
-        line.update((k, fields[k]) for k in fields.keys() - _STANDARD)
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        milliseconds = int((created - second) * 1000)  # as LogRecord.msecs
+        line = {"time": f"{self._second[1]}.{milliseconds:03d}Z", "level": level.lower(), "logger": logger}
+        line["message"] = message
+        line.update(fields)
         return _encode(line)
+
+
+def only_json_handler(logger: logging.Logger, level: int) -> logging.StreamHandler[Any] | None:
+    """The one handler a record of `level` from `logger` would reach, if it is a plain stream handler writing
+    JSONFormatter lines and nothing filters on the way (so a caller may write the line itself); else None."""
+    if logger.filters or logger.disabled:
+        return None
+    reached: list[logging.Handler] = []
+    current: logging.Logger | None = logger
+    while current is not None:  # the loggers logging.Logger.callHandlers walks
+        reached.extend(current.handlers)
+        current = current.parent if current.propagate else None
+    if len(reached) != 1:
+        return None
+    handler = reached[0]
+    plain = type(handler) is logging.StreamHandler and type(handler.formatter) is JSONFormatter
+    if not plain or handler.filters or level < handler.level:
+        return None
+    return handler  # type: ignore[return-value]
 
 
 def configure_logging(stream: IO[str] | None = None, level: str = "INFO") -> None:

@@ -37,7 +37,7 @@ CATEGORIES = [
     ("result models (pydantic, in decide)", r"^(_component|recommend) \(.*decide\.py"),
     ("serialization (to_data, to_json, json)", r"^(to_data|to_json|dumps|_object_json) \("),
     ("validation (JSON parse, pydantic profile)", r"^(read_profile|parse_profile_json|validate_profile|load_json) \("),
-    ("access log", r"^(Logger\.handle|Logger\.makeRecord|JSONFormatter\.format|StreamHandler\.emit) \("),
+    ("access log", r"^(Logger\.handle|Logger\.makeRecord|JSONFormatter\.format|StreamHandler\.emit|_write_line) \("),
     ("metrics (prometheus_client)", r".*prometheus_client"),
     ("request id and timing (observe.py hooks)", r"^instrument\.<locals>\.(start|finish) \("),
     ("socket write and close (gunicorn)", r"^(write|close_graceful|sendall) \(.*util\.py"),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import re
 
 import pytest
 
 from advisor.cli import cli
+from advisor.jsonlog import JSONFormatter
 from advisor.web import create_app
 from tests.support import CHECKOUT, ROOT, ContractClient
 
@@ -201,6 +205,42 @@ def test_each_request_is_one_json_log_line(api, log_lines):
     lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
     request = next(line for line in lines if line.get("request_id") == "trace-1")
     assert request["route"] == "/healthz" and request["status"] == 200 and request["duration_ms"] >= 0
+
+
+def test_the_access_line_is_the_line_the_formatter_makes_of_a_record(api, log_lines):
+    api.get("/healthz", headers={"X-Request-ID": "same-1"})
+    (written,) = [json.loads(line) for line in log_lines.getvalue().splitlines() if "same-1" in line]
+    fields = {k: written[k] for k in ("request_id", "method", "route", "path", "status", "duration_ms")}
+    record = logging.makeLogRecord({"name": "advisor.http", "levelno": logging.INFO, "levelname": "INFO"})
+    record.msg = "request"
+    record.__dict__.update(fields)
+    formatted = json.loads(JSONFormatter().format(record))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", written["time"])
+    assert {**written, "time": None} == {**formatted, "time": None}
+
+
+def test_a_filter_an_operator_puts_on_the_access_logger_still_applies(api, log_lines):
+    access = logging.getLogger("advisor.http")
+    only_other_loggers = logging.Filter("advisor.other")
+    access.addFilter(only_other_loggers)
+    try:
+        api.get("/healthz", headers={"X-Request-ID": "filtered-1"})
+    finally:
+        access.removeFilter(only_other_loggers)
+    api.get("/healthz", headers={"X-Request-ID": "kept-1"})
+    assert "filtered-1" not in log_lines.getvalue() and "kept-1" in log_lines.getvalue()
+
+
+def test_a_second_handler_on_the_access_logger_gets_the_line_too(api, log_lines):
+    access = logging.getLogger("advisor.http")
+    mine = io.StringIO()
+    handler = logging.StreamHandler(mine)
+    access.addHandler(handler)
+    try:
+        api.get("/healthz", headers={"X-Request-ID": "both-1"})
+    finally:
+        access.removeHandler(handler)
+    assert mine.getvalue() == "request\n" and "both-1" in log_lines.getvalue()
 
 
 @pytest.mark.parametrize(

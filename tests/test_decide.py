@@ -417,3 +417,12 @@ def test_without_what_if_only_the_flips_are_left_out(ruleset):
         assert quick.flips == [] and all(c.flips == [] for c in quick.components)
         blank = {"flips": [], "components": [c.model_copy(update={"flips": []}) for c in full.components]}
         assert quick == full.model_copy(update=blank)
+
+
+def test_results_built_without_validation_are_the_models_validation_would_make(ruleset):
+    for profile in read_profiles([str(ROOT / "examples")]):
+        result = recommend(profile, ruleset, explained=True)
+        for built in [result, *result.components]:
+            checked = type(built).model_validate(built.model_dump(by_alias=True))
+            assert checked == built and checked.model_fields_set == built.model_fields_set
+            assert list(built.__dict__) == list(type(built).model_fields)  # fields in the model's order

@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from advisor.engine import capacity as capacity_module
 from advisor.engine import whatif
+from advisor.engine.capacity import capacity
 from advisor.engine.catalogue import CATALOGUE, facts_of
 from advisor.engine.decide import recommend
 from advisor.engine.evaluate import matching
@@ -25,6 +28,7 @@ from advisor.engine.scoring import outcome_of, tally, winning_index
 from advisor.errors import NoPlatformFits
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
 from advisor.output.data import to_data, to_json
+from tests.support import make_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = load_rules(use_env=False)
@@ -121,7 +125,7 @@ def _flips_by_trying_every_rule(ruleset: RuleSet, facts, matched, chosen: str) -
                 continue
             platform = PLATFORMS[index]
             key = (path in whatif.HARD_TO_CHANGE, cost, whatif.FLIP_ORDER[path])
-            if (platform not in best or key < best[platform][0]) and whatif._allowed(trial, path):
+            if (platform not in best or key < best[platform][0]) and _section_allowed(trial, path):
                 shown = whatif.rounded(current) if isinstance(current, float) else current
                 best[platform] = (key, Change(field=path, from_=shown, to=value))
         trial[path] = current
@@ -143,6 +147,49 @@ def test_the_network_of_a_large_set_files_rules_under_guards():
     for profile in _bench_engine().bench_profiles()[0]:
         facts = facts_of(profile)
         assert network(facts) == matching(generated()[700].rules, facts)
+
+
+def _section_allowed(trial, path: str) -> bool:
+    """Whether the model accepts the changed field's section, checked afresh (the search remembers verdicts)."""
+    section = path.split(".")[0]
+    model = whatif._CROSS_CHECKED.get(section)
+    if model is None:
+        return True
+    try:
+        model.model_validate({name: trial[f"{section}.{name}"] for name in model.model_fields})
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@FAST
+@given(profiles())
+def test_capacity_remembered_for_its_fields_is_what_working_it_out_gives(profile):
+    for ruled_out in (frozenset(), frozenset({"container"})):
+        assert capacity([profile], ruled_out) == capacity_module._capacity([profile], ruled_out)
+
+
+def test_capacity_is_remembered_apart_for_each_field_it_reads():
+    # Profiles alike but for one field the capacity reads, one after another: a key that left that field out
+    # would hand the second the first one's answer.
+    sizes = {"host": {"os": "linux", "cpus": 8, "memory_gib": 32}, "resources": {"cpus": 1.5, "memory_gib": 2}}
+    variants = [
+        {},
+        {"host": {**sizes["host"], "os": "macos"}},
+        {"host": {**sizes["host"], "os": "windows"}},
+        {"host": {**sizes["host"], "os": "windows"}, "workload": {"os": ["windows"]}},
+        {"workload": {"os": ["linux", "windows"]}},
+        {"host": {**sizes["host"], "cpus": 16}},
+        {"host": {**sizes["host"], "memory_gib": 8}},
+        {"resources": {"cpus": 0.5, "memory_gib": 2}},
+        {"resources": {"cpus": 1.5, "memory_gib": 3}},
+        {"scale": {"instances": 9}},
+    ]
+    for variant in variants:
+        profile = make_profile(**{**sizes, **variant})
+        for ruled_out in (frozenset(), frozenset({"container"})):
+            assert capacity([profile], ruled_out) == capacity_module._capacity([profile], ruled_out), variant
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from advisor.models import Capacity, ContainerCapacity, HostSize, Need, VMCapacity, WorkloadProfile
 from advisor.numbers import rounded
@@ -42,11 +43,44 @@ def _verdict(vm_short: bool, containers_short: bool, instances: int) -> str:
     return f" Containers do not fit all {instances} on this host." if containers_short else ""
 
 
+# How many single-profile answers capacity() remembers, per worker; past that it starts afresh.
+MEMO_ENTRIES = 1024
+_memo: dict[tuple[Any, ...], Capacity | None] = {}
+_UNSEEN = object()
+
+
 def capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str] = frozenset()) -> Capacity | None:
     """How many instances fit as VMs and as containers; several profiles are components sharing one host.
 
     `ruled_out` names platforms a rule forbids, so the text does not offer containers that cannot run.
+    For one profile the answer depends on seven of its fields only, and many profiles share them (a team's
+    services on one host size), so it is remembered by those (results share it: nothing changes a Capacity).
     """
+    if len(profiles) != 1:
+        return _capacity(profiles, ruled_out)
+    profile = profiles[0]
+    host, res = profile.host, profile.resources
+    read = (
+        host.cpus,
+        host.memory_gib,
+        host.os,
+        *profile.workload.os,
+        profile.scale.instances,
+        res.cpus,
+        res.memory_gib,
+    )
+    # The types too: an int and a float of one value are one key otherwise, and may read differently.
+    key = (ruled_out, len(profile.workload.os), *((type(value), value) for value in read))
+    found = _memo.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = _capacity(profiles, ruled_out)
+        if len(_memo) >= MEMO_ENTRIES:
+            _memo.clear()
+        _memo[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _capacity(profiles: Sequence[WorkloadProfile], ruled_out: frozenset[str]) -> Capacity | None:
     host = profiles[0].host
     if host.cpus is None or host.memory_gib is None:
         return None

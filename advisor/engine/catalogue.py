@@ -155,11 +155,14 @@ def facts_of(profile: WorkloadProfile) -> dict[str, Any]:
 
 def defaulted_paths(profile: WorkloadProfile) -> frozenset[str]:
     """Field paths the user did not set, so their value is the documented default."""
-    defaulted: set[str] = set()
-    for section in COMPONENT_SECTIONS:
-        part = getattr(profile, section)
-        explicit = part.model_fields_set if section in profile.model_fields_set else set()
-        defaulted.update(f"{section}.{name}" for name in type(part).model_fields if name not in explicit)
+    given = profile.model_fields_set
+    defaulted: list[str] = []
+    for section, names in _SECTION_FIELDS:
+        if section not in given:  # the whole section is its defaults
+            defaulted.extend(path for _, path in names)
+            continue
+        explicit = getattr(profile, section).model_fields_set
+        defaulted.extend(path for name, path in names if name not in explicit)
     return frozenset(defaulted)
 
 

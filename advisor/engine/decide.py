@@ -7,7 +7,9 @@ this module puts a result together, for one profile or for a system of component
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from advisor.engine.capacity import capacity
 from advisor.engine.catalogue import defaulted_paths, facts_of
@@ -37,9 +39,11 @@ from advisor.models import (
     WorkloadProfile,
 )
 
+_INDEX: dict[str, int] = {platform: i for i, platform in enumerate(PLATFORMS)}
+
 
 def _score(compiled: CompiledRule, platform: str) -> int:
-    return compiled.points[PLATFORMS.index(platform)]
+    return compiled.points[_INDEX[platform]]
 
 
 def _effect(compiled: CompiledRule) -> Effect:
@@ -107,16 +111,16 @@ def _against(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Against]
         return max(lead, -_score(c, winner))
 
     doubting = sorted((c for c in matched if weight(c) > 0), key=lambda c: (-weight(c), c.rule.id))
-    return [
-        Against(
-            rule=c.rule.id,
-            title=c.rule.title,
-            because=c.rule.because,
-            effect=_effect(c),
-            favours=runner_up if runner_up and _score(c, runner_up) > _score(c, winner) else None,
-        )
-        for c in doubting
-    ]
+    found = []
+    for c in doubting:
+        favours = runner_up if runner_up and _score(c, runner_up) > _score(c, winner) else None
+        # A rule's doubt is the same in every result that names the same runner-up: built once for each.
+        found.append(_once(c, f"against {favours}", lambda c, favours=favours: _doubt(c, favours)))
+    return found
+
+
+def _doubt(c: CompiledRule, favours: Platform | None) -> Against:
+    return Against(rule=c.rule.id, title=c.rule.title, because=c.rule.because, effect=_effect(c), favours=favours)
 
 
 def _alternatives(matched: Sequence[CompiledRule], outcome: Outcome) -> list[Alternative]:
@@ -161,7 +165,7 @@ def _assumptions(matched: Sequence[CompiledRule], facts: Facts, defaulted: froze
     for compiled in matched:
         if compiled.fields.isdisjoint(defaulted):  # it relied on no default, whatever decided it
             continue
-        for path in sorted(deciding_fields(compiled, facts) & defaulted):
+        for path in sorted(deciding_fields(compiled, facts, holds=True) & defaulted):
             relied.setdefault(path, []).append(compiled.rule.id)
     return [Assumption(field=p, value=facts[p], rules=sorted(set(ids))) for p, ids in sorted(relied.items())]
 
@@ -188,7 +192,8 @@ def _component(
     except NoPlatformFits as exc:
         raise NoPlatformFits(f"{profile.name}: {exc}") from None
     # Built from parts already validated or made here: checking them all again would only cost time.
-    return ComponentResult.model_construct(
+    return _built(
+        ComponentResult,
         name=profile.name,
         platform=outcome.platform,
         confidence=_capped(outcome, matched),
@@ -205,6 +210,23 @@ def _component(
     )
 
 
+Built = TypeVar("Built", bound=BaseModel)
+
+
+def _built(model: type[Built], **values: Any) -> Built:
+    """A result model from values already checked, given for every field: what model_construct makes, without
+    its per-field loop over aliases and defaults, which costs more than validating the values would."""
+    fields = model.__pydantic_fields__
+    if values.keys() != fields.keys() or model.__pydantic_post_init__:  # defaults to fill, or a hook to run
+        return model.model_construct(**values)
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", {name: values[name] for name in fields})
+    object.__setattr__(built, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
+
+
 def recommend(
     profile: WorkloadProfile, ruleset: RuleSet, *, explained: bool = False, what_if: bool = True
 ) -> Recommendation:
@@ -214,11 +236,18 @@ def recommend(
     Without `what_if`, the search for flips (half the work) is skipped and `flips` is empty: for callers that
     only compare platforms, such as `advisor check`.
     """
-    info = RulesetInfo(**ruleset.summary())
+    info = ruleset.memo.get("info")  # the same for every result under this rule set
+    if info is None:
+        info = ruleset.memo["info"] = RulesetInfo(**ruleset.summary())
     if not profile.components:
         single = _component(profile, ruleset, explained, what_if)
-        return Recommendation.model_construct(
-            **single.__dict__, components=[], ruleset=info, plan=plan(profile, [profile], [single])
+        return _built(
+            Recommendation,
+            **single.__dict__,
+            confidence_set_by=None,
+            components=[],
+            ruleset=info,
+            plan=plan(profile, [profile], [single]),
         )
     parts = [profile.component_profile(c) for c in profile.components]
     results = [_component(part, ruleset, explained, what_if) for part in parts]

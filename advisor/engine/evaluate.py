@@ -74,6 +74,20 @@ class CompiledRule:
             partial = self.partial = _partial(self.rule.when, iter(self.leaves))
         return partial(facts, unknown)
 
+    def failing_fields(self, facts: Facts) -> frozenset[str] | None:
+        """For a plain conjunction (one comparison, or an all of comparisons): the fields of its comparisons that
+        fail on these facts, so it holds whatever a field takes exactly when no other field fails. None for
+        any other shape of condition."""
+        tests = self.memo.get("leaf_tests")
+        if tests is None:
+            plain = _plain_conjunction(self)
+            tests = self.memo["leaf_tests"] = (
+                [(leaf.path, OPERATORS[leaf.op].test, leaf.operand) for leaf in self.leaves] if plain else ()
+            )
+        if not tests:
+            return None
+        return frozenset([path for path, test, operand in tests if not test(facts[path], operand)])
+
 
 # Explicit loops, not all()/any() over a generator: this is the hot path and the loop is faster.
 def _all(checks: list[Check]) -> Check:
@@ -197,8 +211,10 @@ def _partial(node: Any, leaves: Iterator[Leaf]) -> Partial:
     if isinstance(node, (AllOf, AnyOf)):
         is_all = isinstance(node, AllOf)
         children = node.all if isinstance(node, AllOf) else node.any
-        parts = [_partial(child, leaves) for child in children]
         settles = not is_all  # a false part settles an all, a true part settles an any
+        if not any(isinstance(child, (AllOf, AnyOf, NotOf)) for child in children):
+            return _partial_leaves([next(leaves) for _ in children], is_all)
+        parts = [_partial(child, leaves) for child in children]
 
         def combined(facts: Facts, unknown: str) -> bool | None:
             found: bool | None = is_all
@@ -226,6 +242,24 @@ def _partial(node: Any, leaves: Iterator[Leaf]) -> Partial:
         return None if path == unknown else test(facts[path], operand)
 
     return compared
+
+
+def _partial_leaves(group: list[Leaf], is_all: bool) -> Partial:
+    """An all or any of plain comparisons (most rules' shape) in three-valued logic, in one loop: the same
+    outcome as combining each leaf's own partial check, without a call per leaf."""
+    tests = [(leaf.path, OPERATORS[leaf.op].test, leaf.operand) for leaf in group]
+    settles = not is_all
+
+    def combined(facts: Facts, unknown: str) -> bool | None:
+        found: bool | None = is_all
+        for path, test, operand in tests:
+            if path == unknown:
+                found = None
+            elif test(facts[path], operand) == settles:
+                return settles
+        return found
+
+    return combined
 
 
 class _Reason(NamedTuple):
@@ -266,9 +300,24 @@ def explain(compiled: CompiledRule, facts: Facts) -> tuple[bool, str]:
     return reason.holds, words[1:-1] if words.startswith("(") and words.endswith(")") else words
 
 
-def deciding_fields(compiled: CompiledRule, facts: Facts) -> frozenset[str]:
-    """The fields whose values decided whether the rule's condition holds (not every field it mentions)."""
+def deciding_fields(compiled: CompiledRule, facts: Facts, holds: bool | None = None) -> frozenset[str]:
+    """The fields whose values decided whether the rule's condition holds (not every field it mentions).
+
+    `holds`, when the caller knows it: a plain conjunction (one comparison, or an all of comparisons) that
+    holds was decided by every field it reads, so it is not walked again.
+    """
+    if holds and _plain_conjunction(compiled):
+        return compiled.fields
     return _explain(compiled.rule.when, facts, iter(compiled.leaves), worded=False).fields
+
+
+def _plain_conjunction(compiled: CompiledRule) -> bool:
+    plain_all = compiled.memo.get("plain_all")
+    if plain_all is None:
+        when = compiled.rule.when
+        children = when.all if isinstance(when, AllOf) else [when]
+        plain_all = compiled.memo["plain_all"] = not any(isinstance(c, (AllOf, AnyOf, NotOf)) for c in children)
+    return plain_all
 
 
 def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:

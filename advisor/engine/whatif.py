@@ -43,6 +43,32 @@ def _thresholds(path: str, constants: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(v for c in constants for v in (c - 1, c, c + 1) if spec.check(v) is None)
 
 
+# How many verdicts _allowed, and candidate lists _candidates_under, remember; past that they start afresh.
+MEMO_ENTRIES = 4096
+_allowed_memo: dict[tuple[Any, ...], bool] = {}
+
+
+def _frozen(value: Any) -> Any:
+    """A value as a key that tells 1, 1.0 and True apart (the model may take one and refuse another)."""
+    if type(value) is list:
+        return (list, *((type(item), item) for item in value))
+    return (type(value), value)
+
+
+def _candidates_under(ruleset: RuleSet, path: str, current: Any) -> list[tuple[float, Any]]:
+    """The candidates for one field under a rule set, remembered (a bounded number per rule set): they depend
+    on the field's value and the rules' constants only, and the same values come back in profile after profile.
+    """
+    memo = ruleset.memo.get("candidates")
+    if memo is None or len(memo) >= MEMO_ENTRIES:
+        memo = ruleset.memo["candidates"] = {}
+    key = (path, _frozen(current))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _candidates(path, current, ruleset.constants.get(path, []))
+    return found
+
+
 def _candidates(path: str, current: Any, constants: list[Any]) -> list[tuple[float, Any]]:
     """(cost, new value) pairs for one field: the other choices, or the thresholds rules compare with."""
     spec = CATALOGUE[path]
@@ -88,18 +114,39 @@ _CROSS_CHECKED = {
         or info.annotation.__pydantic_decorators__.field_validators
     )
 }
+_SECTION_PATHS = {
+    section: tuple(f"{section}.{name}" for name in model.model_fields) for section, model in _CROSS_CHECKED.items()
+}
 
 
-def _allowed(trial: Facts, path: str) -> bool:
+def _allowed(facts: Facts, path: str, value: Any, sections: dict[str, tuple[Any, ...]]) -> bool:
+    """Whether the section of `path`, with `value` there and the facts' other values, is one the model accepts.
+
+    The verdict depends on nothing but those values, and the search tries the same few again and again (the
+    same candidate for every profile that differs elsewhere), so it is remembered, a bounded number of them.
+    `sections` keeps each section's values, as a key, for one search.
+    """
     section = path.split(".")[0]
     model = _CROSS_CHECKED.get(section)
     if model is None:
         return True
-    try:
-        model.model_validate({name: trial[f"{section}.{name}"] for name in model.model_fields})
-    except ValidationError:
-        return False
-    return True
+    paths = _SECTION_PATHS[section]
+    given = sections.get(section)
+    if given is None:
+        given = sections[section] = tuple(_frozen(facts[p]) for p in paths)
+    key = (given, path, _frozen(value))
+    verdict = _allowed_memo.get(key)
+    if verdict is None:
+        values = {name: value if p == path else facts[p] for name, p in zip(model.model_fields, paths, strict=True)}
+        try:
+            model.model_validate(values)
+            verdict = True
+        except ValidationError:
+            verdict = False
+        if len(_allowed_memo) >= MEMO_ENTRIES:
+            _allowed_memo.clear()
+        _allowed_memo[key] = verdict
+    return verdict
 
 
 def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chosen: str) -> list[Flip]:
@@ -110,52 +157,84 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
     that no rule's outcome hangs on is not tried at all.
     """
     points, bans = tally(matched)
+    chosen_index = PLATFORMS.index(chosen)
     was_matched = {id(c) for c in matched}
     trial = dict(facts)
+    sections: dict[str, tuple[Any, ...]] = {}
+    failing: dict[int, frozenset[str] | None] = {}  # per rule read by several fields: its failing fields
     # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
     best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
-    taken: dict[str, tuple[list[int], list[int]]] = {}  # per field: the points and bans of the matched readers
+    taken: dict[str, list[int]] = {}  # per field: the points and bans (vm, container, hybrid) of the matched readers
     for compiled in matched:
+        p0, p1, p2 = compiled.points
+        b0, b1, b2 = compiled.bans
         for path in compiled.fields:
-            if path not in taken:
-                taken[path] = ([0, 0, 0], [0, 0, 0])
-            for i in (0, 1, 2):
-                taken[path][0][i] += compiled.points[i]
-                taken[path][1][i] += compiled.bans[i]
-    for path, deciders, reach in _flip_paths(ruleset):
+            found = taken.get(path)
+            if found is None:
+                taken[path] = [p0, p1, p2, b0, b1, b2]
+            else:
+                found[0] += p0
+                found[1] += p1
+                found[2] += p2
+                found[3] += b0
+                found[4] += b1
+                found[5] += b2
+    for path, alone, shared, reach in _flip_paths(ruleset):
         # First a bound with every rule that reads the field counted as open (cheap: the same every time),
         # then the rules whose outcome the field's value really decides, the other facts as given.
-        if path in taken:
-            added, banned = taken[path]
-            rest = [points[i] - added[i] for i in (0, 1, 2)], [bans[i] - banned[i] for i in (0, 1, 2)]
-        else:
+        added = taken.get(path)
+        if added is None:
             rest = points, bans
-        if not _could_change(*rest, *reach, chosen):
+        else:
+            rest = (
+                [points[0] - added[0], points[1] - added[1], points[2] - added[2]],
+                [bans[0] - added[3], bans[1] - added[4], bans[2] - added[5]],
+            )
+        if not _could_change(*rest, *reach, chosen_index):
             continue
-        open_rules = [c for c in deciders if c.holds_whatever(facts, path) is None]
+        # A rule that reads only this field is decided by its value whatever the other facts are.
+        open_rules = alone + [c for c in shared if _open(c, facts, path, failing)] if shared else alone
         if not open_rules:
             continue
         base_points, base_bans = _without(points, bans, open_rules, was_matched)
-        if not _could_change(base_points, base_bans, *_reach(open_rules), chosen):
+        if not _could_change(base_points, base_bans, *_reach(open_rules), chosen_index):
             continue
         current = facts[path]
-        for cost, value in _candidates(path, current, ruleset.constants.get(path, [])):
+        for cost, value in _candidates_under(ruleset, path, current):
             trial[path] = value
-            trial_points, trial_bans = list(base_points), list(base_bans)
+            p0, p1, p2 = base_points
+            b0, b1, b2 = base_bans
             for compiled in open_rules:
                 if compiled.check(trial):
-                    for i in (0, 1, 2):
-                        trial_points[i] += compiled.points[i]
-                        trial_bans[i] += compiled.bans[i]
-            index = winning_index(trial_points, trial_bans)
-            if index is None or PLATFORMS[index] == chosen:  # no change, or nothing left at all
+                    q0, q1, q2 = compiled.points
+                    f0, f1, f2 = compiled.bans
+                    p0 += q0
+                    p1 += q1
+                    p2 += q2
+                    b0 += f0
+                    b1 += f1
+                    b2 += f2
+            index = winning_index((p0, p1, p2), (b0, b1, b2))
+            if index is None or index == chosen_index:  # no change, or nothing left at all
                 continue
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
-            if (platform not in best or key < best[platform][0]) and _allowed(trial, path):
+            if (platform not in best or key < best[platform][0]) and _allowed(facts, path, value, sections):
                 best[platform] = (key, (path, current, value))  # the Change is made once, for the best
         trial[path] = current
     return [Flip(platform=p, change=_change(*best[p][1]) if p in best else None) for p in PLATFORMS if p != chosen]
+
+
+def _open(compiled: CompiledRule, facts: Facts, path: str, failing: dict[int, frozenset[str] | None]) -> bool:
+    """Whether the value of `path` decides the rule, the other facts as given. A plain conjunction is judged
+    from the fields it fails on, found once per search however many of its fields are tried."""
+    if id(compiled) in failing:
+        fails = failing[id(compiled)]
+    else:
+        fails = failing[id(compiled)] = compiled.failing_fields(facts)
+    if fails is None:
+        return compiled.holds_whatever(facts, path) is None
+    return not fails or (len(fails) == 1 and path in fails)
 
 
 def _change(path: str, current: Any, value: Any) -> Change:
@@ -166,16 +245,19 @@ def _change(path: str, current: Any, value: Any) -> Change:
 Reach = tuple[list[int], list[int], list[int]]  # per platform: points rules could add, take, and bans
 
 
-def _flip_paths(ruleset: RuleSet) -> list[tuple[str, list[CompiledRule], Reach]]:
+def _flip_paths(ruleset: RuleSet) -> list[tuple[str, list[CompiledRule], list[CompiledRule], Reach]]:
     """The fields some rule that scores or forbids reads, in the order flips tries them, each with those
-    rules and their reach (the same for every profile). Rules that only suggest or note change no platform."""
+    rules (the ones that read only that field, and the ones that read others too) and their reach: the same
+    for every profile. Rules that only suggest or note change no platform."""
     paths = ruleset.memo.get("flip_paths")
     if paths is None:
         paths = []
         for path in sorted(ruleset.readers, key=FLIP_ORDER.__getitem__):
             deciders = [c for c in ruleset.readers[path] if any(c.points) or any(c.bans)]
             if deciders:
-                paths.append((path, deciders, _reach(deciders)))
+                alone = [c for c in deciders if c.fields == {path}]
+                shared = [c for c in deciders if c.fields != {path}]
+                paths.append((path, alone, shared, _reach(deciders)))
         ruleset.memo["flip_paths"] = paths
     return paths
 
@@ -207,23 +289,28 @@ def _without(
 
 
 _TIE_RANK = {PLATFORMS.index(p): rank for rank, p in enumerate(TIE_ORDER)}
+# For each platform (by index): the other platforms it could beat, each with whether it wins a tie with it.
+_RIVALS = tuple(
+    tuple((rival, _TIE_RANK[target] < _TIE_RANK[rival]) for rival in (0, 1, 2) if rival != target)
+    for target in (0, 1, 2)
+)
 
 
 def _could_change(
-    points: list[int], bans: list[int], gains: list[int], losses: list[int], may_ban: list[int], chosen: str
+    points: list[int], bans: list[int], gains: list[int], losses: list[int], may_ban: list[int], chosen: int
 ) -> bool:
     """Whether some outcome of the open rules could make another platform win: each other platform at its
     best (every open rule that adds to it matching, none that bans it) against each rival at its worst
     (every open rule that takes from it matching; a rival an open rule could ban may drop out)."""
-    for target in range(3):
-        if PLATFORMS[target] == chosen or bans[target]:
+    for target in (0, 1, 2):
+        if target == chosen or bans[target]:
             continue
         top = points[target] + gains[target]
-        for rival in range(3):
-            if rival == target or bans[rival] or may_ban[rival]:
+        for rival, wins_tie in _RIVALS[target]:
+            if bans[rival] or may_ban[rival]:
                 continue
             low = points[rival] + losses[rival]
-            if top < low or (top == low and _TIE_RANK[rival] < _TIE_RANK[target]):
+            if top < low or (top == low and not wins_tie):
                 break
         else:
             return True

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from advisor.engine.loader import RuleSet
 from advisor.models import Recommendation
@@ -61,21 +62,29 @@ def to_json(result: Recommendation, *, brief: bool = False, ruleset: RuleSet | N
 
 
 # Fields whose items are rules' parts of a result; alternatives hold some (why_not) and components are results.
-_PART_LISTS = frozenset({"rationale", "technologies", "notes"})
-_WRITTEN_HERE = {"rationale": True, "technologies": True, "notes": True, "alternatives": True, "components": True}
+_PART_LISTS = frozenset({"rationale", "against", "technologies", "notes"})
 
 
-# The encoder json.dumps(..., ensure_ascii=False) makes, made once.
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+def _compact_encoder() -> Any:
+    """What json.dumps(..., ensure_ascii=False) does, made once: json.dumps builds CPython's C encoder afresh
+    for every call, which costs more than encoding most of the small objects written here."""
+    python = json.JSONEncoder(ensure_ascii=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has it; another Python keeps the plain encoder
+        return python.encode
+    # No circular check (markers None): results are trees; the separators and float text are json.dumps' own.
+    encoder = make(None, python.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
+
+    def encode(value: Any) -> str:
+        return "".join(encoder(value, 0))
+
+    return encode
+
+
+_encode = _compact_encoder()
 
 
 def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) -> str:
-    exclude: dict[str, Any] = dict(_WRITTEN_HERE)
-    if unexplained:
-        exclude["considered"] = True
-    if brief:
-        exclude["capacity"] = {"explanation"}
-    data = result.model_dump(mode="json", by_alias=True, exclude=exclude)
     fields: list[str] = []
     plain: dict[str, Any] = {}  # fields in a row that are not lists of parts, encoded together
 
@@ -84,16 +93,21 @@ def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) 
             fields.append(_encode(plain)[1:-1])
             plain.clear()
 
-    for name in type(result).model_fields:  # the order model_dump writes them in
+    values = result.__dict__
+    for name in type(result).__pydantic_fields__:  # the order model_dump writes them in
         if name in _PART_LISTS:
-            items = [_part_json(part, brief, ruleset) for part in getattr(result, name)]
+            items = [_part_json(part, brief, ruleset) for part in values[name]]
         elif name == "alternatives":
-            items = [_alternative_json(alternative, brief, ruleset) for alternative in result.alternatives]
+            items = [_alternative_json(alternative, brief, ruleset) for alternative in values[name]]
         elif name == "components":
-            items = [_object_json(component, brief, ruleset, unexplained) for component in result.components]
+            items = [_object_json(component, brief, ruleset, unexplained) for component in values[name]]
+        elif name in _SHARED_FIELDS and values[name] is not None:
+            flush()
+            fields.append(f'"{name}": {_shared_json(values[name], brief and name == "capacity")}')
+            continue
         else:
-            if name in data:
-                plain[name] = data[name]
+            if name != "considered" or not unexplained:
+                plain[name] = _plain(values[name], brief and name == "capacity")
             continue
         flush()
         fields.append(f'"{name}": [{", ".join(items)}]')
@@ -101,9 +115,46 @@ def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) 
     return "{" + ", ".join(fields) + "}"
 
 
+# Fields whose values are often one object shared by many results: the rule set's summary (one per rule set)
+# and the capacity (remembered for the fields it reads). Their JSON is kept by identity, each entry holding its
+# object, so no other object can have that id while the entry lives; a bounded number of them.
+_SHARED_FIELDS = frozenset({"capacity", "ruleset"})
+SHARED_ENTRIES = 1024
+_shared: dict[tuple[int, bool], tuple[Any, str]] = {}
+
+
+def _shared_json(value: Any, brief: bool) -> str:
+    key = (id(value), brief)
+    kept = _shared.get(key)
+    if kept is not None and kept[0] is value:
+        return kept[1]
+    text = _encode(_plain(value, brief))
+    if len(_shared) >= SHARED_ENTRIES:
+        _shared.clear()
+    _shared[key] = (value, text)
+    return text
+
+
+# Values model_dump(mode="json") gives back unchanged: written as they are, with no call into pydantic.
+_AS_IS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any, brief_capacity: bool) -> Any:
+    """A field's value as model_dump(mode="json", by_alias=True) writes it inside its result."""
+    if isinstance(value, _AS_IS):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude={"explanation"} if brief_capacity else None)
+    if type(value) is dict and all(type(k) is str and type(v) is int for k, v in value.items()):  # scores
+        return value
+    if type(value) is list and all(isinstance(item, BaseModel) for item in value):
+        return [item.model_dump(mode="json", by_alias=True) for item in value]
+    raise TypeError(f"no JSON form for a result field holding {type(value).__name__}")  # pragma: no cover
+
+
 def _alternative_json(alternative: Any, brief: bool, ruleset: RuleSet) -> str:
-    head = _encode(alternative.model_dump(mode="json", exclude={"why_not"}))
     why_not = ", ".join(_part_json(part, brief, ruleset) for part in alternative.why_not)
+    head = _encode({"platform": alternative.platform, "score": alternative.score, "forbidden": alternative.forbidden})
     return f'{head[:-1]}, "why_not": [{why_not}]}}'
 
 

@@ -28,6 +28,7 @@ api = Blueprint("api", __name__, url_prefix="/v1")
 
 JSON_TYPES = frozenset({"application/json"})
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+PROFILE_TYPES = JSON_TYPES | YAML_TYPES
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -61,12 +62,16 @@ def request_body() -> bytes:
     body = g.get("body")
     if body is None:
         limit = current_app.config["MAX_BODY_BYTES"]
-        if request.content_length is not None and request.content_length > limit:
+        promised = request.content_length
+        if promised is not None and promised > limit:
             raise RequestEntityTooLarge
+        # With a Content-Length, reading stops once that much has come (no last read to find the end).
+        expected = limit + 1 if promised is None else promised
+        stream = request.stream
         chunks, size = [], 0
-        while size <= limit:
+        while size < expected:
             try:
-                chunk = request.stream.read(min(65536, limit + 1 - size))
+                chunk = stream.read(min(65536, expected - size))
             except Exception as exc:  # whatever the server's reader raises: a broken chunk, a client gone
                 raise BadRequest(f"the body could not be read: {exc.__class__.__name__}: {exc}") from None
             if not chunk:
@@ -75,7 +80,6 @@ def request_body() -> bytes:
             size += len(chunk)
         if size > limit:
             raise RequestEntityTooLarge
-        promised = request.content_length
         if promised is not None and size < promised:  # answering the part that came would be a wrong answer
             raise BadRequest(f"the body ended after {size} of the {promised} bytes its Content-Length promised")
         body = g.body = b"".join(chunks)
@@ -85,7 +89,7 @@ def request_body() -> bytes:
 def profile_media_type() -> str:
     """The request's media type if it is one a profile comes in (JSON or YAML); 415 otherwise."""
     mimetype = request.mimetype
-    if mimetype not in JSON_TYPES | YAML_TYPES:
+    if mimetype not in PROFILE_TYPES:
         given = f"'{mimetype}'" if mimetype else "no Content-Type"
         raise UnsupportedMediaType(f"send the profile as application/json or application/yaml, not {given}")
     return mimetype

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -29,6 +30,7 @@ from prometheus_client import (
 )
 
 from advisor.engine.loader import RuleSet
+from advisor.jsonlog import JSONFormatter, only_json_handler
 from advisor.jsonlog import configure_logging as configure_logging
 from advisor.metricsdir import locked
 
@@ -146,5 +148,21 @@ def instrument(app: Flask, metrics: Metrics) -> None:
                 "status": response.status_code,
                 "duration_ms": round(duration * 1000, 3),
             }
-            access.handle(access.makeRecord(access.name, logging.INFO, __file__, 0, "request", (), None, extra=fields))
+            handler = only_json_handler(access, logging.INFO)
+            if handler is None:  # handlers or filters of an operator's own: the record goes through logging
+                record = access.makeRecord(access.name, logging.INFO, __file__, 0, "request", (), None, extra=fields)
+                access.handle(record)
+            else:  # the usual case: the same line, written without making a LogRecord for it
+                _write_line(handler, access.name, fields)
         return response
+
+
+def _write_line(handler: logging.StreamHandler[Any], logger: str, fields: dict[str, Any]) -> None:
+    """Write the access line `handler` would write for a record with these fields, as StreamHandler.emit does."""
+    formatter: JSONFormatter = handler.formatter  # type: ignore[assignment]
+    with handler.lock or nullcontext():
+        try:
+            handler.stream.write(formatter.line(time.time(), "INFO", logger, "request", fields) + handler.terminator)
+            handler.flush()
+        except Exception:  # as logging does: a log that cannot be written must not fail the request
+            handler.handleError(logging.makeLogRecord({"name": logger, "msg": "request", **fields}))
