@@ -319,5 +319,22 @@ def test_markdown_says_plainly_when_nothing_would_change_the_answer(runner):
     erp = runner.invoke(cli, ["recommend", "--format", "markdown", str(ROOT / "examples" / "legacy-erp.yaml")])
     assert "## What would change the answer\n\nNothing you could change in one field would.\n" in erp.stdout
     checkout = runner.invoke(cli, ["recommend", "--format", "markdown", str(ROOT / "examples" / "checkout-api.yaml")])
-    assert "- **vm** if `workload.kernel` changed" in checkout.stdout
+    assert (
+        "- If kernel were modules \\(loads its own kernel modules\\) instead of shared → Virtual machines "
+        "(`workload.kernel`)\n" in checkout.stdout
+    )
     assert "Nothing you could change" not in checkout.stdout
+
+
+def test_text_says_each_flip_in_words_and_plainly_when_nothing_would_change(runner):
+    """The terminal says what the page says: the change in words, not `workload.kernel: shared -> modules`."""
+    checkout = runner.invoke(cli, ["recommend", str(ROOT / "examples" / "checkout-api.yaml")]).stdout
+    flips = checkout[checkout.index("What would change the answer\n") :].split("\n\n")[0].splitlines()[1:]
+    assert flips == [
+        "  If kernel were modules (loads its own kernel modules) instead of shared → Virtual machines",
+        "  If kernel were own (a different kernel or distribution kernel than the host's) instead of shared →",
+        "  Hybrid: VMs and containers",
+    ]
+    assert "workload.kernel:" not in checkout
+    erp = runner.invoke(cli, ["recommend", str(ROOT / "examples" / "legacy-erp.yaml")]).stdout
+    assert "What would change the answer\n  Nothing you could change in one field would change the answer\n" in erp

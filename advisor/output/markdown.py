@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from advisor.models import PLATFORMS, ComponentResult, Plan, Recommendation
+from advisor.output.fieldwords import flip_words
 from advisor.wording import PLAN_HEADERS, PLATFORM_NAMES, plan_row, plan_together
 
 
@@ -57,8 +58,8 @@ def _body(result: Recommendation | ComponentResult, level: int) -> list[str]:
     if flips:
         lines += ["", f"{h} What would change the answer", ""]
         lines += [
-            f"- **{f.platform}** if `{f.change.field}` changed from `{f.change.from_}` to `{f.change.to}`"
-            for f in flips
+            f"- {_escape(sentence[0].upper() + sentence[1:])} (`{f.change.field}`)"
+            for f, sentence in zip(flips, flip_words(result), strict=True)
             if f.change is not None
         ]
     elif result.flips:  # said plainly, not left out: no one change a person could make would change it

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import click
 
 from advisor.models import PLATFORMS, ComponentResult, Effect, Plan, Platform, Recommendation
+from advisor.output.fieldwords import flip_sentence, flip_words
 from advisor.validation import plain
 from advisor.wording import PLAN_HEADERS, PLATFORM_HEADINGS, plan_row, plan_together
 
@@ -83,14 +84,9 @@ def _body(result: Recommendation | ComponentResult, s: _Style, indent: str = "")
         lines += [f"{indent}  {a.field} = {plain(a.value)}  (used by {', '.join(a.rules)})" for a in result.assumptions]
     if result.flips:
         lines += ["", f"{indent}{s('What would change the answer', bold=True)}"]
-        for flip in result.flips:
-            change = flip.change
-            what = (
-                f"{change.field}: {plain(change.from_)} -> {plain(change.to)}"
-                if change is not None
-                else "no change of one field"
-            )
-            lines.append(f"{indent}  {flip.platform:<9} {what}")
+        said = flip_words(result) or [flip_sentence(result.flips[0])]  # or: nothing one could change would
+        for sentence in said:
+            lines += _wrap(sentence[0].upper() + sentence[1:], indent + "  ")
     if result.considered:
         matched = sum(c.matched for c in result.considered)
         lines += [

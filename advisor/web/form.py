@@ -26,6 +26,7 @@ from advisor.errors import NoPlatformFits
 from advisor.generators.registry import BUNDLE, KINDS, StarterKind, verdict_of, with_starters
 from advisor.models import PLATFORMS, ComponentResult, Platform, Recommendation, WorkloadProfile
 from advisor.output.data import rule_data
+from advisor.output.fieldwords import flip_words
 from advisor.output.markdown import as_markdown
 from advisor.profiles import parse_profile_json
 from advisor.validation import plain
@@ -288,30 +289,6 @@ def confidence_reason(result: Recommendation) -> str:
 def _margin(result: Recommendation | ComponentResult) -> str:
     allowed = [a.score for a in result.alternatives if not a.forbidden]
     return str(result.scores[result.platform] - max(allowed)) if allowed else "any number of"
-
-
-def flip_words(result: Recommendation | ComponentResult) -> list[str]:
-    """Each flip as a sentence a person reads: "if it also had to run bsd → Virtual machines"."""
-    words = []
-    for flip in result.flips:
-        change = flip.change
-        if change is None:
-            continue
-        field_ = BY_KEY.get(change.field)
-        label = (field_.label if field_ else change.field).lower()
-        before, after = change.from_, change.to
-        if isinstance(before, list) and isinstance(after, list) and set(before) < set(after):
-            added = ", ".join(str(v) for v in after if v not in before)
-            text = f"if it also had {label} {added}"
-            if change.field == "workload.os":
-                text = f"if it also had to run {added} guests"
-        elif isinstance(after, bool):
-            text = f"if “{label}” were {'yes' if after else 'no'}"
-        else:
-            meaning = field_.meaning(after) if field_ else ""  # "modules (loads its own kernel modules)"
-            text = f"if {label} were {plain(after)}{f' ({meaning})' if meaning else ''} instead of {plain(before)}"
-        words.append(f"{text} → {PLATFORM_TITLES[flip.platform]}")
-    return words
 
 
 def score_chart(scores: dict[Platform, int], chosen: str, forbidden: set[Platform]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ help (`FormField.brief`) and keeps the rest behind a disclosure (`FormField.more
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -28,6 +27,7 @@ from advisor.engine.catalogue import CATALOGUE, FieldSpec
 from advisor.generators.libvirt import guest_oses
 from advisor.models import COMPONENT_SECTIONS, KNOWN_GUEST_OSES, WorkloadProfile
 from advisor.numbers import grouped_text, number_text
+from advisor.output.fieldwords import SENTENCE_END, glosses, model_field
 
 SECTIONS = COMPONENT_SECTIONS  # the host first; a component may give each, its host too
 MAX_COMPONENTS = WorkloadProfile.model_fields["components"].metadata[0].max_length
@@ -137,13 +137,8 @@ def _kind(spec: FieldSpec) -> str:
     return "words" if spec.many else "text"
 
 
-def _model_field(path: str) -> FieldInfo:
-    section, name = path.split(".")
-    return _section_model(section).model_fields[name]
-
-
 def _default(path: str) -> Any:
-    default = _model_field(path).get_default(call_default_factory=True)
+    default = model_field(path).get_default(call_default_factory=True)
     return None if default is PydanticUndefined else default
 
 
@@ -156,20 +151,6 @@ def _help(path: str, info: FieldInfo) -> str:
 
 
 MAX_BRIEF = 150  # characters: about a line and a half beside an input
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def glosses(description: str, choices: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The (choices, short gloss) a description opens with, one sentence each ("single: one team. multi-trusted:
-    teams of one organisation, who ..." -> ("single", "one team"), ("multi-trusted", "teams of one organisation")):
-    each gloss up to its first comma. None unless it glosses two or more."""
-    found = []
-    for sentence in _SENTENCE_END.split(" ".join(description.split())):
-        named = re.match(r"^([a-z0-9, -]+): (.*)$", sentence)
-        if not (named and choices and all(c.strip() in choices for c in named.group(1).split(","))):
-            break
-        found.append((named.group(1), re.split(r"[,;(.]", named.group(2))[0].strip()))
-    return found if len(found) > 1 else []
 
 
 def brief_and_more(description: str, help_text: str, choices: tuple[str, ...] = ()) -> tuple[str, str]:
@@ -182,7 +163,7 @@ def brief_and_more(description: str, help_text: str, choices: tuple[str, ...] = 
     glossed = glosses(description, choices)
     line = "; ".join(f"{named}: {gloss}" for named, gloss in glossed) + "."
     if not glossed:
-        line = _SENTENCE_END.split(" ".join(description.split()))[0]
+        line = SENTENCE_END.split(" ".join(description.split()))[0]
     elif len(line) > MAX_BRIEF:  # too many glosses for a line: the first, then the names
         line = f"{glossed[0][0]}: {glossed[0][1]}; {', '.join(named for named, _ in glossed[1:])}: see More."
     rest = help_text[len(line) :].strip() if help_text.startswith(line) else help_text
@@ -215,7 +196,7 @@ def _inputs() -> tuple[FormField, ...]:
                 path,
                 section,
                 field_name,
-                **_label_and_help(path, _model_field(path), choices),
+                **_label_and_help(path, model_field(path), choices),
                 kind=_kind(spec),
                 choices=choices,
                 default=_default(path),
