@@ -609,7 +609,7 @@ class WorkloadProfile(Closed):
         # A scheduled batch job becomes a CronJob of its name, and Kubernetes holds a CronJob's name to 52
         # characters: it adds 11 to name each run's Job, whose name may have 63
         # (https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/).
-        parts = [(self.name, self.workload, "name")]
+        parts: list[tuple[str, Workload | None, str]] = [(self.name, self.workload, "name")]
         parts += [(c.name, c.workload, f"components[{n}].name") for n, c in enumerate(self.components)]
         for name, workload, where in parts:
             if workload is not None and workload.schedule is not None and len(name) > CRONJOB_NAME:
