@@ -30,7 +30,7 @@ from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.markdown import as_markdown
 from advisor.profiles import component_part, validate_profile
 from advisor.wording import PLATFORM_NAMES
-from tests.support import PHONE, ROOT
+from tests.support import PHONE, ROOT, type_field
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Download, Page
@@ -167,49 +167,13 @@ def screenshot(page: Page, name: str) -> Path:
 # --- Typing a profile like a person ---
 
 
-def as_text(value: Any, key: str) -> str:
-    """What a person types for a value: numbers as written, lists with commas, a command as in a shell."""
-    if isinstance(value, str):
-        return value
-    if key == "workload.command":
-        return shlex.join(value)
-    if isinstance(value, list):
-        return ", ".join(as_text(v, key) for v in value)
-    return str(value)
-
-
-def open_section(page: Page, input_id: str) -> None:
-    """Open the folds an input sits in (More detail, a component's section), outermost first, by clicking their
-    summaries."""
-    for fold in page.locator(f"details:has(#{input_id})").all():
-        if fold.get_attribute("open") is None:
-            fold.locator(":scope > summary").click()
-
-
-def set_field(page: Page, prefix: str, key: str, value: Any) -> None:
-    """Set one input the way a person does: pick in a list, tick a box, or type."""
-    input_id = "f-" + (prefix + key).replace(".", "-")
-    open_section(page, input_id)
-    element = page.locator(f"#{input_id}")
-    kind = element.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
-    if kind.startswith("fieldset:"):  # one checkbox per choice
-        for box in element.locator("input[type=checkbox]").all():
-            box.set_checked(box.get_attribute("value") in value)
-    elif kind == "input:checkbox":
-        element.set_checked(value)
-    elif kind.startswith("select:"):
-        element.select_option(("yes" if value else "no") if isinstance(value, bool) else str(value))
-    else:
-        element.fill(as_text(value, key))
-
-
 def fill_sections(page: Page, data: dict[str, Any], prefix: str = "") -> None:
     """Type a profile's (or a component's) name and sections into the form."""
-    set_field(page, prefix, "name", data["name"])
+    type_field(page, prefix + "name", data["name"])
     for section, fields in data.items():
         if isinstance(fields, dict):
             for name, value in fields.items():
-                set_field(page, prefix, f"{section}.{name}", value)
+                type_field(page, f"{prefix}{section}.{name}", value)
 
 
 def fill_profile(page: Page, data: dict[str, Any]) -> None:
@@ -459,10 +423,10 @@ COMPONENT_TYPING: dict[str, Any] = {"name": "Back Office", "workload.runtime": "
 def type_bad_profile(page: Page) -> dict[str, Any]:
     """Type the wrong profile and one component with wrong values; what the form holds before asking."""
     for key, value in BAD_TYPING.items():
-        set_field(page, "", key, value)
+        type_field(page, key, value)
     page.get_by_role("button", name="Add a component").click()
     for key, value in COMPONENT_TYPING.items():
-        set_field(page, "components.0.", key, value)
+        type_field(page, "components.0." + key, value)
     return form_values(page)
 
 
