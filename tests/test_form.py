@@ -568,6 +568,22 @@ def test_what_a_user_types_is_shown_as_text_never_as_markup(api):
     assert values["name"] == typed and values["workload.command"] == typed
 
 
+def test_a_hostile_choice_a_ticked_box_or_a_component_is_shown_as_text_never_as_markup(api):
+    """Every kind of input (a list, boxes, a component's field, an error beside it) escapes what it shows."""
+    typed = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    sent = [("name", "ok"), ("host.os", typed), ("workload.os", "linux"), ("workload.os", typed)]
+    sent += [("components.0.name", typed), ("components.0.security.isolation", typed), ("action", "recommend")]
+    response = api.post("/", data=MultiDict(sent))
+    assert response.status_code == 400
+    tree = page(response)
+    assert len(list(tree.iter("script"))) == 1 and not list(tree.iter("img"))
+    assert [o.text for o in tree.cssselect("#f-host-os option[selected]")] == [typed]
+    ticked = [box.get("value") for box in tree.cssselect("#f-workload-os input[checked]")]
+    assert ticked == ["linux", typed]
+    assert tree.get_element_by_id("f-components-0-name").get("value") == typed
+    assert tree.cssselect("#f-host-os-error"), "the refused value is said beside its input"
+
+
 @pytest.mark.live
 def test_the_curl_snippet_asks_the_api_for_the_same_answer(live_server):
     import requests

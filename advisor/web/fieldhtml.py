@@ -1,0 +1,152 @@
+"""One input of the form as HTML, written in Python rather than by a Jinja macro.
+
+The form under every result renders each of its ~45 inputs (and each component's); as a macro that was a third
+of the result page's time, spent in Jinja's macro calls and escaping of the same labels and help again and
+again. The parts of an input that depend only on its field (label, help line, folded help) are escaped once per
+field; the rest is a few string joins. The HTML is what the macro wrote, byte for byte
+(tests/test_pages_unchanged.py and the page digests of tests/test_answers_unchanged.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from markupsafe import Markup, escape
+
+from advisor.web.inputs import FormField
+
+form_field = Blueprint("form_field", __name__)
+
+_YES_NO = ("yes", "no")
+
+
+# id(field) -> (field, its words): the form's fields live as long as the app, and the field is kept with its
+# words so an id is never reused while its entry stands.
+_STATIC: dict[int, tuple[FormField, tuple[str, str, str, str]]] = {}
+
+
+def _static(f: FormField) -> tuple[str, str, str, str]:
+    """The escaped label, the help line (with the bounds of a number) and the folded rest, made once per field."""
+    kept = _STATIC.get(id(f))
+    if kept is not None and kept[0] is f:
+        return kept[1]
+    line = str(escape(f.brief))
+    if f.kind in ("whole", "number") and f.bounds:
+        line += " " + str(escape(f.bounds))
+    words = (str(escape(f.label)), line, f.more, str(escape(f.label.lower())))
+    if len(_STATIC) < 4096:  # bounded: only the form's own fields are ever rendered
+        _STATIC[id(f)] = (f, words)
+    return words
+
+
+def _more_help(f: FormField, id_: str) -> str:
+    """The rest of a field's help, folded: its first line is shown beside the input."""
+    _, _, more, lower = _static(f)
+    if not more:
+        return ""
+    return (
+        f'<details class="more-help" id="{id_}-more"><summary>More<span class="visually-hidden"> about {lower}'
+        f"</span></summary><p>{escape(more)}</p></details>"
+    )
+
+
+def _errors(problems: list[str], id_: str) -> str:
+    if not problems:
+        return ""
+    said = "".join(f"<p><strong>Error:</strong> {escape(problem)}</p>" for problem in problems)
+    return f'<div class="error" id="{id_}-error">{said}</div>'
+
+
+@form_field.app_template_global("field")
+def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = "", component: bool = False) -> Markup:
+    """One input of the profile. `prefix` is "" on the profile and "components.N." on a component, where an
+    empty input means "same as above"."""
+    key = str(escape(prefix + f.key))
+    id_ = "f-" + str(escape((prefix + f.key).replace(".", "-")))
+    problems = errors.get(prefix + f.key, [])
+    described = id_ + "-help" + (" " + id_ + "-error" if problems else "")
+    value = value if value is not None else ""
+    label, line, _, _ = _static(f)
+    invalid = " invalid" if problems else ""
+    aria_invalid = ' aria-invalid="true"' if problems else ""
+    if f.kind == "choices":
+        out = [
+            f'\n<fieldset class="field choices{invalid}" id="{id_}" aria-describedby="{described}">\n'
+            f"  <legend>{label}</legend>\n  ",
+            "" if component else f'<input type="hidden" name="{key}" value="">',
+            '\n  <div class="options">\n  \n  ',
+        ]
+        # Ticked ones first, in the profile's order: the first family chooses the starter VM's guest OS.
+        for choice in [v for v in value if v in f.choices] + [c for c in f.choices if c not in value]:
+            checked = " checked" if choice in value else ""
+            shown = escape(choice)
+            out.append(
+                f'\n    <label class="option"><input type="checkbox" name="{key}" value="{shown}"{checked}> '
+                f"{shown}</label>\n  "
+            )
+        out.append("\n  \n  ")
+        # A value that is not a choice (from a hand-made link) stays, ticked, so it is seen and can be unticked.
+        for other in value:
+            if other and other not in f.choices:
+                shown = escape(other)
+                out.append(
+                    f'\n    <label class="option"><input type="checkbox" name="{key}" value="{shown}" checked> '
+                    f"{shown}</label>\n  "
+                )
+        same = " None ticked: same as above." if component else ""
+        out.append(
+            f'\n  </div>\n  <p class="help" id="{id_}-help">{line}{same}</p>\n  {_more_help(f, id_)}\n  '
+            f"{_errors(problems, id_)}\n</fieldset>\n"
+        )
+        return Markup("".join(out))
+    out = [f'\n<div class="field {escape(f.kind)}{invalid}">\n  ']
+    if f.kind == "flag" and not component:
+        checked = " checked" if str(value).lower() in ("yes", "on", "true") else ""
+        out.append(
+            f'\n  <input type="checkbox" id="{id_}" name="{key}" value="yes"{checked} aria-describedby="{described}"'
+            f'{aria_invalid}>\n  <label for="{id_}">{label}</label>\n  '
+        )
+    else:
+        required = (
+            ' <span class="required">(required)</span>' if f.required and not (component and f.key != "name") else ""
+        )
+        out.append(f'\n  <label for="{id_}">{label}{required}</label>\n  ')
+        if f.kind in ("choice", "flag"):
+            choices = f.choices if f.kind == "choice" else _YES_NO
+            out.append(f'\n  <select id="{id_}" name="{key}" aria-describedby="{described}"{aria_invalid}>\n    ')
+            unsaid = f.kind == "choice" and f.default is None
+            if component:
+                out.append(f'<option value=""{" selected" if value == "" else ""}>same as above</option>')
+                if unsaid:
+                    out.append(f'<option value="none"{" selected" if value == "none" else ""}>not said</option>')
+            elif unsaid:
+                out.append(f'<option value=""{"" if value else " selected"}>not said</option>')
+            out.append("\n    ")
+            for choice in choices:
+                out.append(f"\n    <option{' selected' if choice == value else ''}>{escape(choice)}</option>\n    ")
+            out.append("\n    ")
+            if value and value not in choices:
+                out.append(f"<option selected>{escape(value)}</option>")
+            out.append("\n  </select>\n  ")
+        else:
+            attributes = ""
+            if f.kind == "whole":
+                attributes += ' inputmode="numeric"'
+            elif f.kind == "number":
+                attributes += ' inputmode="decimal"'
+            if f.required:
+                attributes += ' aria-required="true"'
+            if f.kind in ("text", "words", "command"):
+                attributes += ' autocapitalize="off" spellcheck="false"'
+            if component and f.key != "name":
+                attributes += ' placeholder="same as above"'
+            out.append(
+                f'\n  <input type="text" id="{id_}" name="{key}" value="{escape(value)}"{attributes}\n'
+                f'    aria-describedby="{described}"{aria_invalid}>\n  '
+            )
+        out.append("\n  ")
+    out.append(
+        f'\n  <p class="help" id="{id_}-help">{line}</p>\n  {_more_help(f, id_)}\n  {_errors(problems, id_)}\n</div>\n'
+    )
+    return Markup("".join(out))
