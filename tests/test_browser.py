@@ -30,7 +30,7 @@ from advisor.models import Recommendation, WorkloadProfile
 from advisor.output.markdown import as_markdown
 from advisor.profiles import component_part, validate_profile
 from advisor.wording import PLATFORM_NAMES
-from tests.support import PHONE, ROOT, type_field
+from tests.support import PHONE, ROOT, type_field, type_profile
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Download, Page
@@ -164,25 +164,7 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-# --- Typing a profile like a person ---
-
-
-def fill_sections(page: Page, data: dict[str, Any], prefix: str = "") -> None:
-    """Type a profile's (or a component's) name and sections into the form."""
-    type_field(page, prefix + "name", data["name"])
-    for section, fields in data.items():
-        if isinstance(fields, dict):
-            for name, value in fields.items():
-                type_field(page, f"{prefix}{section}.{name}", value)
-
-
-def fill_profile(page: Page, data: dict[str, Any]) -> None:
-    """Type a whole profile, adding each component with the "Add a component" button first."""
-    fill_sections(page, data)
-    for index, component in enumerate(data.get("components", [])):
-        page.get_by_role("button", name="Add a component").click()
-        expect(page.locator(f"#f-components-{index}-name")).to_be_visible()
-        fill_sections(page, component, f"components.{index}.")
+# --- What the form holds, as a person left it ---
 
 
 def form_values(page: Page) -> dict[str, Any]:
@@ -264,7 +246,7 @@ def test_form_gives_the_engines_answer(pages: Pages, engine: Any, case: str) -> 
     expected = engine(validate_profile(data))
     assert expected.platform == case  # a sanity fact: each case is named for its obvious answer
     page = pages.open()
-    fill_profile(page, data)
+    type_profile(page, data)
     typed = form_values(page)
     assert ask(page) == 200
     check_result(page, data, expected)
@@ -275,7 +257,7 @@ def test_form_gives_the_engines_answer(pages: Pages, engine: Any, case: str) -> 
 def result_page(pages: Pages, case: str, **options: Any) -> Page:
     """The result page of a case, typed into the form and asked for."""
     page = pages.open(**options)
-    fill_profile(page, CASES[case])
+    type_profile(page, CASES[case])
     assert ask(page) == 200
     return page
 
@@ -369,7 +351,7 @@ def test_downloads_hold_the_result(pages: Pages, engine: Any, case: str) -> None
     profile = validate_profile(data)
     expected = engine(profile)
     page = pages.open()
-    fill_profile(page, data)
+    type_profile(page, data)
     ask(page)
 
     yaml_file = click_download(page, page.get_by_role("button", name="Profile (YAML)"))
@@ -501,7 +483,7 @@ def test_errors_are_shown_beside_fields_and_nothing_typed_is_lost(pages: Pages) 
 def test_permalink_shows_the_same_answer_and_form(pages: Pages, case: str) -> None:
     """A permalink opened elsewhere shows the same answer and the form filled in as it was typed."""
     page = pages.open()
-    fill_profile(page, CASES[case])
+    type_profile(page, CASES[case])
     typed = form_values(page)
     ask(page)
     link = page.locator("a.permalink").get_attribute("href") or ""
@@ -538,7 +520,7 @@ def test_without_javascript_a_case_works_from_form_to_download(pages: Pages, eng
     data = CASES["hybrid"]
     profile = validate_profile(data)
     page = pages.open(js=False)
-    fill_profile(page, data)
+    type_profile(page, data)
     assert ask(page) == 200
     check_result(page, data, engine(profile))
     expect(page.locator("button.copy")).to_be_hidden()
@@ -559,7 +541,7 @@ def test_without_javascript_errors_are_shown_and_kept(pages: Pages) -> None:
 def test_copy_button_shows_with_javascript(pages: Pages, engine: Any) -> None:
     """The script shows the Copy button beside the curl command; the command it copies gets the same answer."""
     page = pages.open()
-    fill_profile(page, CASES["container"])
+    type_profile(page, CASES["container"])
     ask(page)
     expect(page.locator("button.copy")).to_be_visible()
     curl = page.locator("textarea#curl").input_value()
@@ -630,7 +612,7 @@ def test_rules_search_without_javascript(pages: Pages) -> None:
 def test_pages_keep_their_content_security_policy(pages: Pages) -> None:
     """Every page is served with its CSP, and the form, result, error and rules pages break none of it."""
     page = pages.open()
-    fill_profile(page, CASES["hybrid"])
+    type_profile(page, CASES["hybrid"])
     ask(page)
     page.locator("button.copy").click()  # the script's one action on the result page
     for path in ("/rules", "/rules?q=kernel"):
@@ -655,13 +637,13 @@ def test_pages_fit_a_phone(pages: Pages) -> None:
     """On a 390 px wide phone, no page scrolls sideways: form, results, errors and rules."""
     page = pages.open(viewport=PHONE)
     assert not scrolls_sideways(page), "the empty form"
-    fill_profile(page, CASES["hybrid"])
+    type_profile(page, CASES["hybrid"])
     assert not scrolls_sideways(page), "the form with two components"
     ask(page)
     assert not scrolls_sideways(page), "the hybrid result"
     screenshot(page, "phone-hybrid")
     single = pages.open(viewport=PHONE)
-    fill_profile(single, CASES["vm"])
+    type_profile(single, CASES["vm"])
     ask(single)
     assert not scrolls_sideways(single), "the vm result, with its capacity table"
     wrong = pages.open(viewport=PHONE)
@@ -701,7 +683,7 @@ def test_enter_in_a_text_field_asks_for_advice(pages: Pages, engine: Any) -> Non
     """Enter in a text field submits the form as "recommend", even with a component's buttons on the form."""
     data = {"name": "press-enter", "host": {"os": "linux"}, "components": [{"name": "only-one"}]}
     page = pages.open()
-    fill_profile(page, data)
+    type_profile(page, data)
     with page.expect_navigation() as navigation:
         page.locator("#f-components-0-name").press("Enter")
     assert navigation.value.status == 200
@@ -716,7 +698,7 @@ def test_focus_is_never_hidden_behind_the_sticky_button(pages: Pages) -> None:
     WCAG 2.4.11 (Focus Not Obscured): a keyboard user must see where the focus is.
     """
     page = pages.open()
-    fill_profile(page, {"name": "tab-through", "components": [{"name": "one"}]})
+    type_profile(page, {"name": "tab-through", "components": [{"name": "one"}]})
     page.locator("#f-name").focus()
     hidden = []
     for _ in range(80):
