@@ -21,33 +21,14 @@ form_field = Blueprint("form_field", __name__)
 _YES_NO = ("yes", "no")
 
 
-# id(field) -> (field, its words): the form's fields live as long as the app, and the field is kept with its
-# words so an id is never reused while its entry stands.
-_STATIC: dict[int, tuple[FormField, tuple[str, str, str, str]]] = {}
-
-
-def _static(f: FormField) -> tuple[str, str, str, str]:
-    """The escaped label, the help line (with the bounds of a number) and the folded rest, made once per field."""
-    kept = _STATIC.get(id(f))
-    if kept is not None and kept[0] is f:
-        return kept[1]
-    line = str(escape(f.brief))
-    if f.kind in ("whole", "number") and f.bounds:
-        line += " " + str(escape(f.bounds))
-    words = (str(escape(f.label)), line, f.more, str(escape(f.label.lower())))
-    if len(_STATIC) < 4096:  # bounded: only the form's own fields are ever rendered
-        _STATIC[id(f)] = (f, words)
-    return words
-
-
 def _more_help(f: FormField, id_: str) -> str:
     """The rest of a field's help, folded: its first line is shown beside the input."""
-    _, _, more, lower = _static(f)
+    _, _, more, lower = f.html_words
     if not more:
         return ""
     return (
         f'<details class="more-help" id="{id_}-more"><summary>More<span class="visually-hidden"> about {lower}'
-        f"</span></summary><p>{escape(more)}</p></details>"
+        f"</span></summary><p>{more}</p></details>"
     )
 
 
@@ -67,7 +48,7 @@ def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = 
     problems = errors.get(prefix + f.key, [])
     described = id_ + "-help" + (" " + id_ + "-error" if problems else "")
     value = value if value is not None else ""
-    label, line, _, _ = _static(f)
+    label, line, _, _ = f.html_words
     invalid = " invalid" if problems else ""
     aria_invalid = ' aria-invalid="true"' if problems else ""
     if f.kind == "choices":

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypedDict
 
+from markupsafe import escape
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -90,11 +92,16 @@ class FormField:
     exclusive_minimum: bool = False
     brief: str = ""  # one line of the help, shown beside the input
     more: str = ""  # the rest of the help, behind a disclosure ("" when the line says it all)
-    meanings: tuple[tuple[str, str], ...] = ()  # (choice, what it means in a few words), where the help says
 
-    def meaning(self, choice: Any) -> str:
-        """What one choice means in a few words ("loads its own kernel modules"), or "" if the help does not say."""
-        return next((gloss for named, gloss in self.meanings if choice in named.split(", ")), "")
+    @cached_property
+    def html_words(self) -> tuple[str, str, str, str]:
+        """The label, the help line (with a number's bounds), the folded rest and the label in lower case, escaped
+        for HTML once per field: the form writes them beside every input of every page (advisor/web/fieldhtml.py).
+        """
+        line = str(escape(self.brief))
+        if self.kind in ("whole", "number") and self.bounds:
+            line += " " + str(escape(self.bounds))
+        return str(escape(self.label)), line, str(escape(self.more)), str(escape(self.label.lower()))
 
     @property
     def emptiable(self) -> bool:
@@ -175,14 +182,12 @@ class _Words(TypedDict):
     help: str
     brief: str
     more: str
-    meanings: tuple[tuple[str, str], ...]
 
 
 def _label_and_help(path: str, info: FieldInfo, choices: tuple[str, ...] = ()) -> _Words:
     help_text = _help(path, info)
     brief, more = brief_and_more(info.description or "", help_text, choices)
-    meanings = tuple(glosses(info.description or "", choices))
-    return {"label": info.title or path, "help": help_text, "brief": brief, "more": more, "meanings": meanings}
+    return {"label": info.title or path, "help": help_text, "brief": brief, "more": more}
 
 
 def _inputs() -> tuple[FormField, ...]:
