@@ -7,6 +7,7 @@ this module puts a result together, for one profile or for a system of component
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -18,7 +19,7 @@ from advisor.engine.index import network_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.plan import plan
 from advisor.engine.scoring import Outcome, outcome_of
-from advisor.engine.whatif import flips
+from advisor.engine.whatif import MEMO_ENTRIES, FlipStage, flip_stage, flips
 from advisor.errors import NoPlatformFits
 from advisor.models import (
     PLATFORMS,
@@ -182,30 +183,72 @@ def _capped(outcome: Outcome, matched: Sequence[CompiledRule]) -> Confidence:
     return min([outcome.confidence, *caps], key=CONFIDENCE_ORDER.index)
 
 
+@dataclass(frozen=True)
+class _Decided:
+    """Everything a set of matched rules decides whatever facts matched them: the outcome and its explanation
+    (rationale, doubts, why-not, technologies, notes) and the what-if search's first stage. Profiles that match
+    the same rules share it, so it is worked out once for them and kept with the rule set (MEMO_ENTRIES at most)."""
+
+    outcome: Outcome
+    confidence: Confidence
+    rationale: tuple[Reason, ...]
+    against: tuple[Against, ...]
+    alternatives: tuple[Alternative, ...]
+    technologies: tuple[Technology, ...]
+    notes: tuple[Note, ...]
+    forbidden: frozenset[str]
+    stage: FlipStage
+
+
+def _decided(ruleset: RuleSet, matched: Sequence[CompiledRule]) -> _Decided:
+    memo = ruleset.memo.get("decided")
+    if memo is None or len(memo) >= MEMO_ENTRIES:
+        memo = ruleset.memo["decided"] = {}
+    key = tuple(map(id, matched))  # the rules live as long as the rule set, and the memo with them
+    found = memo.get(key)
+    if found is None:
+        outcome = outcome_of(matched)  # NoPlatformFits is not kept: it is raised again, at once, each time
+        winner = outcome.platform
+        found = memo[key] = _Decided(
+            outcome=outcome,
+            confidence=_capped(outcome, matched),
+            rationale=tuple(_rationale(matched, winner)),
+            against=tuple(_against(matched, outcome)),
+            alternatives=tuple(_alternatives(matched, outcome)),
+            technologies=tuple(_technologies(matched, winner)),
+            notes=tuple(_once(c, "note", _note) for c in matched if c.rule.note and winner in c.rule.note_for),
+            forbidden=frozenset(p for p in PLATFORMS if outcome.forbidden[p]),
+            stage=flip_stage(ruleset, matched, winner),
+        )
+    return found
+
+
 def _component(
     profile: WorkloadProfile, ruleset: RuleSet, explained: bool = False, what_if: bool = True
 ) -> ComponentResult:
     facts = facts_of(profile)
     matched = network_of(ruleset)(facts)
     try:
-        outcome = outcome_of(matched)
+        decided = _decided(ruleset, matched)
     except NoPlatformFits as exc:
         raise NoPlatformFits(f"{profile.name}: {exc}") from None
-    # Built from parts already validated or made here: checking them all again would only cost time.
+    outcome = decided.outcome
+    # Built from parts already validated or made here: checking them all again would only cost time. The
+    # lists are the result's own; the parts in them are shared, as every model part of a result already is.
     return _built(
         ComponentResult,
         name=profile.name,
         platform=outcome.platform,
-        confidence=_capped(outcome, matched),
-        scores=outcome.scores,
-        rationale=_rationale(matched, outcome.platform),
-        against=_against(matched, outcome),
-        alternatives=_alternatives(matched, outcome),
-        technologies=_technologies(matched, outcome.platform),
-        notes=[_once(c, "note", _note) for c in matched if c.rule.note and outcome.platform in c.rule.note_for],
-        capacity=capacity([profile], frozenset(p for p in PLATFORMS if outcome.forbidden[p])),
+        confidence=decided.confidence,
+        scores=dict(outcome.scores),
+        rationale=list(decided.rationale),
+        against=list(decided.against),
+        alternatives=list(decided.alternatives),
+        technologies=list(decided.technologies),
+        notes=list(decided.notes),
+        capacity=capacity([profile], decided.forbidden),
         assumptions=_assumptions(matched, facts, defaulted_paths(profile)),
-        flips=flips(ruleset, facts, matched, outcome.platform) if what_if else [],
+        flips=flips(ruleset, facts, matched, outcome.platform, decided.stage) if what_if else [],
         considered=_considered(ruleset.rules, facts) if explained else None,
     )
 

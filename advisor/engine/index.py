@@ -234,3 +234,39 @@ def network_of(ruleset: RuleSet) -> Network:
     if network is None:
         network = ruleset.memo["network"] = compile_network(ruleset.rules)
     return network
+
+
+Tally = Callable[[Facts], tuple[int, int, int, int, int, int]]
+# The most rules compile_tally writes into one function: the what-if search calls it for each value it tries,
+# and past this many a field's readers are better narrowed to the few its value decides (whatif.py does).
+TALLY_RULES = 64
+
+
+def compile_tally(rules: Sequence[CompiledRule]) -> Tally:
+    """One function from facts to the points (vm, container, hybrid) and forbid counts the matching `rules`
+    add up to: what tallying evaluate.matching's answer gives, without a list of the matched in between.
+
+    Written like the network: every leaf a local, read once; a line per rule adding its points and bans from
+    a table, so again only local names and indexes are code."""
+    writer = _Writer(local_facts=True)
+    lines = ["    p0 = p1 = p2 = b0 = b1 = b2 = 0"]
+    weights = []
+    for position, compiled in enumerate(rules):
+        condition = writer.condition(compiled.rule.when, iter(compiled.leaves), set())
+        weight = (*compiled.points, *compiled.bans)
+        weights.append(weight)
+        adds = [f"{name} += weights[{position}][{i}]" for i, name in enumerate(_TALLIES) if weight[i]]
+        lines.append(f"    if {condition}: {'; '.join(adds) or 'pass'}")
+    lines.append("    return p0, p1, p2, b0, b1, b2")
+    source = "def tally(facts):\n" + "\n".join([*writer.lines, *lines]) + "\n"
+    scope: dict[str, Any] = {
+        "paths": tuple(writer.values),
+        "tests": tuple(writer.tests),
+        "operands": tuple(writer.operands),
+        "weights": tuple(weights),
+    }
+    exec(compile(source, "<advisor rule tally>", "exec"), scope)  # our own source, as above
+    return scope["tally"]
+
+
+_TALLIES = ("p0", "p1", "p2", "b0", "b1", "b2")

@@ -7,6 +7,7 @@ thresholds numbers are compared with. Only the rules that read the changed field
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from advisor.engine.catalogue import CATALOGUE, ORDERED, practical
 from advisor.engine.evaluate import CompiledRule, Facts
+from advisor.engine.index import TALLY_RULES, Tally, compile_tally
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import TIE_ORDER, tally, winning_index
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
@@ -149,21 +151,27 @@ def _allowed(facts: Facts, path: str, value: Any, sections: dict[str, tuple[Any,
     return verdict
 
 
-def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chosen: str) -> list[Flip]:
-    """For each other platform, the smallest one-field change that makes it win, or None.
+@dataclass(frozen=True)
+class FlipStage:
+    """What the what-if search knows from the matched rules alone, before it looks at a fact: the tally, and
+    the fields whose readers could change the answer at all, each with the tally less what its matched readers
+    added. The same for every profile that matches the same rules, so worked out once for them (decide.py
+    keeps it with the rest of what a matched set decides)."""
 
-    Incremental: for each field, only the rules whose outcome its value can change (the other facts as
-    given) are evaluated again for each candidate value; every other rule keeps its result, and a field
-    that no rule's outcome hangs on is not tried at all.
-    """
+    chosen: int
+    points: tuple[int, int, int]
+    bans: tuple[int, int, int]
+    matched: frozenset[int]  # the ids of the matched rules
+    # Per field worth trying: (field, the rules that read only it, those that read others too, the tally less
+    # what its matched readers added, and its readers' compiled tally or None when they are too many).
+    paths: tuple[tuple[str, list[CompiledRule], list[CompiledRule], tuple[int, ...], Tally | None], ...]
+
+
+def flip_stage(ruleset: RuleSet, matched: Sequence[CompiledRule], chosen: str) -> FlipStage:
+    """The fields worth trying for `matched`: a bound with every rule that reads the field counted as open (it
+    could go either way) leaves out a field no outcome of its readers could turn to another platform."""
     points, bans = tally(matched)
     chosen_index = PLATFORMS.index(chosen)
-    was_matched = {id(c) for c in matched}
-    trial = dict(facts)
-    sections: dict[str, tuple[Any, ...]] = {}
-    failing: dict[int, frozenset[str] | None] = {}  # per rule read by several fields: its failing fields
-    # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
-    best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
     taken: dict[str, list[int]] = {}  # per field: the points and bans (vm, container, hybrid) of the matched readers
     for compiled in matched:
         p0, p1, p2 = compiled.points
@@ -179,9 +187,8 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
                 found[3] += b0
                 found[4] += b1
                 found[5] += b2
-    for path, alone, shared, reach in _flip_paths(ruleset):
-        # First a bound with every rule that reads the field counted as open (cheap: the same every time),
-        # then the rules whose outcome the field's value really decides, the other facts as given.
+    paths = []
+    for path, alone, shared, reach, readers_tally in flip_paths(ruleset):
         added = taken.get(path)
         if added is None:
             rest = points, bans
@@ -190,39 +197,99 @@ def flips(ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chose
                 [points[0] - added[0], points[1] - added[1], points[2] - added[2]],
                 [bans[0] - added[3], bans[1] - added[4], bans[2] - added[5]],
             )
-        if not _could_change(*rest, *reach, chosen_index):
-            continue
-        # A rule that reads only this field is decided by its value whatever the other facts are.
-        open_rules = alone + [c for c in shared if _open(c, facts, path, failing)] if shared else alone
-        if not open_rules:
-            continue
-        base_points, base_bans = _without(points, bans, open_rules, was_matched)
-        if not _could_change(base_points, base_bans, *_reach(open_rules), chosen_index):
-            continue
+        if _could_change(*rest, *reach, chosen_index):
+            paths.append((path, alone, shared, (*rest[0], *rest[1]), readers_tally))
+    return FlipStage(chosen_index, tuple(points), tuple(bans), frozenset(map(id, matched)), tuple(paths))  # type: ignore[arg-type]
+
+
+def flips(
+    ruleset: RuleSet, facts: Facts, matched: Sequence[CompiledRule], chosen: str, stage: FlipStage | None = None
+) -> list[Flip]:
+    """For each other platform, the smallest one-field change that makes it win, or None.
+
+    Incremental: only the fields whose readers could change the answer are tried (flip_stage), and for each
+    value tried only that field's readers are evaluated again, every other rule keeping its result. `stage` is
+    flip_stage(ruleset, matched, chosen), when the caller has it already.
+    """
+    if stage is None:
+        stage = flip_stage(ruleset, matched, chosen)
+    trial = dict(facts)
+    sections: dict[str, tuple[Any, ...]] = {}
+    failing: dict[int, frozenset[str] | None] = {}  # per rule read by several fields: its failing fields
+    # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
+    best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
+    for path, alone, shared, rest, readers_tally in stage.paths:
         current = facts[path]
-        for cost, value in _candidates_under(ruleset, path, current):
-            trial[path] = value
-            p0, p1, p2 = base_points
-            b0, b1, b2 = base_bans
-            for compiled in open_rules:
-                if compiled.check(trial):
-                    q0, q1, q2 = compiled.points
-                    f0, f1, f2 = compiled.bans
-                    p0 += q0
-                    p1 += q1
-                    p2 += q2
-                    b0 += f0
-                    b1 += f1
-                    b2 += f2
-            index = winning_index((p0, p1, p2), (b0, b1, b2))
-            if index is None or index == chosen_index:  # no change, or nothing left at all
-                continue
+        if readers_tally is not None:
+            winners = _tallied(ruleset, trial, path, current, rest, readers_tally, stage.chosen)
+        else:
+            winners = _narrowed(ruleset, trial, path, current, alone, shared, stage, failing)
+        for cost, value, index in winners:
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
             if (platform not in best or key < best[platform][0]) and _allowed(facts, path, value, sections):
                 best[platform] = (key, (path, current, value))  # the Change is made once, for the best
         trial[path] = current
     return [Flip(platform=p, change=_change(*best[p][1]) if p in best else None) for p in PLATFORMS if p != chosen]
+
+
+Winners = list[tuple[float, Any, int]]  # (cost, value, the index of the platform that value makes win)
+
+
+def _tallied(
+    ruleset: RuleSet, trial: Facts, path: str, current: Any, rest: tuple[int, ...], readers_tally: Tally, chosen: int
+) -> Winners:
+    """The values of `path` that make another platform win, its few readers evaluated again in one compiled
+    call per value: `rest` is the tally without what they added."""
+    r0, r1, r2, r3, r4, r5 = rest
+    found = []
+    for cost, value in _candidates_under(ruleset, path, current):
+        trial[path] = value
+        q0, q1, q2, q3, q4, q5 = readers_tally(trial)
+        index = winning_index((r0 + q0, r1 + q1, r2 + q2), (r3 + q3, r4 + q4, r5 + q5))
+        if index is not None and index != chosen:  # a change, and something left
+            found.append((cost, value, index))
+    return found
+
+
+def _narrowed(
+    ruleset: RuleSet,
+    trial: Facts,
+    path: str,
+    current: Any,
+    alone: list[CompiledRule],
+    shared: list[CompiledRule],
+    stage: FlipStage,
+    failing: dict[int, frozenset[str] | None],
+) -> Winners:
+    """As _tallied, for a field with many readers: only those whose outcome its value really decides, the
+    other facts as given, are evaluated again (a rule that reads only this field always is). `trial` holds
+    the facts as given when it is called."""
+    open_rules = alone + [c for c in shared if _open(c, trial, path, failing)] if shared else alone
+    if not open_rules:
+        return []
+    base_points, base_bans = _without(stage.points, stage.bans, open_rules, stage.matched)
+    if not _could_change(base_points, base_bans, *_reach(open_rules), stage.chosen):
+        return []
+    found = []
+    for cost, value in _candidates_under(ruleset, path, current):
+        trial[path] = value
+        p0, p1, p2 = base_points
+        b0, b1, b2 = base_bans
+        for compiled in open_rules:
+            if compiled.check(trial):
+                q0, q1, q2 = compiled.points
+                f0, f1, f2 = compiled.bans
+                p0 += q0
+                p1 += q1
+                p2 += q2
+                b0 += f0
+                b1 += f1
+                b2 += f2
+        index = winning_index((p0, p1, p2), (b0, b1, b2))
+        if index is not None and index != stage.chosen:
+            found.append((cost, value, index))
+    return found
 
 
 def _open(compiled: CompiledRule, facts: Facts, path: str, failing: dict[int, frozenset[str] | None]) -> bool:
@@ -245,10 +312,13 @@ def _change(path: str, current: Any, value: Any) -> Change:
 Reach = tuple[list[int], list[int], list[int]]  # per platform: points rules could add, take, and bans
 
 
-def _flip_paths(ruleset: RuleSet) -> list[tuple[str, list[CompiledRule], list[CompiledRule], Reach]]:
+def flip_paths(
+    ruleset: RuleSet,
+) -> list[tuple[str, list[CompiledRule], list[CompiledRule], Reach, Tally | None]]:
     """The fields some rule that scores or forbids reads, in the order flips tries them, each with those
-    rules (the ones that read only that field, and the ones that read others too) and their reach: the same
-    for every profile. Rules that only suggest or note change no platform."""
+    rules (the ones that read only that field, and the ones that read others too), their reach, and, for a
+    field read by at most TALLY_RULES of them, their compiled tally: the same for every profile. Rules that
+    only suggest or note change no platform."""
     paths = ruleset.memo.get("flip_paths")
     if paths is None:
         paths = []
@@ -257,7 +327,8 @@ def _flip_paths(ruleset: RuleSet) -> list[tuple[str, list[CompiledRule], list[Co
             if deciders:
                 alone = [c for c in deciders if c.fields == {path}]
                 shared = [c for c in deciders if c.fields != {path}]
-                paths.append((path, alone, shared, _reach(deciders)))
+                readers_tally = compile_tally(deciders) if len(deciders) <= TALLY_RULES else None
+                paths.append((path, alone, shared, _reach(deciders), readers_tally))
         ruleset.memo["flip_paths"] = paths
     return paths
 
@@ -276,7 +347,7 @@ def _reach(rules: Sequence[CompiledRule]) -> Reach:
 
 
 def _without(
-    points: list[int], bans: list[int], rules: Sequence[CompiledRule], was_matched: set[int]
+    points: Sequence[int], bans: Sequence[int], rules: Sequence[CompiledRule], was_matched: frozenset[int]
 ) -> tuple[list[int], list[int]]:
     """The tally without what those of `rules` that matched added."""
     points, bans = list(points), list(bans)
@@ -297,7 +368,7 @@ _RIVALS = tuple(
 
 
 def _could_change(
-    points: list[int], bans: list[int], gains: list[int], losses: list[int], may_ban: list[int], chosen: int
+    points: Sequence[int], bans: Sequence[int], gains: list[int], losses: list[int], may_ban: list[int], chosen: int
 ) -> bool:
     """Whether some outcome of the open rules could make another platform win: each other platform at its
     best (every open rule that adds to it matching, none that bans it) against each rival at its worst
