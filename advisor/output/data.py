@@ -96,9 +96,9 @@ def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) 
     values = result.__dict__
     for name in type(result).__pydantic_fields__:  # the order model_dump writes them in
         if name in _PART_LISTS:
-            items = [_part_json(part, brief, ruleset) for part in values[name]]
+            items = _list_json(values[name], brief, ruleset, _part_json)
         elif name == "alternatives":
-            items = [_alternative_json(alternative, brief, ruleset) for alternative in values[name]]
+            items = _list_json(values[name], brief, ruleset, _alternative_json)
         elif name == "components":
             items = [_object_json(component, brief, ruleset, unexplained) for component in values[name]]
         elif name in _SHARED_FIELDS and values[name] is not None:
@@ -133,6 +133,26 @@ def _shared_json(value: Any, brief: bool) -> str:
         _shared.clear()
     _shared[key] = (value, text)
     return text
+
+
+# The items of a list of parts (rationale, doubts, why-not...), written together: profiles that match the same
+# rules get the same parts, in the same order, in the same lists. Kept by the identities of the items, each entry
+# holding its items (so none of those ids can be another object's while it lives); a bounded number of them.
+_lists: dict[tuple[Any, ...], tuple[list[Any], list[str]]] = {}
+
+
+def _list_json(items: list[Any], brief: bool, ruleset: RuleSet, write: Any) -> list[str]:
+    if not items:
+        return []
+    key = (brief, *map(id, items))
+    kept = _lists.get(key)
+    if kept is not None:
+        return kept[1]
+    texts = [write(item, brief, ruleset) for item in items]
+    if len(_lists) >= SHARED_ENTRIES:
+        _lists.clear()
+    _lists[key] = (list(items), texts)
+    return texts
 
 
 # Values model_dump(mode="json") gives back unchanged: written as they are, with no call into pydantic.
