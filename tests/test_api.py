@@ -286,6 +286,39 @@ def test_answers_are_kept_per_rule_set_and_options_and_the_oldest_is_forgotten()
     assert off.get(("d1", "a")) is None
 
 
+def test_an_alias_finds_the_answer_it_points_at_while_that_answer_is_kept():
+    from advisor.web.api import AnswerCache
+
+    sizes: list[int] = []
+    cache = AnswerCache(2, on_size=sizes.append)
+    cache.put(("d1", "a"), (b"1", "vm"))
+    cache.alias(("body", "x"), ("d1", "a"))
+    cache.alias(("body", "y"), ("d1", "missing"))  # no answer under that key: nothing to point at
+    assert cache.get(("body", "x")) == (b"1", "vm")
+    assert cache.get(("body", "y")) is None
+    with_alias = cache.size
+    assert with_alias == AnswerCache.cost(("d1", "a"), (b"1", "vm")) + AnswerCache.ENTRY_OVERHEAD + 5 + 3
+    cache.alias(("body", "x"), ("d1", "a"))  # again: counted once
+    assert cache.size == with_alias
+    cache.put(("d1", "b"), (b"2", "vm"))
+    cache.put(("d1", "c"), (b"3", "vm"))  # forgets ("d1", "a"), the least recently used
+    assert cache.get(("body", "x")) is None  # the alias holds no answer of its own
+    for n in range(5):  # at most `entries` aliases
+        cache.alias(("body", str(n)), ("d1", "c"))
+    assert len(cache._aliases) == 2 and cache.get(("body", "4")) == (b"3", "vm")
+    assert sizes[-1] == cache.size
+
+
+def test_a_body_answered_as_yaml_is_not_answered_again_as_json(api):
+    # Bodies are kept by their bytes and the way they were read: YAML labelled as JSON is still refused.
+    body = "name: x\nhost:\n  os: linux\n"
+    as_yaml = api.post("/v1/recommendations", data=body, content_type="application/yaml")
+    again = api.post("/v1/recommendations", data=body, content_type="application/yaml")
+    as_json = api.post("/v1/recommendations", data=body, content_type="application/json")
+    assert as_yaml.status_code == again.status_code == 200 and as_yaml.data == again.data
+    assert as_json.status_code == 400 and "Content-Type: application/yaml" in as_json.get_data(as_text=True)
+
+
 def test_a_repeated_profile_gets_the_same_bytes_and_counts_again(api):
     first, second = post_json(api, CHECKOUT), post_json(api, CHECKOUT)
     assert first.data == second.data

@@ -136,6 +136,10 @@ class AnswerCache:
     answer with 64 components is over a megabyte). An answer larger than an eighth of the budget is not
     kept, so one client cannot empty the cache for everyone else. `on_size` hears the size in bytes after
     each change (for the metrics).
+
+    Beside the answers it keeps aliases, at most `entries` of them: a request body's own digest pointing at
+    the key of the answer that body got, so the same bytes sent again are answered without being parsed. An
+    alias holds no answer (one whose answer was forgotten finds nothing), and its bytes are counted too.
     """
 
     ENTRY_OVERHEAD = 240  # bytes Python spends on one entry beyond its key's and answer's own bytes
@@ -146,17 +150,27 @@ class AnswerCache:
         self.size = 0
         self._on_size = on_size
         self._answers: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
+        self._aliases: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
         self._lock = threading.Lock()
+
+    @classmethod
+    def key_bytes(cls, key: tuple[Any, ...]) -> int:
+        """The bytes a key is counted as."""
+        return sum(len(part) if isinstance(part, (bytes, str)) else 8 for part in key)
 
     @classmethod
     def cost(cls, key: tuple[Any, ...], answer: tuple[bytes, str]) -> int:
         """The bytes one entry is counted as."""
-        key_bytes = sum(len(part) if isinstance(part, (bytes, str)) else 8 for part in key)
-        return cls.ENTRY_OVERHEAD + key_bytes + len(answer[0]) + len(answer[1])
+        return cls.ENTRY_OVERHEAD + cls.key_bytes(key) + len(answer[0]) + len(answer[1])
 
     def get(self, key: tuple[Any, ...]) -> tuple[bytes, str] | None:
-        """The answer kept under `key` (the most recent use keeps it longest), or None."""
+        """The answer kept under `key`, or under the key an alias `key` points at (the most recent use keeps
+        it longest), or None."""
         with self._lock:
+            target = self._aliases.get(key)
+            if target is not None:
+                self._aliases.move_to_end(key)
+                key = target
             answer = self._answers.get(key)
             if answer is not None:
                 self._answers.move_to_end(key)
@@ -173,12 +187,34 @@ class AnswerCache:
                 self.size -= self.cost(key, previous)
             self._answers[key] = answer
             self.size += cost
-            while len(self._answers) > self.entries or self.size > self.max_bytes:
-                old_key, old_answer = self._answers.popitem(last=False)
-                self.size -= self.cost(old_key, old_answer)
+            self._trim()
             size = self.size
         if self._on_size is not None:
             self._on_size(size)
+
+    def alias(self, alias: tuple[Any, ...], key: tuple[Any, ...]) -> None:
+        """Point `alias` at the answer kept under `key` (if it is kept), forgetting the oldest alias past `entries`."""
+        with self._lock:
+            if key not in self._answers:
+                return
+            previous = self._aliases.pop(alias, None)
+            if previous is not None:
+                self.size -= self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(previous)
+            self._aliases[alias] = key
+            self.size += self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(key)
+            while len(self._aliases) > self.entries:
+                old_alias, old_key = self._aliases.popitem(last=False)
+                self.size -= self.ENTRY_OVERHEAD + self.key_bytes(old_alias) + self.key_bytes(old_key)
+            self._trim()
+            size = self.size
+        if self._on_size is not None:
+            self._on_size(size)
+
+    def _trim(self) -> None:
+        """Forget the least recently used answers while over either bound (aliases to them find nothing)."""
+        while self._answers and (len(self._answers) > self.entries or self.size > self.max_bytes):
+            old_key, old_answer = self._answers.popitem(last=False)
+            self.size -= self.cost(old_key, old_answer)
 
 
 def answer_key(ruleset: RuleSet, explain: bool, considered: bool, profile: WorkloadProfile) -> tuple[Any, ...]:
@@ -199,14 +235,20 @@ def recommendations() -> Response:
     considered = _flag("considered", False)
     ruleset = live_rules()
     cache: AnswerCache = current_app.extensions["advisor.answers"]
-    profile = read_profile()
-    key = answer_key(ruleset, explain, considered, profile)
-    answer = cache.get(key)
+    # The same bytes, read the same way, are the same profile: a body sent again is answered without parsing.
+    as_json = profile_media_type() in JSON_TYPES
+    sent = (ruleset.digest, ruleset.version, explain, considered, as_json, hashlib.sha256(request_body()).digest())
+    answer = cache.get(sent)
     if answer is None:
-        result: Recommendation = with_starters(profile, recommend(profile, ruleset, explained=considered))
-        body = to_json(result, brief=not explain, ruleset=ruleset).encode()
-        answer = (body, result.platform)
-        cache.put(key, answer)
+        profile = read_profile()
+        key = answer_key(ruleset, explain, considered, profile)
+        answer = cache.get(key)
+        if answer is None:
+            result: Recommendation = with_starters(profile, recommend(profile, ruleset, explained=considered))
+            body = to_json(result, brief=not explain, ruleset=ruleset).encode()
+            answer = (body, result.platform)
+            cache.put(key, answer)
+        cache.alias(sent, key)
     current_app.extensions["advisor.metrics"].recommendations.labels(answer[1]).inc()
     return Response(answer[0], mimetype="application/json")
 
