@@ -59,15 +59,17 @@ def request_body() -> bytes:
     Werkzeug's own limit cuts a chunked body off at the limit without saying so, which would answer a
     different profile than the one sent; so the body is read here, one byte past the limit.
     """
-    body = g.get("body")
+    state = g._get_current_object()  # looked up once: each `g.` and `request.` goes through a proxy
+    body = getattr(state, "body", None)
     if body is None:
         limit = current_app.config["MAX_BODY_BYTES"]
-        promised = request.content_length
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        promised = current.content_length
         if promised is not None and promised > limit:
             raise RequestEntityTooLarge
         # With a Content-Length, reading stops once that much has come (no last read to find the end).
         expected = limit + 1 if promised is None else promised
-        stream = request.stream
+        stream = current.stream
         chunks, size = [], 0
         while size < expected:
             try:
@@ -82,7 +84,7 @@ def request_body() -> bytes:
             raise RequestEntityTooLarge
         if promised is not None and size < promised:  # answering the part that came would be a wrong answer
             raise BadRequest(f"the body ended after {size} of the {promised} bytes its Content-Length promised")
-        body = g.body = b"".join(chunks)
+        body = state.body = b"".join(chunks)
     return body
 
 

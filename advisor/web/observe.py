@@ -35,6 +35,7 @@ from advisor.jsonlog import configure_logging as configure_logging
 from advisor.metricsdir import locked
 
 REQUEST_ID = "X-Request-ID"
+_REQUEST_ID_KEY = "HTTP_X_REQUEST_ID"  # the header as WSGI names it in the environ
 # A client's own request id is echoed if it is a plain token; anything else could forge log lines.
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 # RFC 9110's methods and PATCH; anything else a client invents is counted as `other`.
@@ -120,20 +121,27 @@ def instrument(app: Flask, metrics: Metrics) -> None:
 
     @app.before_request
     def start() -> None:
-        given = request.headers.get(REQUEST_ID, "")
-        g.request_id = given if _CLIENT_REQUEST_ID.match(given) else os.urandom(16).hex()
-        g.started = time.perf_counter()
+        given = request.environ.get(_REQUEST_ID_KEY, "")
+        state = g._get_current_object()  # the request's g, looked up once (each `g.` goes through a proxy)
+        state.request_id = given if _CLIENT_REQUEST_ID.match(given) else os.urandom(16).hex()
+        state.started = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
-        request_id = g.get("request_id") or os.urandom(16).hex()  # set even if a before_request hook failed
-        response.headers[REQUEST_ID] = request_id
+        now = time.perf_counter()
+        state = g._get_current_object()
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        request_id = getattr(state, "request_id", None) or os.urandom(16).hex()  # even if start() failed
+        headers = response.headers
+        headers[REQUEST_ID] = request_id
         # Every answer, pages, JSON, static files and metrics alike: browsers must not guess another type.
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        duration = time.perf_counter() - g.get("started", time.perf_counter())
-        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        method = request.method if request.method in METHODS else "other"
-        labels = (method, route, str(response.status_code))
+        headers["X-Content-Type-Options"] = "nosniff"
+        duration = now - getattr(state, "started", now)
+        rule = current.url_rule
+        route = rule.rule if rule is not None else "unmatched"
+        method = current.method
+        status = response.status_code
+        labels = (method if method in METHODS else "other", route, str(status))
         children = measured.get(labels)
         if children is None:
             children = measured[labels] = (metrics.requests.labels(*labels), metrics.latency.labels(*labels))
@@ -142,10 +150,10 @@ def instrument(app: Flask, metrics: Metrics) -> None:
         if access.isEnabledFor(logging.INFO):
             fields = {
                 "request_id": request_id,
-                "method": request.method,
+                "method": method,
                 "route": route,
-                "path": request.path,
-                "status": response.status_code,
+                "path": current.path,
+                "status": status,
                 "duration_ms": round(duration * 1000, 3),
             }
             handler = only_json_handler(access, logging.INFO)
