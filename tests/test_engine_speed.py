@@ -22,7 +22,7 @@ from advisor.engine.capacity import capacity
 from advisor.engine.catalogue import CATALOGUE, facts_of
 from advisor.engine.decide import recommend
 from advisor.engine.evaluate import matching
-from advisor.engine.index import compile_network
+from advisor.engine.index import compile_network, compile_search
 from advisor.engine.loader import RuleSet, load_rules
 from advisor.engine.scoring import outcome_of, tally, winning_index
 from advisor.errors import NoPlatformFits
@@ -229,7 +229,7 @@ def test_a_rule_value_never_becomes_code(tmp_path):
         "  - id: odd\n"
         "    title: Odd\n"
         "    when: {workload.health_path: \"/'),exit(3),('\"}\n"
-        "    note: Nothing.\n"
+        "    score: {vm: 2}\n"
         "    because: A value that looks like code stays a value.\n"
         "    links: [https://example.org/]\n",
         encoding="utf-8",
@@ -239,6 +239,11 @@ def test_a_rule_value_never_becomes_code(tmp_path):
     base = {"name": "p", "host": {"os": "linux"}}
     assert network(facts_of(WorkloadProfile.model_validate({**base, "workload": {"health_path": "/'),exit(3),('"}})))
     assert not network(facts_of(WorkloadProfile.model_validate({**base, "workload": {"health_path": "/"}})))
+    # So does the what-if search's function: the value is a candidate it tries, and only it gives vm the points
+    # that turn the answer from container (a tie goes to container) to vm.
+    search = compile_search(rules, "workload.health_path")
+    facts = facts_of(WorkloadProfile.model_validate(base))
+    assert search(facts, [(1, "/'),exit(3),('"), (1, "/")], (0, 0, 0, 0, 0, 0), 1) == [(1, "/'),exit(3),('", 0)]
 
 
 @pytest.mark.slow

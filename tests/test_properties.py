@@ -88,24 +88,24 @@ def test_arbitrary_names_are_accepted_only_as_dns_labels(name):
         assert profile.name == name and len(name) <= 63 and name == name.lower()
 
 
-# The same rules again, their what-if search made to narrow every field's readers (none tallied): its memo keeps it.
+# The same rules again, their what-if search made to narrow every field's readers: its memo keeps it so.
 NARROWED_RULES = load_rules(use_env=False)
 with pytest.MonkeyPatch.context() as patch:
-    patch.setattr(whatif, "TALLY_RULES", 0)
+    patch.setattr(whatif, "SEARCH_RULES", 0)
     whatif.flip_paths(NARROWED_RULES)
 
 
 def test_the_two_ways_of_the_what_if_search_are_both_in_use():
-    assert all(tally is None for *_, tally in whatif.flip_paths(NARROWED_RULES))
-    assert all(tally is not None for *_, tally in whatif.flip_paths(RULES))
+    assert all(search is None for *_, search in whatif.flip_paths(NARROWED_RULES))
+    assert all(search is not None for *_, search in whatif.flip_paths(RULES))
 
 
 @pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles())
-def test_flips_are_the_same_whether_a_fields_readers_are_tallied_or_narrowed(profile):
-    """The what-if search evaluates a field's few readers in one compiled tally, and narrows many readers to
-    those its value decides first (whatif.py): both ways find the same flips, for the same rules."""
-    tallied = recommend(profile, RULES).flips
+def test_flips_are_the_same_whether_a_fields_readers_are_searched_at_once_or_narrowed(profile):
+    """The what-if search tries a field's values against its few readers in one compiled search, and narrows
+    many readers to those its value decides first (whatif.py): both ways find the same flips, for the same rules."""
+    searched = recommend(profile, RULES).flips
     narrowed = recommend(profile, NARROWED_RULES).flips
-    assert [f.model_dump() for f in tallied] == [f.model_dump() for f in narrowed]
+    assert [f.model_dump() for f in searched] == [f.model_dump() for f in narrowed]

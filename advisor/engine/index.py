@@ -24,6 +24,7 @@ from advisor.engine.evaluate import CompiledRule, Facts, Leaf
 from advisor.engine.loader import RuleSet
 from advisor.engine.operators import OPERATORS
 from advisor.engine.schema import AllOf, AnyOf, NotOf
+from advisor.engine.scoring import TIE_INDEXES
 
 # Leaves worth a guard, with roughly how often they hold: the fewer profiles, the more rules passed over.
 GUARDING = frozenset({"eq", "in", "contains", "contains_any"})
@@ -70,6 +71,7 @@ class _Writer:
         self.lines: list[str] = []  # a line per leaf, numbered like the leaves
         self.tests: list[Callable[[Any, Any], bool]] = []
         self.operands: list[Any] = []
+        self.leaf_facts: list[int] = []  # per leaf (by number): the index in `paths` of the fact it reads
 
     def leaf(self, leaf: Leaf, used: set[str]) -> str:
         """The local name of the leaf's result, writing its test the first time the leaf is met."""
@@ -82,6 +84,7 @@ class _Writer:
                 if self.local_facts:
                     self.lines.append(f"    f{path} = facts[paths[{path}]]")
             number = self.leaves[key] = len(self.leaves)
+            self.leaf_facts.append(path)
             self.tests.append(OPERATORS[leaf.op].test)
             self.operands.append(leaf.operand)
             test = INLINE.get(leaf.op, "tests[{n}]({v}, operands[{n}])")
@@ -236,37 +239,71 @@ def network_of(ruleset: RuleSet) -> Network:
     return network
 
 
-Tally = Callable[[Facts], tuple[int, int, int, int, int, int]]
-# The most rules compile_tally writes into one function: the what-if search calls it for each value it tries,
-# and past this many a field's readers are better narrowed to the few its value decides (whatif.py does).
-TALLY_RULES = 64
+# (cost, value) pairs to try -> the (cost, value, index of the platform it makes win) of those that change it.
+Search = Callable[[Facts, list[tuple[float, Any]], tuple[int, ...], int], list[tuple[float, Any, int]]]
+# The most rules compile_search writes into one function: past this many readers of a field, the what-if search
+# is better off narrowing them to the few its value decides (whatif.py does).
+SEARCH_RULES = 64
 
 
-def compile_tally(rules: Sequence[CompiledRule]) -> Tally:
-    """One function from facts to the points (vm, container, hybrid) and forbid counts the matching `rules`
-    add up to: what tallying evaluate.matching's answer gives, without a list of the matched in between.
+def compile_search(rules: Sequence[CompiledRule], path: str) -> Search:
+    """One function for the what-if search over the field `path`, which every one of `rules` reads.
 
-    Written like the network: every leaf a local, read once; a line per rule adding its points and bans from
-    a table, so again only local names and indexes are code."""
+    search(facts, candidates, rest, chosen) tries each (cost, value) of `candidates` as the value of `path`,
+    the other facts as given: it adds up the points and forbids of the `rules` that match then to `rest` (the
+    tally without them: vm, container, hybrid points, then forbids), picks the winner as
+    scoring.winning_index does, and returns (cost, value, winner) for each value whose winner is not `chosen`.
+    What is the same for every value (the other facts, the leaves that do not read `path`) is worked out once,
+    before the loop. Written like the network: only local names, indexes and table reads are code.
+    """
     writer = _Writer(local_facts=True)
-    lines = ["    p0 = p1 = p2 = b0 = b1 = b2 = 0"]
+    checks = []
     weights = []
     for position, compiled in enumerate(rules):
         condition = writer.condition(compiled.rule.when, iter(compiled.leaves), set())
         weight = (*compiled.points, *compiled.bans)
         weights.append(weight)
         adds = [f"{name} += weights[{position}][{i}]" for i, name in enumerate(_TALLIES) if weight[i]]
-        lines.append(f"    if {condition}: {'; '.join(adds) or 'pass'}")
-    lines.append("    return p0, p1, p2, b0, b1, b2")
-    source = "def tally(facts):\n" + "\n".join([*writer.lines, *lines]) + "\n"
+        checks.append(f"        if {condition}: {'; '.join(adds) or 'pass'}")
+    varied = writer.values[path]
+    fixed, per_value = [], []
+    for line in writer.lines:
+        name = line.split("=", 1)[0].strip()
+        reads = int(name[1:]) if name.startswith("f") else writer.leaf_facts[int(name[1:])]
+        if reads != varied:
+            fixed.append(line)
+        elif name.startswith("l"):  # the fact itself comes from the loop
+            per_value.append("    " + line)
+    first, second, third = TIE_INDEXES
+    source = "\n".join(
+        [
+            "def search(facts, candidates, rest, chosen):",
+            *fixed,
+            "    r0, r1, r2, r3, r4, r5 = rest",
+            "    found = []",
+            "    for cost, value in candidates:",
+            f"        f{varied} = value",
+            *per_value,
+            "        p0, p1, p2, b0, b1, b2 = r0, r1, r2, r3, r4, r5",
+            *checks,
+            # scoring.winning_index, written out: the highest points among the platforms not forbidden, ties
+            # going to the earlier in TIE_ORDER.
+            "        best = -1",
+            f"        if not b{first}: best = {first}; top = p{first}",
+            f"        if not b{second} and (best < 0 or p{second} > top): best = {second}; top = p{second}",
+            f"        if not b{third} and (best < 0 or p{third} > top): best = {third}",
+            "        if best >= 0 and best != chosen: found.append((cost, value, best))",
+            "    return found",
+        ]
+    )
     scope: dict[str, Any] = {
         "paths": tuple(writer.values),
         "tests": tuple(writer.tests),
         "operands": tuple(writer.operands),
         "weights": tuple(weights),
     }
-    exec(compile(source, "<advisor rule tally>", "exec"), scope)  # our own source, as above
-    return scope["tally"]
+    exec(compile(source + "\n", "<advisor what-if search>", "exec"), scope)  # our own source, as above
+    return scope["search"]
 
 
 _TALLIES = ("p0", "p1", "p2", "b0", "b1", "b2")

@@ -39,13 +39,13 @@ def tally(matched: Sequence[CompiledRule]) -> tuple[list[int], list[int]]:
     return points, bans
 
 
-_TIE_INDEXES = tuple(PLATFORMS.index(p) for p in TIE_ORDER)
+TIE_INDEXES = tuple(PLATFORMS.index(p) for p in TIE_ORDER)
 
 
 def winning_index(points: Sequence[int], bans: Sequence[int]) -> int | None:
     """Index of the winning platform: highest points among those not forbidden, ties in TIE_ORDER."""
     best = None
-    for i in _TIE_INDEXES:
+    for i in TIE_INDEXES:
         if not bans[i] and (best is None or points[i] > points[best]):
             best = i
     return best

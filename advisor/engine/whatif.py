@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from advisor.engine.catalogue import CATALOGUE, ORDERED, practical
 from advisor.engine.evaluate import CompiledRule, Facts
-from advisor.engine.index import TALLY_RULES, Tally, compile_tally
+from advisor.engine.index import SEARCH_RULES, Search, compile_search
 from advisor.engine.loader import RuleSet
 from advisor.engine.scoring import TIE_ORDER, tally, winning_index
 from advisor.models import PLATFORMS, Change, Flip, WorkloadProfile
@@ -163,8 +163,8 @@ class FlipStage:
     bans: tuple[int, int, int]
     matched: frozenset[int]  # the ids of the matched rules
     # Per field worth trying: (field, the rules that read only it, those that read others too, the tally less
-    # what its matched readers added, and its readers' compiled tally or None when they are too many).
-    paths: tuple[tuple[str, list[CompiledRule], list[CompiledRule], tuple[int, ...], Tally | None], ...]
+    # what its matched readers added, and its readers' compiled search or None when they are too many).
+    paths: tuple[tuple[str, list[CompiledRule], list[CompiledRule], tuple[int, ...], Search | None], ...]
 
 
 def flip_stage(ruleset: RuleSet, matched: Sequence[CompiledRule], chosen: str) -> FlipStage:
@@ -188,7 +188,7 @@ def flip_stage(ruleset: RuleSet, matched: Sequence[CompiledRule], chosen: str) -
                 found[4] += b1
                 found[5] += b2
     paths = []
-    for path, alone, shared, reach, readers_tally in flip_paths(ruleset):
+    for path, alone, shared, reach, search in flip_paths(ruleset):
         added = taken.get(path)
         if added is None:
             rest = points, bans
@@ -198,7 +198,7 @@ def flip_stage(ruleset: RuleSet, matched: Sequence[CompiledRule], chosen: str) -
                 [bans[0] - added[3], bans[1] - added[4], bans[2] - added[5]],
             )
         if _could_change(*rest, *reach, chosen_index):
-            paths.append((path, alone, shared, (*rest[0], *rest[1]), readers_tally))
+            paths.append((path, alone, shared, (*rest[0], *rest[1]), search))
     return FlipStage(chosen_index, tuple(points), tuple(bans), frozenset(map(id, matched)), tuple(paths))  # type: ignore[arg-type]
 
 
@@ -218,10 +218,10 @@ def flips(
     failing: dict[int, frozenset[str] | None] = {}  # per rule read by several fields: its failing fields
     # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
     best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
-    for path, alone, shared, rest, readers_tally in stage.paths:
+    for path, alone, shared, rest, search in stage.paths:
         current = facts[path]
-        if readers_tally is not None:
-            winners = _tallied(ruleset, trial, path, current, rest, readers_tally, stage.chosen)
+        if search is not None:
+            winners = _searched(ruleset, facts, path, current, rest, search, stage.chosen)
         else:
             winners = _narrowed(ruleset, trial, path, current, alone, shared, stage, failing)
         for cost, value, index in winners:
@@ -236,20 +236,12 @@ def flips(
 Winners = list[tuple[float, Any, int]]  # (cost, value, the index of the platform that value makes win)
 
 
-def _tallied(
-    ruleset: RuleSet, trial: Facts, path: str, current: Any, rest: tuple[int, ...], readers_tally: Tally, chosen: int
+def _searched(
+    ruleset: RuleSet, facts: Facts, path: str, current: Any, rest: tuple[int, ...], search: Search, chosen: int
 ) -> Winners:
-    """The values of `path` that make another platform win, its few readers evaluated again in one compiled
-    call per value: `rest` is the tally without what they added."""
-    r0, r1, r2, r3, r4, r5 = rest
-    found = []
-    for cost, value in _candidates_under(ruleset, path, current):
-        trial[path] = value
-        q0, q1, q2, q3, q4, q5 = readers_tally(trial)
-        index = winning_index((r0 + q0, r1 + q1, r2 + q2), (r3 + q3, r4 + q4, r5 + q5))
-        if index is not None and index != chosen:  # a change, and something left
-            found.append((cost, value, index))
-    return found
+    """The values of `path` that make another platform win, its few readers evaluated again for each in one
+    compiled search (index.compile_search): `rest` is the tally without what they added."""
+    return search(facts, _candidates_under(ruleset, path, current), rest, chosen)
 
 
 def _narrowed(
@@ -262,7 +254,7 @@ def _narrowed(
     stage: FlipStage,
     failing: dict[int, frozenset[str] | None],
 ) -> Winners:
-    """As _tallied, for a field with many readers: only those whose outcome its value really decides, the
+    """As _searched, for a field with many readers: only those whose outcome its value really decides, the
     other facts as given, are evaluated again (a rule that reads only this field always is). `trial` holds
     the facts as given when it is called."""
     open_rules = alone + [c for c in shared if _open(c, trial, path, failing)] if shared else alone
@@ -314,10 +306,10 @@ Reach = tuple[list[int], list[int], list[int]]  # per platform: points rules cou
 
 def flip_paths(
     ruleset: RuleSet,
-) -> list[tuple[str, list[CompiledRule], list[CompiledRule], Reach, Tally | None]]:
+) -> list[tuple[str, list[CompiledRule], list[CompiledRule], Reach, Search | None]]:
     """The fields some rule that scores or forbids reads, in the order flips tries them, each with those
     rules (the ones that read only that field, and the ones that read others too), their reach, and, for a
-    field read by at most TALLY_RULES of them, their compiled tally: the same for every profile. Rules that
+    field read by at most SEARCH_RULES of them, their compiled search: the same for every profile. Rules that
     only suggest or note change no platform."""
     paths = ruleset.memo.get("flip_paths")
     if paths is None:
@@ -327,8 +319,8 @@ def flip_paths(
             if deciders:
                 alone = [c for c in deciders if c.fields == {path}]
                 shared = [c for c in deciders if c.fields != {path}]
-                readers_tally = compile_tally(deciders) if len(deciders) <= TALLY_RULES else None
-                paths.append((path, alone, shared, _reach(deciders), readers_tally))
+                search = compile_search(deciders, path) if len(deciders) <= SEARCH_RULES else None
+                paths.append((path, alone, shared, _reach(deciders), search))
         ruleset.memo["flip_paths"] = paths
     return paths
 
