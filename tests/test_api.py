@@ -307,6 +307,9 @@ def test_an_alias_finds_the_answer_it_points_at_while_that_answer_is_kept():
         cache.alias(("body", str(n)), ("d1", "c"))
     assert len(cache._aliases) == 2 and cache.get(("body", "4")) == (b"3", "vm")
     assert sizes[-1] == cache.size
+    cache.put(("d1", "d"), (b"4", "vm"), alias=("body", "z"))  # an answer and its alias at once
+    assert cache.get(("body", "z")) == (b"4", "vm") and len(cache._aliases) == 2
+    assert sizes[-1] == cache.size
 
 
 def test_a_body_answered_as_yaml_is_not_answered_again_as_json(api):

@@ -119,8 +119,9 @@ class StarterKind:
     def offered(self, profile: WorkloadProfile, verdict: Verdict) -> bool:
         """Whether the doors offer it for this part: its platform is one the kind serves, it fits, and the host
         runs what it is written for."""
-        fits = (self.fits or _any_profile)(profile, verdict)
-        return verdict.platform in self.platforms and fits and self.serves_host(profile)
+        if verdict.platform not in self.platforms:  # most kinds, for any one verdict: nothing more to ask
+            return False
+        return (self.fits or _any_profile)(profile, verdict) and self.serves_host(profile)
 
 
 class KindDoesNotFit(AdvisorError):

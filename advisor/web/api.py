@@ -178,8 +178,9 @@ class AnswerCache:
                 self._answers.move_to_end(key)
             return answer
 
-    def put(self, key: tuple[Any, ...], answer: tuple[bytes, str]) -> None:
-        """Keep an answer, forgetting the least recently used ones while over either bound."""
+    def put(self, key: tuple[Any, ...], answer: tuple[bytes, str], alias: tuple[Any, ...] | None = None) -> None:
+        """Keep an answer, and point `alias` at it if given, forgetting the least recently used answers while
+        over either bound, and the oldest alias past `entries`."""
         cost = self.cost(key, answer)
         if self.entries <= 0 or cost > self.max_bytes // 8:
             return
@@ -189,6 +190,8 @@ class AnswerCache:
                 self.size -= self.cost(key, previous)
             self._answers[key] = answer
             self.size += cost
+            if alias is not None:
+                self._alias(alias, key)
             self._trim()
             size = self.size
         if self._on_size is not None:
@@ -199,18 +202,21 @@ class AnswerCache:
         with self._lock:
             if key not in self._answers:
                 return
-            previous = self._aliases.pop(alias, None)
-            if previous is not None:
-                self.size -= self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(previous)
-            self._aliases[alias] = key
-            self.size += self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(key)
-            while len(self._aliases) > self.entries:
-                old_alias, old_key = self._aliases.popitem(last=False)
-                self.size -= self.ENTRY_OVERHEAD + self.key_bytes(old_alias) + self.key_bytes(old_key)
+            self._alias(alias, key)
             self._trim()
             size = self.size
         if self._on_size is not None:
             self._on_size(size)
+
+    def _alias(self, alias: tuple[Any, ...], key: tuple[Any, ...]) -> None:
+        previous = self._aliases.pop(alias, None)
+        if previous is not None:
+            self.size -= self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(previous)
+        self._aliases[alias] = key
+        self.size += self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(key)
+        while len(self._aliases) > self.entries:
+            old_alias, old_key = self._aliases.popitem(last=False)
+            self.size -= self.ENTRY_OVERHEAD + self.key_bytes(old_alias) + self.key_bytes(old_key)
 
     def _trim(self) -> None:
         """Forget the least recently used answers while over either bound (aliases to them find nothing)."""
@@ -249,8 +255,9 @@ def recommendations() -> Response:
             result: Recommendation = with_starters(profile, recommend(profile, ruleset, explained=considered))
             body = to_json(result, brief=not explain, ruleset=ruleset).encode()
             answer = (body, result.platform)
-            cache.put(key, answer)
-        cache.alias(sent, key)
+            cache.put(key, answer, alias=sent)
+        else:
+            cache.alias(sent, key)
     current_app.extensions["advisor.metrics"].recommendations.labels(answer[1]).inc()
     return Response(answer[0], mimetype="application/json")
 
