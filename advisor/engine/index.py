@@ -111,23 +111,27 @@ class _Writer:
 
 def _guard(compiled: CompiledRule) -> Leaf | None:
     """The leaf a rule cannot match without, that holds for the fewest profiles, if it is worth a block."""
-    when = compiled.rule.when
-    if isinstance(when, AllOf):
-        # The leaves of a top-level all are its children that are leaves; find them in compile order.
-        leaves = iter(compiled.leaves)
-        candidates = []
-        for child in when.all:
-            if isinstance(child, (AllOf, AnyOf, NotOf)):
-                for _ in range(_count(child)):
-                    next(leaves)
-            else:
-                candidates.append(next(leaves))
-    elif isinstance(when, (AnyOf, NotOf)):
-        return None
-    else:
-        candidates = list(compiled.leaves)
-    usable = [leaf for leaf in candidates if leaf.op in GUARDING and _share(leaf) <= WORTH_IT]
+    usable = [leaf for leaf in _required(compiled) if leaf.op in GUARDING and _share(leaf) <= WORTH_IT]
     return min(usable, key=_share, default=None)
+
+
+def _required(compiled: CompiledRule) -> list[Leaf]:
+    """The leaves the rule cannot match without: the whole condition if it is a leaf, else the leaves that are
+    children of its top-level all (in compile order); none for a top-level any or not."""
+    when = compiled.rule.when
+    if isinstance(when, (AnyOf, NotOf)):
+        return []
+    if not isinstance(when, AllOf):
+        return list(compiled.leaves)
+    leaves = iter(compiled.leaves)
+    required = []
+    for child in when.all:
+        if isinstance(child, (AllOf, AnyOf, NotOf)):
+            for _ in range(_count(child)):
+                next(leaves)
+        else:
+            required.append(next(leaves))
+    return required
 
 
 def _count(node: Any) -> int:
@@ -254,7 +258,8 @@ def compile_search(rules: Sequence[CompiledRule], path: str) -> Search:
     tally without them: vm, container, hybrid points, then forbids), picks the winner as
     scoring.winning_index does, and returns (cost, value, winner) for each value whose winner is not `chosen`.
     What is the same for every value (the other facts, the leaves that do not read `path`) is worked out once,
-    before the loop. Written like the network: only local names, indexes and table reads are code.
+    before the loop, and when those leaves leave no rule able to match, no value is tried. Written like the
+    network: only local names, indexes and table reads are code.
     """
     writer = _Writer(local_facts=True)
     checks = []
@@ -266,6 +271,16 @@ def compile_search(rules: Sequence[CompiledRule], path: str) -> Search:
         adds = [f"{name} += weights[{position}][{i}]" for i, name in enumerate(_TALLIES) if weight[i]]
         checks.append(f"        if {condition}: {'; '.join(adds) or 'pass'}")
     varied = writer.values[path]
+    # A rule cannot match, whatever the value, once a leaf it requires (itself, or a leaf of its top-level all)
+    # that reads another field is false. When that is so of every rule, no value changes the tally (none of them
+    # matched, so `rest` is the whole tally, whose winner is `chosen`): the search is over before it starts.
+    possible: list[str] = []
+    for compiled in rules:
+        required = [writer.leaf(leaf, set()) for leaf in _required(compiled) if leaf.path != path]
+        if not required:
+            possible = []
+            break
+        possible.append("(" + " and ".join(required) + ")")
     fixed, per_value = [], []
     for line in writer.lines:
         name = line.split("=", 1)[0].strip()
@@ -279,6 +294,7 @@ def compile_search(rules: Sequence[CompiledRule], path: str) -> Search:
         [
             "def search(facts, candidates, rest, chosen):",
             *fixed,
+            *([f"    if not ({' or '.join(possible)}): return []"] if possible else []),
             "    r0, r1, r2, r3, r4, r5 = rest",
             "    found = []",
             "    for cost, value in candidates:",
