@@ -32,10 +32,14 @@ CATEGORIES = [
     ("rule matching (facts_of, matching, network)", r"^(matching|facts_of|network|rules_\d+|leaves_\d+) \("),
     (
         "explanation (rationale, why-not, technologies, notes, assumptions)",
-        r"^(_rationale|_alternatives|_technologies|_assumptions|_once|deciding_fields|defaulted_paths|outcome_of) \(",
+        r"^(_decided|_rationale|_alternatives|_technologies|_assumptions|_once|deciding_fields|defaulted_paths"
+        r"|outcome_of) \(",
     ),
+    ("plan and starter files (plan, with_starters)", r"^(plan|with_starters) \("),
     ("result models (pydantic, in decide)", r"^(_component|recommend) \(.*decide\.py"),
     ("serialization (to_data, to_json, json)", r"^(to_data|to_json|dumps|_object_json) \("),
+    ("answer cache (key, lookup, keeping)", r"^(answer_key|AnswerCache\.\w+) \("),
+    ("reading the body (request_body)", r"^request_body \("),
     ("validation (JSON parse, pydantic profile)", r"^(read_profile|parse_profile_json|validate_profile|load_json) \("),
     ("access log", r"^(Logger\.handle|Logger\.makeRecord|JSONFormatter\.format|StreamHandler\.emit|_write_line) \("),
     ("metrics (prometheus_client)", r".*prometheus_client"),
@@ -67,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of sampling under load [15]")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second [250]")
     parser.add_argument("--raw", type=Path, help="also keep py-spy's collapsed stacks in this file")
+    parser.add_argument(
+        "--bodies", choices=["distinct", "varied"], default="distinct", help="the bodies wrk sends (bench_http.py's)"
+    )
     options = parser.parse_args(argv)
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if spy is None:
@@ -79,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             with gunicorn(ADVISOR_APP, 1, body, work_dir) as server:
                 worker = int(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0])
                 seconds = options.duration + 4
-                wrk = ["/usr/bin/wrk", "-t2", "-c16", f"-d{seconds:g}s", "-s", str(SCRIPTS["distinct"]), server.url]
+                wrk = ["/usr/bin/wrk", "-t2", "-c16", f"-d{seconds:g}s", "-s", str(SCRIPTS[options.bodies]), server.url]
                 load = subprocess.Popen([*wrk, "--", str(body_path)], stdout=subprocess.PIPE, text=True)
                 time.sleep(2)  # past the first requests
                 raw_path = work_dir / "stacks.txt"
@@ -98,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     busy = total - shares[SOCKET]
     print(
         f"py-spy {options.rate}/s for {options.duration:g} s on one gunicorn worker,"
-        " wrk 16 connections, distinct bodies"
+        f" wrk 16 connections, {options.bodies} bodies"
     )
     print(f"{requests[1] if requests else '?'} requests/s; {total} samples, {busy} outside the socket write and close")
     for name, count in shares.most_common():
