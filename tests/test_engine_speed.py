@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from advisor.engine import capacity as capacity_module
-from advisor.engine import whatif
+from advisor.engine import decide, whatif
 from advisor.engine.capacity import capacity
 from advisor.engine.catalogue import CATALOGUE, facts_of
 from advisor.engine.decide import recommend
@@ -270,3 +270,28 @@ def test_the_answer_written_from_kept_parts_is_the_plain_dump(profile, brief, ex
     plain = json.dumps(to_data(result, brief=brief), ensure_ascii=False)
     assert to_json(result, brief=brief, ruleset=SHIPPED) == plain
     assert to_json(recommend(profile, SHIPPED, explained=explained), brief=brief, ruleset=SHIPPED) == plain
+
+
+@pytest.mark.slow
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(profiles(), min_size=150, max_size=150))
+def test_what_matched_sets_decide_is_kept_within_its_bounds_and_changes_no_answer(many):
+    # Generated profiles match many different sets of rules: the memo starts afresh past its entries or bytes,
+    # and every answer is the one a rule set with nothing kept gives.
+    ruleset = load_rules(use_env=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decide, "DECIDED_ENTRIES", 7)
+        patch.setattr(decide, "DECIDED_BYTES", 30_000)
+        entries, most = set(), 0
+        for profile in many:
+            try:
+                answer = recommend(profile, ruleset)
+            except NoPlatformFits:
+                continue
+            fresh = recommend(profile, load_rules(use_env=False))
+            assert answer.model_dump() == fresh.model_dump()
+            memo = ruleset.memo["decided"]
+            entries.add(len(memo))
+            most = max(most, ruleset.memo["decided bytes"])
+    assert max(entries) <= 7 and 1 in entries  # it filled up and started afresh
+    assert most < 30_000 + 16_000  # at most one entry past the bound before it starts afresh

@@ -6,6 +6,7 @@ this module puts a result together, for one profile or for a system of component
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from advisor.engine.index import network_of
 from advisor.engine.loader import RuleSet
 from advisor.engine.plan import plan
 from advisor.engine.scoring import Outcome, outcome_of
-from advisor.engine.whatif import MEMO_ENTRIES, FlipStage, flip_stage, flips
+from advisor.engine.whatif import FlipStage, flip_stage, flips
 from advisor.errors import NoPlatformFits
 from advisor.models import (
     PLATFORMS,
@@ -187,7 +188,7 @@ def _capped(outcome: Outcome, matched: Sequence[CompiledRule]) -> Confidence:
 class _Decided:
     """Everything a set of matched rules decides whatever facts matched them: the outcome and its explanation
     (rationale, doubts, why-not, technologies, notes) and the what-if search's first stage. Profiles that match
-    the same rules share it, so it is worked out once for them and kept with the rule set (MEMO_ENTRIES at most)."""
+    the same rules share it, so it is worked out once for them and kept with the rule set (DECIDED_ENTRIES at most)."""
 
     outcome: Outcome
     confidence: Confidence
@@ -200,11 +201,20 @@ class _Decided:
     stage: FlipStage
 
 
+# What _decided may keep per rule set: matched sets, and bytes by an estimate of each entry's own objects (a few
+# kilobytes with the shipped rules; more with thousands of rules, whose matched sets are larger). Past either,
+# it starts afresh.
+DECIDED_ENTRIES = 1024
+DECIDED_BYTES = 8 * 1024 * 1024
+
+
 def _decided(ruleset: RuleSet, matched: Sequence[CompiledRule]) -> _Decided:
     memo = ruleset.memo.get("decided")
-    if memo is None or len(memo) >= MEMO_ENTRIES:
+    if memo is None or len(memo) >= DECIDED_ENTRIES or ruleset.memo["decided bytes"] >= DECIDED_BYTES:
         memo = ruleset.memo["decided"] = {}
-    key = tuple(map(id, matched))  # the rules live as long as the rule set, and the memo with them
+        ruleset.memo["decided bytes"] = 0
+    # The matched rules' ids, 8 bytes each (the rules live as long as the rule set, and the memo with them).
+    key = array("Q", map(id, matched)).tobytes()
     found = memo.get(key)
     if found is None:
         outcome = outcome_of(matched)  # NoPlatformFits is not kept: it is raised again, at once, each time
@@ -220,7 +230,16 @@ def _decided(ruleset: RuleSet, matched: Sequence[CompiledRule]) -> _Decided:
             forbidden=frozenset(p for p in PLATFORMS if outcome.forbidden[p]),
             stage=flip_stage(ruleset, matched, winner),
         )
+        ruleset.memo["decided bytes"] += _estimated_bytes(key, found)
     return found
+
+
+def _estimated_bytes(key: bytes, decided: _Decided) -> int:
+    """Roughly what one entry of _decided holds of its own (its parts are shared with the rules): measured with
+    tracemalloc over generated profiles, within a factor of two."""
+    parts = len(decided.rationale) + len(decided.against) + len(decided.technologies) + len(decided.notes)
+    why_nots = sum(len(alternative.why_not) for alternative in decided.alternatives)
+    return 2048 + len(key) + 16 * (parts + why_nots) + 400 * len(decided.alternatives) + 240 * len(decided.stage.paths)
 
 
 def _component(

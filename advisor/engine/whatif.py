@@ -161,7 +161,6 @@ class FlipStage:
     chosen: int
     points: tuple[int, int, int]
     bans: tuple[int, int, int]
-    matched: frozenset[int]  # the ids of the matched rules
     # Per field worth trying: (field, the rules that read only it, those that read others too, the tally less
     # what its matched readers added, and its readers' compiled search or None when they are too many).
     paths: tuple[tuple[str, list[CompiledRule], list[CompiledRule], tuple[int, ...], Search | None], ...]
@@ -199,7 +198,7 @@ def flip_stage(ruleset: RuleSet, matched: Sequence[CompiledRule], chosen: str) -
             )
         if _could_change(*rest, *reach, chosen_index):
             paths.append((path, alone, shared, (*rest[0], *rest[1]), search))
-    return FlipStage(chosen_index, tuple(points), tuple(bans), frozenset(map(id, matched)), tuple(paths))  # type: ignore[arg-type]
+    return FlipStage(chosen_index, tuple(points), tuple(bans), tuple(paths))  # type: ignore[arg-type]
 
 
 def flips(
@@ -218,12 +217,15 @@ def flips(
     failing: dict[int, frozenset[str] | None] = {}  # per rule read by several fields: its failing fields
     # Ranked by: the hard changes last (usually givens), then the size of the step, then field order.
     best: dict[str, tuple[tuple[bool, float, int], tuple[str, Any, Any]]] = {}
+    was_matched: frozenset[int] | None = None  # the ids of the matched rules, once a field needs them
     for path, alone, shared, rest, search in stage.paths:
         current = facts[path]
         if search is not None:
             winners = _searched(ruleset, facts, path, current, rest, search, stage.chosen)
         else:
-            winners = _narrowed(ruleset, trial, path, current, alone, shared, stage, failing)
+            if was_matched is None:
+                was_matched = frozenset(map(id, matched))
+            winners = _narrowed(ruleset, trial, path, current, alone, shared, stage, was_matched, failing)
         for cost, value, index in winners:
             platform = PLATFORMS[index]
             key = (path in HARD_TO_CHANGE, cost, FLIP_ORDER[path])
@@ -252,6 +254,7 @@ def _narrowed(
     alone: list[CompiledRule],
     shared: list[CompiledRule],
     stage: FlipStage,
+    was_matched: frozenset[int],
     failing: dict[int, frozenset[str] | None],
 ) -> Winners:
     """As _searched, for a field with many readers: only those whose outcome its value really decides, the
@@ -260,7 +263,7 @@ def _narrowed(
     open_rules = alone + [c for c in shared if _open(c, trial, path, failing)] if shared else alone
     if not open_rules:
         return []
-    base_points, base_bans = _without(stage.points, stage.bans, open_rules, stage.matched)
+    base_points, base_bans = _without(stage.points, stage.bans, open_rules, was_matched)
     if not _could_change(base_points, base_bans, *_reach(open_rules), stage.chosen):
         return []
     found = []
