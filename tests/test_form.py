@@ -10,7 +10,7 @@ import io
 import json
 import subprocess
 import zipfile
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import lxml.html
 import pytest
@@ -40,14 +40,6 @@ def shown_platform(tree) -> str:
 
 def reasons(tree) -> list[str]:
     return [code.text_content() for code in tree.cssselect("#why > ol.reasons .rule-id code")]
-
-
-def submit(api, data, **kwargs):
-    """POST the form as a browser would, following the redirect to the permalink."""
-    response = api.post("/", data=MultiDict(data), **kwargs)
-    if response.status_code == 303:
-        return api.get(response.headers["Location"])
-    return response
 
 
 # --- The fields ---
@@ -226,12 +218,29 @@ def test_the_permalink_of_every_example_gives_the_same_answer_as_the_api(api, pa
     # The form below the result holds the profile: submitting it again gives the same answer (defaults the
     # example spells out now count as left alone, so only the assumptions may differ).
     again = api.post("/", data=MultiDict(as_submitted(form_values(tree))))
-    assert again.status_code == 303
-    resubmitted = read_form(MultiDict(parse_qsl(urlsplit(again.headers["Location"]).query)), exact=True).profile
+    assert again.status_code == 200
+    link = page(again).cssselect("a.permalink")[0].get("href")
+    resubmitted = read_form(MultiDict(parse_qsl(urlsplit(link).query)), exact=True).profile
     assert answer_of(recommend(resubmitted, ruleset)) == answer_of(expected)
 
 
-def test_a_submitted_profile_redirects_to_its_permalink_with_only_what_differs(api):
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_a_submitted_form_is_answered_with_its_permalinks_page(api, path):
+    """The form's POST answers with the result page at once (no redirect, no second request), and that page is
+    the one its permalink gives, byte for byte: reloading it (at the permalink the page's script puts in the
+    address bar) shows the same."""
+    (profile,) = parse_profiles(path.read_text(), source=str(path))
+    typed = MultiDict([*permalink_query(profile), ("action", "recommend")])
+    posted = api.post("/", data=typed)
+    assert posted.status_code == 200
+    link = page(posted).cssselect("#result a.permalink")[0].get("href")
+    assert link == "/?" + urlencode(permalink_query(read_form(typed).profile))
+    shown = api.get(link)
+    assert shown.status_code == 200
+    assert posted.get_data() == shown.get_data()
+
+
+def test_a_submitted_profiles_permalink_holds_only_what_differs(api):
     response = api.post(
         "/",
         data=MultiDict(
@@ -248,8 +257,8 @@ def test_a_submitted_profile_redirects_to_its_permalink_with_only_what_differs(a
             ]
         ),
     )
-    assert response.status_code == 303
-    assert response.headers["Location"] == (
+    assert response.status_code == 200
+    assert page(response).cssselect("a.permalink")[0].get("href") == (
         "/?name=shop&host.os=linux&workload.architecture=microservices&scale.instances=20&resources.cpus=0.5"
     )
 

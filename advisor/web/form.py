@@ -14,10 +14,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import yaml
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from advisor.engine.decide import CONFIDENCE_ORDER, recommend
 from advisor.engine.loader import RuleSet
@@ -221,13 +220,22 @@ def ask() -> Response:
 
 
 @form.post("/")
-def submit() -> WerkzeugResponse:
-    """A submitted form: its result by way of the permalink, the form with one component more or less, or errors."""
+def submit() -> Response:
+    """A submitted form: its result page, the form with one component more or less, or errors.
+
+    The result is answered at once, not by a redirect to its permalink (Post/Redirect/Get): that cost a second
+    request for every answer. The page is the permalink's own, byte for byte, and its script puts the permalink
+    in the address bar (history.replaceState), so reloading asks for the permalink and does not post again.
+    """
     state = read_form(_form_fields())
     if state.profile is not None:
-        link = url_for("form.ask") + "?" + urlencode(permalink_query(state.profile))
-        if len(link) <= MAX_PERMALINK:  # the permalink answers it: the address bar holds it, reloading is safe
-            return redirect(link, 303)
+        pairs = permalink_query(state.profile)
+        if len(url_for("form.ask") + "?" + urlencode(pairs)) <= MAX_PERMALINK:
+            # The permalink's page: its form holds what the permalink holds, as a reload would show it.
+            state = read_form(MultiDict(pairs), exact=True)
+            spell_out(state)
+            result, status, extra = _answer(state)
+            return _page(state, result, status, **extra)
     result, status, extra = _answer(state)
     return _page(state, result, status, too_long=state.profile is not None, **extra)
 
