@@ -19,6 +19,43 @@ from advisor.web.inputs import FormField
 form_field = Blueprint("form_field", __name__)
 
 _YES_NO = ("yes", "no")
+# What depends only on a field (and on the component it is of) is escaped once, kept by input key: a bounded set,
+# the form's own fields times its components.
+_NAMES: dict[str, tuple[str, str]] = {}
+_OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {}
+_CHECKBOXES: dict[str, dict[str, str]] = {}
+
+
+def _names(key: str) -> tuple[str, str]:
+    """An input's name and its element id ("components.0.host.os" -> "f-components-0-host-os"), escaped."""
+    names = _NAMES.get(key)
+    if names is None:
+        names = _NAMES[key] = (str(escape(key)), "f-" + str(escape(key.replace(".", "-"))))
+    return names
+
+
+def _options(f: FormField) -> tuple[tuple[str, str, str], ...]:
+    """Each choice of a select: (choice, its option, its option selected)."""
+    options = _OPTIONS.get(f.key)
+    if options is None:
+        choices = f.choices if f.kind == "choice" else _YES_NO
+        options = _OPTIONS[f.key] = tuple(
+            (
+                choice,
+                f"\n    <option>{escape(choice)}</option>\n    ",
+                f"\n    <option selected>{escape(choice)}</option>\n    ",
+            )
+            for choice in choices
+        )
+    return options
+
+
+def _checkboxes(f: FormField) -> dict[str, str]:
+    """Each choice of a list of checkboxes, escaped."""
+    shown = _CHECKBOXES.get(f.key)
+    if shown is None:
+        shown = _CHECKBOXES[f.key] = {choice: str(escape(choice)) for choice in f.choices}
+    return shown
 
 
 def _more_help(f: FormField, id_: str) -> str:
@@ -43,8 +80,7 @@ def _errors(problems: list[str], id_: str) -> str:
 def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = "", component: bool = False) -> Markup:
     """One input of the profile. `prefix` is "" on the profile and "components.N." on a component, where an
     empty input means "same as above"."""
-    key = str(escape(prefix + f.key))
-    id_ = "f-" + str(escape((prefix + f.key).replace(".", "-")))
+    key, id_ = _names(prefix + f.key)
     problems = errors.get(prefix + f.key, [])
     described = id_ + "-help" + (" " + id_ + "-error" if problems else "")
     value = value if value is not None else ""
@@ -59,9 +95,10 @@ def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = 
             '\n  <div class="options">\n  \n  ',
         ]
         # Ticked ones first, in the profile's order: the first family chooses the starter VM's guest OS.
+        escaped = _checkboxes(f)
         for choice in [v for v in value if v in f.choices] + [c for c in f.choices if c not in value]:
             checked = " checked" if choice in value else ""
-            shown = escape(choice)
+            shown = escaped[choice]
             out.append(
                 f'\n    <label class="option"><input type="checkbox" name="{key}" value="{shown}"{checked}> '
                 f"{shown}</label>\n  "
@@ -104,8 +141,7 @@ def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = 
             elif unsaid:
                 out.append(f'<option value=""{"" if value else " selected"}>not said</option>')
             out.append("\n    ")
-            for choice in choices:
-                out.append(f"\n    <option{' selected' if choice == value else ''}>{escape(choice)}</option>\n    ")
+            out.extend(selected if choice == value else plain for choice, plain, selected in _options(f))
             out.append("\n    ")
             if value and value not in choices:
                 out.append(f"<option selected>{escape(value)}</option>")
@@ -131,3 +167,15 @@ def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = 
         f'\n  <p class="help" id="{id_}-help">{line}</p>\n  {_more_help(f, id_)}\n  {_errors(problems, id_)}\n</div>\n'
     )
     return Markup("".join(out))
+
+
+@form_field.app_template_global("field_list")
+def field_list(
+    shown: list[FormField],
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    prefix: str = "",
+    component: bool = False,
+) -> Markup:
+    """Several inputs in a row, each as `field` writes it: one call from the template instead of one per input."""
+    return Markup("".join([field(f, values.get(f.key), errors, prefix, component) for f in shown]))

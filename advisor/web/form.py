@@ -100,6 +100,32 @@ def rule_link(rule_id: str) -> str | None:
     return link
 
 
+# The addresses every page links to (its style, script and icon, the site's pages), by the name templates use.
+PAGE_LINKS = {
+    "icon": ("static", {"filename": "favicon.svg"}),
+    "style": ("static", {"filename": "advisor.css"}),
+    "script": ("static", {"filename": "advisor.js"}),
+    "ask": ("form.ask", {}),
+    "rules": ("form.rules_page", {}),
+    "docs": ("reference.docs", {}),
+    "assess": ("assessments.assess", {}),
+    **{f"download-{name}": ("form.download_file", {"artifact": name}) for name in DOWNLOADS},
+}
+
+
+@form.app_template_global("links")
+def page_links() -> dict[str, str]:
+    """PAGE_LINKS' addresses under this request's application root, built once per root: url_for costs tens of
+    microseconds, and a result page wrote some twenty of them."""
+    built = current_app.extensions.setdefault("advisor.page_links", {})
+    links = built.get(request.script_root)
+    if links is None:
+        links = {name: url_for(endpoint, **values) for name, (endpoint, values) in PAGE_LINKS.items()}
+        if len(built) < 16:  # bounded, whatever application roots requests claim
+            built[request.script_root] = links
+    return links
+
+
 @form.app_template_global("section_open")
 def section_open(state: FormState, index: int, section: str) -> bool:
     """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
@@ -230,7 +256,7 @@ def submit() -> Response:
     state = read_form(_form_fields())
     if state.profile is not None:
         pairs = permalink_query(state.profile)
-        if len(url_for("form.ask") + "?" + urlencode(pairs)) <= MAX_PERMALINK:
+        if len(page_links()["ask"] + "?" + urlencode(pairs)) <= MAX_PERMALINK:
             # The permalink's page: its form holds what the permalink holds, as a reload would show it.
             state = read_form(MultiDict(pairs), exact=True)
             spell_out(state)
@@ -386,6 +412,7 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
     starters = _starters(profile, result)
     given = profile.given()  # the profile as data, once for the hidden input, the curl command and the permalink
     text = profile_json(profile, given)
+    links = page_links()
     return {
         "starters": starters,
         "bundle_text": bundle_text(starters, bool(result.components)),
@@ -402,11 +429,11 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
         },
         "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
         # Each download's address, built once for the page's many buttons.
-        "download_urls": {name: url_for("form.download_file", artifact=name) for name in DOWNLOADS},
+        "download_urls": {name: links[f"download-{name}"] for name in DOWNLOADS},
         "profile_json": text,
         "curl": curl_command(profile, text),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.
-        "permalink": url_for("form.ask") + "?" + urlencode(permalink_query(profile, given)),
+        "permalink": links["ask"] + "?" + urlencode(permalink_query(profile, given)),
     }
 
 
