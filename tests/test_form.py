@@ -27,7 +27,7 @@ from advisor.output.data import to_data
 from advisor.profiles import parse_profiles, validate_profile
 from advisor.web import create_app
 from advisor.web.form import effect_text
-from advisor.web.formdata import permalink_query, read_form
+from advisor.web.formdata import permalink_query, query_text, read_form
 from advisor.web.inputs import FIRST_QUESTIONS, INPUTS, MAX_COMPONENTS, MORE_DETAIL, brief_and_more
 from tests.support import ROOT, TEAMS, ContractClient, answer_of, as_submitted, form_values, page, sent
 
@@ -238,6 +238,19 @@ def test_a_submitted_form_is_answered_with_its_permalinks_page(api, path):
     shown = api.get(link)
     assert shown.status_code == 200
     assert posted.get_data() == shown.get_data()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "linux", "0.5", "a b", "a+b", "x&y=z", "~_.-", "ünïcode", "日本", "a\nb", "100%", "/p?q#f", "'\"<>", "A-Z_9"],
+)
+def test_a_permalinks_query_is_what_urlencode_writes(value):
+    """query_text skips quoting what needs none; what it writes is urlencode's, byte for byte."""
+    pairs = [("name", value), ("components.0.workload.os", value), (value, "x"), ("host.os", "linux")]
+    assert query_text(pairs) == urlencode(pairs)
+    for path in EXAMPLES:
+        (profile,) = parse_profiles(path.read_text(), source=str(path))
+        assert query_text(permalink_query(profile)) == urlencode(permalink_query(profile))
 
 
 def test_a_submitted_profiles_permalink_holds_only_what_differs(api):

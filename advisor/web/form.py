@@ -11,7 +11,7 @@ import json
 import shlex
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import yaml
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -31,7 +31,7 @@ from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
 from advisor.web.artifacts import download, starter_file
-from advisor.web.formdata import FormState, is_form_query, permalink_query, read_form, spell_out
+from advisor.web.formdata import FormState, is_form_query, permalink_query, query_text, read_form, spell_out
 from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
@@ -256,7 +256,7 @@ def submit() -> Response:
     state = read_form(_form_fields())
     if state.profile is not None:
         pairs = permalink_query(state.profile)
-        if len(page_links()["ask"] + "?" + urlencode(pairs)) <= MAX_PERMALINK:
+        if len(page_links()["ask"] + "?" + query_text(pairs)) <= MAX_PERMALINK:
             # The permalink's page: its form holds what the permalink holds, as a reload would show it.
             state = read_form(MultiDict(pairs), exact=True)
             spell_out(state)
@@ -433,7 +433,7 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
         "profile_json": text,
         "curl": curl_command(profile, text),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.
-        "permalink": links["ask"] + "?" + urlencode(permalink_query(profile, given)),
+        "permalink": links["ask"] + "?" + query_text(permalink_query(profile, given)),
     }
 
 

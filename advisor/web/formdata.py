@@ -9,6 +9,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 from werkzeug.datastructures import MultiDict
 
@@ -26,6 +27,7 @@ EMPTY_WORD = "none"
 NOTHING = object()  # "none" typed into an input whose empty value is null
 _COMPONENT_KEY = re.compile(r"^components\.(\d{1,3})\.(.+)$")
 _ACTIONS = {"recommend", "add-component"}
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 @dataclass
@@ -263,6 +265,17 @@ def permalink_query(profile: WorkloadProfile, given: dict[str, Any] | None = Non
     for index, component in enumerate(given.get("components", [])):
         pairs += [(f"components.{index}.name", component["name"]), *_pairs(f"components.{index}.", component)]
     return pairs
+
+
+def query_text(pairs: list[tuple[str, str]]) -> str:
+    """The pairs as a query string, byte for byte what urllib.parse.urlencode writes: a permalink is made for every
+    result page, and most of its keys and values are words that need no quoting, which urlencode quotes anyway."""
+    return "&".join(f"{_quoted(key)}={_quoted(value)}" for key, value in pairs)
+
+
+def _quoted(text: str) -> str:
+    # quote_plus leaves letters, digits and "_.-~" as they are: a text of only those is its own quoting.
+    return text if _UNQUOTED.fullmatch(text) else quote_plus(text)
 
 
 def _inputs(data: dict[str, Any]) -> list[tuple[str, Any]]:
