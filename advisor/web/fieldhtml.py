@@ -80,91 +80,120 @@ def _errors(problems: list[str], id_: str) -> str:
 def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = "", component: bool = False) -> Markup:
     """One input of the profile. `prefix` is "" on the profile and "components.N." on a component, where an
     empty input means "same as above"."""
-    key, id_ = _names(prefix + f.key)
-    problems = errors.get(prefix + f.key, [])
-    described = id_ + "-help" + (" " + id_ + "-error" if problems else "")
     value = value if value is not None else ""
+    if f.kind == "choices":
+        return _choices(f, value, errors.get(prefix + f.key, []), prefix, component)
+    problems = errors.get(prefix + f.key)
+    if problems:
+        head, tail = _frame(f, prefix, component, problems)
+    else:  # what surrounds the value, the same on every page: made once per input
+        frame = _FRAMES.get((prefix + f.key, component))
+        if frame is None:
+            frame = _FRAMES[prefix + f.key, component] = _frame(f, prefix, component, [])
+        head, tail = frame
+    if f.kind == "flag" and not component:
+        shown = " checked" if str(value).lower() in ("yes", "on", "true") else ""
+    elif f.kind in ("choice", "flag"):
+        shown = _selected(f, value, component)
+    else:
+        shown = str(escape(value))
+    return Markup(head + shown + tail)
+
+
+# An input's HTML before and after its value, by input key and whether it is a component's, for inputs with no
+# error: the form's own fields times its components, a bounded set.
+_FRAMES: dict[tuple[str, bool], tuple[str, str]] = {}
+
+
+def _frame(f: FormField, prefix: str, component: bool, problems: list[str]) -> tuple[str, str]:
+    """What an input of one of the kinds but "choices" writes before and after its value."""
+    key, id_ = _names(prefix + f.key)
+    described = id_ + "-help" + (" " + id_ + "-error" if problems else "")
     label, line, _, _ = f.html_words
     invalid = " invalid" if problems else ""
     aria_invalid = ' aria-invalid="true"' if problems else ""
-    if f.kind == "choices":
-        out = [
-            f'\n<fieldset class="field choices{invalid}" id="{id_}" aria-describedby="{described}">\n'
-            f"  <legend>{label}</legend>\n  ",
-            "" if component else f'<input type="hidden" name="{key}" value="">',
-            '\n  <div class="options">\n  \n  ',
-        ]
-        # Ticked ones first, in the profile's order: the first family chooses the starter VM's guest OS.
-        escaped = _checkboxes(f)
-        for choice in [v for v in value if v in f.choices] + [c for c in f.choices if c not in value]:
-            checked = " checked" if choice in value else ""
-            shown = escaped[choice]
+    opening = f'\n<div class="field {escape(f.kind)}{invalid}">\n  '
+    closing = (
+        f'\n  <p class="help" id="{id_}-help">{line}</p>\n  {_more_help(f, id_)}\n  {_errors(problems, id_)}\n</div>\n'
+    )
+    if f.kind == "flag" and not component:
+        head = f'{opening}\n  <input type="checkbox" id="{id_}" name="{key}" value="yes"'
+        return (
+            head,
+            f' aria-describedby="{described}"{aria_invalid}>\n  <label for="{id_}">{label}</label>\n  {closing}',
+        )
+    required = ' <span class="required">(required)</span>' if f.required and not (component and f.key != "name") else ""
+    opening += f'\n  <label for="{id_}">{label}{required}</label>\n  '
+    if f.kind in ("choice", "flag"):
+        head = f'{opening}\n  <select id="{id_}" name="{key}" aria-describedby="{described}"{aria_invalid}>\n    '
+        return head, f"\n  </select>\n  \n  {closing}"
+    attributes = ""
+    if f.kind == "whole":
+        attributes += ' inputmode="numeric"'
+    elif f.kind == "number":
+        attributes += ' inputmode="decimal"'
+    if f.required:
+        attributes += ' aria-required="true"'
+    if f.kind in ("text", "words", "command"):
+        attributes += ' autocapitalize="off" spellcheck="false"'
+    if component and f.key != "name":
+        attributes += ' placeholder="same as above"'
+    head = f'{opening}\n  <input type="text" id="{id_}" name="{key}" value="'
+    return head, f'"{attributes}\n    aria-describedby="{described}"{aria_invalid}>\n  \n  {closing}'
+
+
+def _selected(f: FormField, value: Any, component: bool) -> str:
+    """A select's options, the value's selected."""
+    out = []
+    unsaid = f.kind == "choice" and f.default is None
+    if component:
+        out.append(f'<option value=""{" selected" if value == "" else ""}>same as above</option>')
+        if unsaid:
+            out.append(f'<option value="none"{" selected" if value == "none" else ""}>not said</option>')
+    elif unsaid:
+        out.append(f'<option value=""{"" if value else " selected"}>not said</option>')
+    out.append("\n    ")
+    out.extend(selected if choice == value else plain for choice, plain, selected in _options(f))
+    out.append("\n    ")
+    if value and value not in (f.choices if f.kind == "choice" else _YES_NO):
+        out.append(f"<option selected>{escape(value)}</option>")
+    return "".join(out)
+
+
+def _choices(f: FormField, value: Any, problems: list[str], prefix: str, component: bool) -> Markup:
+    """A list of checkboxes (workload.os)."""
+    key, id_ = _names(prefix + f.key)
+    described = id_ + "-help" + (" " + id_ + "-error" if problems else "")
+    label, line, _, _ = f.html_words
+    invalid = " invalid" if problems else ""
+    out = [
+        f'\n<fieldset class="field choices{invalid}" id="{id_}" aria-describedby="{described}">\n'
+        f"  <legend>{label}</legend>\n  ",
+        "" if component else f'<input type="hidden" name="{key}" value="">',
+        '\n  <div class="options">\n  \n  ',
+    ]
+    # Ticked ones first, in the profile's order: the first family chooses the starter VM's guest OS.
+    escaped = _checkboxes(f)
+    for choice in [v for v in value if v in f.choices] + [c for c in f.choices if c not in value]:
+        checked = " checked" if choice in value else ""
+        shown = escaped[choice]
+        out.append(
+            f'\n    <label class="option"><input type="checkbox" name="{key}" value="{shown}"{checked}> '
+            f"{shown}</label>\n  "
+        )
+    out.append("\n  \n  ")
+    # A value that is not a choice (from a hand-made link) stays, ticked, so it is seen and can be unticked.
+    for other in value:
+        if other and other not in f.choices:
+            shown = escape(other)
             out.append(
-                f'\n    <label class="option"><input type="checkbox" name="{key}" value="{shown}"{checked}> '
+                f'\n    <label class="option"><input type="checkbox" name="{key}" value="{shown}" checked> '
                 f"{shown}</label>\n  "
             )
-        out.append("\n  \n  ")
-        # A value that is not a choice (from a hand-made link) stays, ticked, so it is seen and can be unticked.
-        for other in value:
-            if other and other not in f.choices:
-                shown = escape(other)
-                out.append(
-                    f'\n    <label class="option"><input type="checkbox" name="{key}" value="{shown}" checked> '
-                    f"{shown}</label>\n  "
-                )
-        same = " None ticked: same as above." if component else ""
-        out.append(
-            f'\n  </div>\n  <p class="help" id="{id_}-help">{line}{same}</p>\n  {_more_help(f, id_)}\n  '
-            f"{_errors(problems, id_)}\n</fieldset>\n"
-        )
-        return Markup("".join(out))
-    out = [f'\n<div class="field {escape(f.kind)}{invalid}">\n  ']
-    if f.kind == "flag" and not component:
-        checked = " checked" if str(value).lower() in ("yes", "on", "true") else ""
-        out.append(
-            f'\n  <input type="checkbox" id="{id_}" name="{key}" value="yes"{checked} aria-describedby="{described}"'
-            f'{aria_invalid}>\n  <label for="{id_}">{label}</label>\n  '
-        )
-    else:
-        required = (
-            ' <span class="required">(required)</span>' if f.required and not (component and f.key != "name") else ""
-        )
-        out.append(f'\n  <label for="{id_}">{label}{required}</label>\n  ')
-        if f.kind in ("choice", "flag"):
-            choices = f.choices if f.kind == "choice" else _YES_NO
-            out.append(f'\n  <select id="{id_}" name="{key}" aria-describedby="{described}"{aria_invalid}>\n    ')
-            unsaid = f.kind == "choice" and f.default is None
-            if component:
-                out.append(f'<option value=""{" selected" if value == "" else ""}>same as above</option>')
-                if unsaid:
-                    out.append(f'<option value="none"{" selected" if value == "none" else ""}>not said</option>')
-            elif unsaid:
-                out.append(f'<option value=""{"" if value else " selected"}>not said</option>')
-            out.append("\n    ")
-            out.extend(selected if choice == value else plain for choice, plain, selected in _options(f))
-            out.append("\n    ")
-            if value and value not in choices:
-                out.append(f"<option selected>{escape(value)}</option>")
-            out.append("\n  </select>\n  ")
-        else:
-            attributes = ""
-            if f.kind == "whole":
-                attributes += ' inputmode="numeric"'
-            elif f.kind == "number":
-                attributes += ' inputmode="decimal"'
-            if f.required:
-                attributes += ' aria-required="true"'
-            if f.kind in ("text", "words", "command"):
-                attributes += ' autocapitalize="off" spellcheck="false"'
-            if component and f.key != "name":
-                attributes += ' placeholder="same as above"'
-            out.append(
-                f'\n  <input type="text" id="{id_}" name="{key}" value="{escape(value)}"{attributes}\n'
-                f'    aria-describedby="{described}"{aria_invalid}>\n  '
-            )
-        out.append("\n  ")
+    same = " None ticked: same as above." if component else ""
     out.append(
-        f'\n  <p class="help" id="{id_}-help">{line}</p>\n  {_more_help(f, id_)}\n  {_errors(problems, id_)}\n</div>\n'
+        f'\n  </div>\n  <p class="help" id="{id_}-help">{line}{same}</p>\n  {_more_help(f, id_)}\n  '
+        f"{_errors(problems, id_)}\n</fieldset>\n"
     )
     return Markup("".join(out))
 
