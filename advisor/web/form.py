@@ -177,7 +177,8 @@ def _form_fields() -> MultiDict[str, str]:
 
 def _page(state: FormState, result: Recommendation | None = None, status: int = 200, **extra: Any) -> Response:
     if result is not None and state.profile is not None:
-        extra |= _result_view(state, state.profile, result)
+        extra["view"] = _result_view(state, state.profile, result)
+    extra.setdefault("too_long", False)
     html = render_template(
         "index.html",
         state=state,
