@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint
 from markupsafe import Markup, escape
 
-from advisor.web.inputs import FormField
+from advisor.web.inputs import STARTING_VALUES, FormField
 
 form_field = Blueprint("form_field", __name__)
 
@@ -84,6 +84,40 @@ def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = 
     if f.kind == "choices":
         return _choices(f, value, errors.get(prefix + f.key, []), prefix, component)
     problems = errors.get(prefix + f.key)
+    if not problems and value.__class__ is str and value in _usual_values(f):
+        # An input left empty, at its starting value or at one of its own choices is the same HTML on every page.
+        usual = (prefix + f.key, component, value)
+        html = _USUAL.get(usual)
+        if html is None:
+            html = _input(f, value, prefix, component, [])
+            if len(_USUAL) < MAX_USUAL:
+                _USUAL[usual] = html
+        return html
+    return _input(f, value, prefix, component, problems or [])
+
+
+# The whole HTML of inputs that hold one of their usual values (empty, the starting value, one of the field's
+# choices), by input key, component or not, and value: a set the form's fields bound, and this number too.
+MAX_USUAL = 8192
+_USUAL: dict[tuple[str, bool, str], Markup] = {}
+_USUAL_VALUES: dict[str, frozenset[str]] = {}
+
+
+def _usual_values(f: FormField) -> frozenset[str]:
+    values = _USUAL_VALUES.get(f.key)
+    if values is None:
+        starting = STARTING_VALUES.get(f.key, "")
+        values = frozenset(["", "none", *([starting] if isinstance(starting, str) else [])])
+        if f.kind == "choice":
+            values |= frozenset(f.choices)
+        elif f.kind == "flag":
+            values |= frozenset(_YES_NO)
+        values = _USUAL_VALUES[f.key] = values
+    return values
+
+
+def _input(f: FormField, value: Any, prefix: str, component: bool, problems: list[str]) -> Markup:
+    """One input of any kind but "choices", its value written into its frame."""
     if problems:
         head, tail = _frame(f, prefix, component, problems)
     else:  # what surrounds the value, the same on every page: made once per input
