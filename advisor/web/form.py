@@ -59,6 +59,7 @@ MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", *KINDS, BUNDLE)
+MORE_QUESTIONS = sum(len(fields) for _, fields in MORE_DETAIL)  # what "More detail" holds
 
 
 @form.app_template_filter("plain")
@@ -186,6 +187,7 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         fields=INPUTS,
         first=FIRST,
         more_detail=MORE_DETAIL,
+        more_questions=MORE_QUESTIONS,
         sections=SECTIONS,
         section_help=SECTION_HELP,
         components_help=COMPONENTS_HELP,
