@@ -14,7 +14,8 @@ from typing import Any
 from flask import Blueprint
 from markupsafe import Markup, escape
 
-from advisor.web.inputs import STARTING_VALUES, FormField
+from advisor.web.formdata import FormState
+from advisor.web.inputs import FIRST, FIRST_QUESTIONS, INPUTS, MORE_DETAIL, SECTION_HELP, STARTING_VALUES, FormField
 
 form_field = Blueprint("form_field", __name__)
 
@@ -242,3 +243,50 @@ def field_list(
 ) -> Markup:
     """Several inputs in a row, each as `field` writes it: one call from the template instead of one per input."""
     return Markup("".join([field(f, values.get(f.key), errors, prefix, component) for f in shown]))
+
+
+@form_field.app_template_global("component_inputs")
+def component_inputs(state: FormState, index: int, ask: str) -> Markup:
+    """One component's inputs on the form (its fieldset, as the form's loop over components writes each): its
+    name and first questions, then a folded section for each of the rest, open when it holds something; `ask` is
+    the form's address, which its Remove button posts to."""
+    component = state.components[index]
+    prefix = f"components.{index}."
+    name = component.get("name")
+    problems = "".join(
+        f'<p class="error"><strong>Error:</strong> {escape(problem)}</p>'
+        for problem in state.errors.get(f"components.{index}", [])
+    )
+    out = [
+        f'\n    \n    <fieldset class="component" id="f-components-{index}">\n'
+        f"      <legend>Component {index + 1}{f': {escape(name)}' if name else ''}</legend>\n"
+        f"      {problems}\n"
+        f"      {field(INPUTS[0], name, state.errors, prefix, True)}\n"
+        f"      {field_list(FIRST, component, state.errors, prefix, True)}\n      "
+    ]
+    for section, more in MORE_DETAIL:
+        if more:
+            opened = " open" if section_open(state, index, section) else ""
+            out.append(
+                f'\n      <details class="component-section"{opened}>\n'
+                f"        <summary>More about its {escape(SECTION_HELP[section][0].lower())}</summary>\n"
+                f"        {field_list(more, component, state.errors, prefix, True)}\n"
+                "      </details>\n      "
+            )
+    out.append(
+        f'\n      <button type="submit" name="action" value="remove-component-{index}" formaction="{escape(ask)}'
+        f'#f-components" class="secondary">Remove component {index + 1}</button>\n    </fieldset>\n    '
+    )
+    return Markup("".join(out))
+
+
+def section_open(state: FormState, index: int, section: str) -> bool:
+    """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
+    component = state.components[index]
+    prefix = f"components.{index}."
+    for field_ in INPUTS:
+        if field_.section == section and field_.key not in FIRST_QUESTIONS:  # the first ones are not folded
+            given = component.get(field_.key)
+            if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
+                return True
+    return False

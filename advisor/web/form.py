@@ -36,7 +36,6 @@ from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
     FIRST,
-    FIRST_QUESTIONS,
     INPUTS,
     MAX_COMPONENTS,
     MORE_DETAIL,
@@ -125,19 +124,6 @@ def page_links() -> dict[str, str]:
         if len(built) < 16:  # bounded, whatever application roots requests claim
             built[request.script_root] = links
     return links
-
-
-@form.app_template_global("section_open")
-def section_open(state: FormState, index: int, section: str) -> bool:
-    """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
-    component = state.components[index]
-    prefix = f"components.{index}."
-    for field_ in INPUTS:
-        if field_.section == section and field_.key not in FIRST_QUESTIONS:  # the first ones are not folded
-            given = component.get(field_.key)
-            if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
-                return True
-    return False
 
 
 @form.app_template_global("more_open")
