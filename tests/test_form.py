@@ -240,6 +240,24 @@ def test_a_submitted_form_is_answered_with_its_permalinks_page(api, path):
     assert posted.get_data() == shown.get_data()
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_a_permalink_read_back_takes_the_posted_profile_only_when_it_is_the_same_data(path):
+    """The form's POST reads the permalink back for its page; that reading comes to the data the posted profile
+    was validated from, and takes that profile rather than validating it again (the same profile as a fresh
+    reading gives). A state from other data is not taken."""
+    (profile,) = parse_profiles(path.read_text(), source=str(path))
+    posted = read_form(MultiDict([*permalink_query(profile), ("action", "recommend")]))
+    pairs = MultiDict(permalink_query(posted.profile))
+    fresh = read_form(pairs, exact=True)
+    again = read_form(pairs, exact=True, reuse=posted)
+    assert again.profile is posted.profile
+    assert again.profile == fresh.profile and again.profile.given() == fresh.profile.given()
+    assert again.values == fresh.values and again.components == fresh.components and not again.errors
+    other = read_form(MultiDict([("name", "other"), ("action", "recommend")]))
+    not_taken = read_form(pairs, exact=True, reuse=other).profile
+    assert not_taken is not other.profile and not_taken == fresh.profile
+
+
 @pytest.mark.parametrize(
     "value",
     ["", "linux", "0.5", "a b", "a+b", "x&y=z", "~_.-", "ünïcode", "日本", "a\nb", "100%", "/p?q#f", "'\"<>", "A-Z_9"],

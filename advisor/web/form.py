@@ -246,8 +246,9 @@ def submit() -> Response:
     if state.profile is not None:
         pairs = permalink_query(state.profile)
         if len(page_links()["ask"] + "?" + query_text(pairs)) <= MAX_PERMALINK:
-            # The permalink's page: its form holds what the permalink holds, as a reload would show it.
-            state = read_form(MultiDict(pairs), exact=True)
+            # The permalink's page: its form holds what the permalink holds, as a reload would show it. Read
+            # back, the permalink usually comes to the same data, and then the profile is not validated again.
+            state = read_form(MultiDict(pairs), exact=True, reuse=state)
             spell_out(state)
             result, status, extra = _answer(state)
             return _page(state, result, status, **extra)
