@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
 from markupsafe import Markup, escape
 
 from advisor.models import ComponentResult, Recommendation
 from advisor.validation import plain
 from advisor.web.form import effect_text
 from advisor.web.resultview import detail_view, reason_html, rule_ref
-
-detail_html = Blueprint("detail_html", __name__)
 
 # Written as they are (HTML already): the macro's literal text.
 _CAPTION_ESTATE = "Points summed over the components; hybrid lets each component use its best platform."
@@ -30,7 +27,6 @@ _CAPTION_ONE = (
 )
 
 
-@detail_html.app_template_global("detail")
 def detail(
     r: Recommendation | ComponentResult,
     chart: dict[str, Any],
