@@ -145,7 +145,8 @@ def _why_not(r: Recommendation | ComponentResult, view: Any, platform_titles: di
 def _capacity(r: Recommendation | ComponentResult, ruled_out: list[str], key: str) -> str:
     c = r.capacity
     assert c is not None
-    columns = [("vm", "As VMs", c.vm), ("container", "As containers", c.container)]
+    # VM and container sides differ in their fields (vCPUs each, CPUs each), as the two columns do.
+    columns: list[tuple[str, str, Any]] = [("vm", "As VMs", c.vm), ("container", "As containers", c.container)]
     heads = "".join(
         f'<th scope="col">{title}{" (ruled out)" if platform in ruled_out else ""}</th>'
         for platform, title, _ in columns

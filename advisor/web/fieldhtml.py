@@ -9,6 +9,7 @@ field; the rest is a few string joins. The HTML is what the macro wrote, byte fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint
@@ -235,7 +236,7 @@ def _choices(f: FormField, value: Any, problems: list[str], prefix: str, compone
 
 @form_field.app_template_global("field_list")
 def field_list(
-    shown: list[FormField],
+    shown: Sequence[FormField],
     values: dict[str, Any],
     errors: dict[str, list[str]],
     prefix: str = "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import parse_qsl
@@ -72,7 +73,7 @@ def _basename(path: str) -> str:
 
 
 @form.app_template_filter("effect")
-def effect_text(score: dict[str, int] | None, forbid: list[str] | None = None) -> str:
+def effect_text(score: Mapping[Any, int] | None, forbid: Sequence[str] | None = None) -> str:
     """What a rule does, in short: '+4 vm, -3 container; rules out container'."""
     points = ", ".join(f"{value:+d} {platform}" for platform, value in (score or {}).items() if value)
     ruled_out = f"rules out {', '.join(forbid)}" if forbid else ""
@@ -101,7 +102,7 @@ def rule_link(rule_id: str) -> str | None:
 
 
 # The addresses every page links to (its style, script and icon, the site's pages), by the name templates use.
-PAGE_LINKS = {
+PAGE_LINKS: dict[str, tuple[str, dict[str, Any]]] = {
     "icon": ("static", {"filename": "favicon.svg"}),
     "style": ("static", {"filename": "advisor.css"}),
     "script": ("static", {"filename": "advisor.js"}),
