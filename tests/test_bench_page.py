@@ -1,5 +1,5 @@
-"""bench/bench_page.py still measures: against a real gunicorn it gets a page (the form's POST and the permalink
-it redirects to) and a JSON answer for each profile, and prints the ratio with its target. The figures of so
+"""bench/bench_page.py still measures: against a real gunicorn it gets a page (the form's POST, answered with
+the result) and a JSON answer for each profile, and prints the ratio with its target. The figures of so
 short a run mean nothing; that it runs, and refuses a wrong answer, is what is checked."""
 
 from __future__ import annotations

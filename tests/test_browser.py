@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -225,15 +226,17 @@ def check_verdict(page: Page, result: Any, key: str = "") -> None:
         assert re.search(rf"\b{platform} {score}\b", label), (platform, score, label)
 
 
-def check_result(page: Page, data: dict[str, Any], result: Recommendation) -> None:
-    """The result page shows the engine's answer for the profile typed, under its permalink."""
-    assert re.search(r"/\?name=" + re.escape(data["name"]) + r"(&|$)", page.url), page.url
+def check_result(page: Page, data: dict[str, Any], result: Recommendation, *, js: bool = True) -> None:
+    """The result page shows the engine's answer for the profile typed, and links to its permalink: in the address
+    bar too when scripts run (the form's POST is answered at "/", and the page's script puts the permalink there)."""
+    permalink = page.locator("a.permalink").get_attribute("href") or ""
+    assert re.search(r"^/\?name=" + re.escape(data["name"]) + r"(&|$)", permalink), permalink
     expect(page.locator("section#result")).to_be_visible()
     check_verdict(page, result)
     for component in result.components:
         check_verdict(page, component, component.name)
-    permalink = page.locator("a.permalink").get_attribute("href") or ""
-    assert permalink.endswith(page.url[page.url.index("/?") :])
+    address = urlsplit(page.url)
+    assert address.path + (f"?{address.query}" if address.query else "") == (permalink if js else "/")
 
 
 # --- 1. Three answers through the form ---
@@ -252,6 +255,29 @@ def test_form_gives_the_engines_answer(pages: Pages, engine: Any, case: str) -> 
     check_result(page, data, expected)
     assert form_values(page) == typed, "the result page's form should hold the profile as typed"
     screenshot(page, case)
+
+
+def test_reloading_a_result_asks_for_its_permalink(pages: Pages, engine: Any) -> None:
+    """The form's POST is answered with the result at once; reloading it, or coming back to it, asks for its
+    permalink (a GET), never the form's POST again."""
+    data = CASES["container"]
+    expected = engine(validate_profile(data))
+    page = pages.open()
+    type_profile(page, data)
+    assert ask(page) == 200
+    permalink = pages.base + (page.locator("a.permalink").get_attribute("href") or "")
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    reloaded = page.reload()
+    assert reloaded is not None and reloaded.status == 200
+    assert (reloaded.request.method, reloaded.request.url) == ("GET", permalink)
+    check_result(page, data, expected)
+    page.go_back()
+    assert page.url == pages.base + "/"
+    page.go_forward()
+    assert page.url == permalink
+    check_result(page, data, expected)
+    assert posts == []
 
 
 def result_page(pages: Pages, case: str, **options: Any) -> Page:
@@ -522,7 +548,7 @@ def test_without_javascript_a_case_works_from_form_to_download(pages: Pages, eng
     page = pages.open(js=False)
     type_profile(page, data)
     assert ask(page) == 200
-    check_result(page, data, engine(profile))
+    check_result(page, data, engine(profile), js=False)
     expect(page.locator("button.copy")).to_be_hidden()
     expect(page.locator("textarea#curl")).to_be_visible()
     archive = click_download(page, page.get_by_role("button", name="Starter bundle (zip)"))

@@ -10,7 +10,7 @@ import io
 import json
 import subprocess
 import zipfile
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import lxml.html
 import pytest
@@ -27,7 +27,7 @@ from advisor.output.data import to_data
 from advisor.profiles import parse_profiles, validate_profile
 from advisor.web import create_app
 from advisor.web.form import effect_text
-from advisor.web.formdata import permalink_query, read_form
+from advisor.web.formdata import permalink_query, query_text, read_form
 from advisor.web.inputs import FIRST_QUESTIONS, INPUTS, MAX_COMPONENTS, MORE_DETAIL, brief_and_more
 from tests.support import ROOT, TEAMS, ContractClient, answer_of, as_submitted, form_values, page, sent
 
@@ -40,14 +40,6 @@ def shown_platform(tree) -> str:
 
 def reasons(tree) -> list[str]:
     return [code.text_content() for code in tree.cssselect("#why > ol.reasons .rule-id code")]
-
-
-def submit(api, data, **kwargs):
-    """POST the form as a browser would, following the redirect to the permalink."""
-    response = api.post("/", data=MultiDict(data), **kwargs)
-    if response.status_code == 303:
-        return api.get(response.headers["Location"])
-    return response
 
 
 # --- The fields ---
@@ -226,12 +218,60 @@ def test_the_permalink_of_every_example_gives_the_same_answer_as_the_api(api, pa
     # The form below the result holds the profile: submitting it again gives the same answer (defaults the
     # example spells out now count as left alone, so only the assumptions may differ).
     again = api.post("/", data=MultiDict(as_submitted(form_values(tree))))
-    assert again.status_code == 303
-    resubmitted = read_form(MultiDict(parse_qsl(urlsplit(again.headers["Location"]).query)), exact=True).profile
+    assert again.status_code == 200
+    link = page(again).cssselect("a.permalink")[0].get("href")
+    resubmitted = read_form(MultiDict(parse_qsl(urlsplit(link).query)), exact=True).profile
     assert answer_of(recommend(resubmitted, ruleset)) == answer_of(expected)
 
 
-def test_a_submitted_profile_redirects_to_its_permalink_with_only_what_differs(api):
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_a_submitted_form_is_answered_with_its_permalinks_page(api, path):
+    """The form's POST answers with the result page at once (no redirect, no second request), and that page is
+    the one its permalink gives, byte for byte: reloading it (at the permalink the page's script puts in the
+    address bar) shows the same."""
+    (profile,) = parse_profiles(path.read_text(), source=str(path))
+    typed = MultiDict([*permalink_query(profile), ("action", "recommend")])
+    posted = api.post("/", data=typed)
+    assert posted.status_code == 200
+    link = page(posted).cssselect("#result a.permalink")[0].get("href")
+    assert link == "/?" + urlencode(permalink_query(read_form(typed).profile))
+    shown = api.get(link)
+    assert shown.status_code == 200
+    assert posted.get_data() == shown.get_data()
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_a_permalink_read_back_takes_the_posted_profile_only_when_it_is_the_same_data(path):
+    """The form's POST reads the permalink back for its page; that reading comes to the data the posted profile
+    was validated from, and takes that profile rather than validating it again (the same profile as a fresh
+    reading gives). A state from other data is not taken."""
+    (profile,) = parse_profiles(path.read_text(), source=str(path))
+    posted = read_form(MultiDict([*permalink_query(profile), ("action", "recommend")]))
+    pairs = MultiDict(permalink_query(posted.profile))
+    fresh = read_form(pairs, exact=True)
+    again = read_form(pairs, exact=True, reuse=posted)
+    assert again.profile is posted.profile
+    assert again.profile == fresh.profile and again.profile.given() == fresh.profile.given()
+    assert again.values == fresh.values and again.components == fresh.components and not again.errors
+    other = read_form(MultiDict([("name", "other"), ("action", "recommend")]))
+    not_taken = read_form(pairs, exact=True, reuse=other).profile
+    assert not_taken is not other.profile and not_taken == fresh.profile
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "linux", "0.5", "a b", "a+b", "x&y=z", "~_.-", "ünïcode", "日本", "a\nb", "100%", "/p?q#f", "'\"<>", "A-Z_9"],
+)
+def test_a_permalinks_query_is_what_urlencode_writes(value):
+    """query_text skips quoting what needs none; what it writes is urlencode's, byte for byte."""
+    pairs = [("name", value), ("components.0.workload.os", value), (value, "x"), ("host.os", "linux")]
+    assert query_text(pairs) == urlencode(pairs)
+    for path in EXAMPLES:
+        (profile,) = parse_profiles(path.read_text(), source=str(path))
+        assert query_text(permalink_query(profile)) == urlencode(permalink_query(profile))
+
+
+def test_a_submitted_profiles_permalink_holds_only_what_differs(api):
     response = api.post(
         "/",
         data=MultiDict(
@@ -248,8 +288,8 @@ def test_a_submitted_profile_redirects_to_its_permalink_with_only_what_differs(a
             ]
         ),
     )
-    assert response.status_code == 303
-    assert response.headers["Location"] == (
+    assert response.status_code == 200
+    assert page(response).cssselect("a.permalink")[0].get("href") == (
         "/?name=shop&host.os=linux&workload.architecture=microservices&scale.instances=20&resources.cpus=0.5"
     )
 
@@ -635,11 +675,14 @@ def test_a_search_that_finds_nothing_says_so(api):
     assert "0 of" in tree.get_element_by_id("q-count").text_content()
 
 
-def test_every_static_file_the_pages_use_is_packaged():
+def test_every_static_file_the_pages_use_is_packaged(api):
     static = ROOT / "advisor" / "web" / "static"
-    templates = "".join(p.read_text() for p in (ROOT / "advisor" / "web" / "templates").glob("*.html"))
-    for name in ("advisor.css", "advisor.js", "favicon.svg"):
-        assert (static / name).is_file() and name in templates
+    for path in ("/", "/rules", "/docs"):
+        tree = page(api.get(path))
+        linked = [e.get("href") for e in tree.cssselect("link[href]")] + [e.get("src") for e in tree.cssselect("[src]")]
+        assert sorted(link.removeprefix("/static/") for link in linked) == ["advisor.css", "advisor.js", "favicon.svg"]
+        for link in linked:
+            assert (static / link.removeprefix("/static/")).is_file()
 
 
 @pytest.mark.parametrize(

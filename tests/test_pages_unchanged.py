@@ -1,6 +1,6 @@
 """The result page's HTML stays byte-identical while the page is made cheaper to build: for every example
-profile, the page a form too long for an address is answered with directly (a POST that cannot redirect to a
-permalink), compared by digest with tests/data/pages.json, written by the code before. The page a permalink
+profile, the page a form too long for an address is answered with (a POST whose page has no permalink),
+compared by digest with tests/data/pages.json, written by the code before. The page a permalink
 gives is compared in tests/test_answers_unchanged.py, with every other answer.
 
 The page carries nothing that differs between requests (no nonce, no request id), so nothing is normalised.
@@ -51,7 +51,7 @@ def _pairs(path: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_form_posted_page_is_unchanged(path, client, monkeypatch):
-    """The form's POST redirects to the permalink; with no room for one it answers with the page itself."""
+    """The form's POST answers with the page; with no room for a permalink, the page says it has none."""
     # advisor.web.form is also the name of the blueprint advisor.web exports: patch the module itself.
     monkeypatch.setattr(importlib.import_module("advisor.web.form"), "MAX_PERMALINK", 0)
     response = client.post(

@@ -32,6 +32,7 @@ from advisor.web.form import form
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
 from advisor.web.reference import reference
+from advisor.web.resulthtml import result_html
 from advisor.web.resultview import result_view
 from advisor.web.rulestore import RuleStore
 
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reference)
     app.register_blueprint(result_view)
     app.register_blueprint(form_field)
+    app.register_blueprint(result_html)
     _operations(app, store, metrics)
     _errors(app)
     return app

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import yaml
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from advisor.engine.decide import CONFIDENCE_ORDER, recommend
 from advisor.engine.loader import RuleSet
@@ -32,12 +32,11 @@ from advisor.profiles import parse_profile_json
 from advisor.validation import plain
 from advisor.web.api import NotReady, live_rules, request_body
 from advisor.web.artifacts import download, starter_file
-from advisor.web.formdata import FormState, is_form_query, permalink_query, read_form, spell_out
+from advisor.web.formdata import FormState, is_form_query, permalink_query, query_text, read_form, spell_out
 from advisor.web.inputs import (
     BY_KEY,
     COMPONENTS_HELP,
     FIRST,
-    FIRST_QUESTIONS,
     INPUTS,
     MAX_COMPONENTS,
     MORE_DETAIL,
@@ -60,6 +59,7 @@ MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", *KINDS, BUNDLE)
+MORE_QUESTIONS = sum(len(fields) for _, fields in MORE_DETAIL)  # what "More detail" holds
 
 
 @form.app_template_filter("plain")
@@ -73,7 +73,7 @@ def _basename(path: str) -> str:
 
 
 @form.app_template_filter("effect")
-def effect_text(score: dict[str, int] | None, forbid: list[str] | None = None) -> str:
+def effect_text(score: Mapping[Any, int] | None, forbid: Sequence[str] | None = None) -> str:
     """What a rule does, in short: '+4 vm, -3 container; rules out container'."""
     points = ", ".join(f"{value:+d} {platform}" for platform, value in (score or {}).items() if value)
     ruled_out = f"rules out {', '.join(forbid)}" if forbid else ""
@@ -101,17 +101,30 @@ def rule_link(rule_id: str) -> str | None:
     return link
 
 
-@form.app_template_global("section_open")
-def section_open(state: FormState, index: int, section: str) -> bool:
-    """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
-    component = state.components[index]
-    prefix = f"components.{index}."
-    for field_ in INPUTS:
-        if field_.section == section and field_.key not in FIRST_QUESTIONS:  # the first ones are not folded
-            given = component.get(field_.key)
-            if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
-                return True
-    return False
+# The addresses every page links to (its style, script and icon, the site's pages), by the name templates use.
+PAGE_LINKS: dict[str, tuple[str, dict[str, Any]]] = {
+    "icon": ("static", {"filename": "favicon.svg"}),
+    "style": ("static", {"filename": "advisor.css"}),
+    "script": ("static", {"filename": "advisor.js"}),
+    "ask": ("form.ask", {}),
+    "rules": ("form.rules_page", {}),
+    "docs": ("reference.docs", {}),
+    "assess": ("assessments.assess", {}),
+    **{f"download-{name}": ("form.download_file", {"artifact": name}) for name in DOWNLOADS},
+}
+
+
+@form.app_template_global("links")
+def page_links() -> dict[str, str]:
+    """PAGE_LINKS' addresses under this request's application root, built once per root: url_for costs tens of
+    microseconds, and a result page wrote some twenty of them."""
+    built = current_app.extensions.setdefault("advisor.page_links", {})
+    links = built.get(request.script_root)
+    if links is None:
+        links = {name: url_for(endpoint, **values) for name, (endpoint, values) in PAGE_LINKS.items()}
+        if len(built) < 16:  # bounded, whatever application roots requests claim
+            built[request.script_root] = links
+    return links
 
 
 @form.app_template_global("more_open")
@@ -152,7 +165,8 @@ def _form_fields() -> MultiDict[str, str]:
 
 def _page(state: FormState, result: Recommendation | None = None, status: int = 200, **extra: Any) -> Response:
     if result is not None and state.profile is not None:
-        extra |= _result_view(state, state.profile, result)
+        extra["view"] = _result_view(state, state.profile, result)
+    extra.setdefault("too_long", False)
     html = render_template(
         "index.html",
         state=state,
@@ -160,6 +174,7 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
         fields=INPUTS,
         first=FIRST,
         more_detail=MORE_DETAIL,
+        more_questions=MORE_QUESTIONS,
         sections=SECTIONS,
         section_help=SECTION_HELP,
         components_help=COMPONENTS_HELP,
@@ -221,13 +236,23 @@ def ask() -> Response:
 
 
 @form.post("/")
-def submit() -> WerkzeugResponse:
-    """A submitted form: its result by way of the permalink, the form with one component more or less, or errors."""
+def submit() -> Response:
+    """A submitted form: its result page, the form with one component more or less, or errors.
+
+    The result is answered at once, not by a redirect to its permalink (Post/Redirect/Get): that cost a second
+    request for every answer. The page is the permalink's own, byte for byte, and its script puts the permalink
+    in the address bar (history.replaceState), so reloading asks for the permalink and does not post again.
+    """
     state = read_form(_form_fields())
     if state.profile is not None:
-        link = url_for("form.ask") + "?" + urlencode(permalink_query(state.profile))
-        if len(link) <= MAX_PERMALINK:  # the permalink answers it: the address bar holds it, reloading is safe
-            return redirect(link, 303)
+        pairs = permalink_query(state.profile)
+        if len(page_links()["ask"] + "?" + query_text(pairs)) <= MAX_PERMALINK:
+            # The permalink's page: its form holds what the permalink holds, as a reload would show it. Read
+            # back, the permalink usually comes to the same data, and then the profile is not validated again.
+            state = read_form(MultiDict(pairs), exact=True, reuse=state)
+            spell_out(state)
+            result, status, extra = _answer(state)
+            return _page(state, result, status, **extra)
     result, status, extra = _answer(state)
     return _page(state, result, status, too_long=state.profile is not None, **extra)
 
@@ -378,6 +403,7 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
     starters = _starters(profile, result)
     given = profile.given()  # the profile as data, once for the hidden input, the curl command and the permalink
     text = profile_json(profile, given)
+    links = page_links()
     return {
         "starters": starters,
         "bundle_text": bundle_text(starters, bool(result.components)),
@@ -394,11 +420,11 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
         },
         "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
         # Each download's address, built once for the page's many buttons.
-        "download_urls": {name: url_for("form.download_file", artifact=name) for name in DOWNLOADS},
+        "download_urls": {name: links[f"download-{name}"] for name in DOWNLOADS},
         "profile_json": text,
         "curl": curl_command(profile, text),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.
-        "permalink": url_for("form.ask") + "?" + urlencode(permalink_query(profile, given)),
+        "permalink": links["ask"] + "?" + query_text(permalink_query(profile, given)),
     }
 
 

@@ -9,6 +9,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 from werkzeug.datastructures import MultiDict
 
@@ -26,6 +27,7 @@ EMPTY_WORD = "none"
 NOTHING = object()  # "none" typed into an input whose empty value is null
 _COMPONENT_KEY = re.compile(r"^components\.(\d{1,3})\.(.+)$")
 _ACTIONS = {"recommend", "add-component"}
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 @dataclass
@@ -37,6 +39,7 @@ class FormState:
     errors: dict[str, list[str]] = field(default_factory=dict)
     action: str = "recommend"
     profile: WorkloadProfile | None = None
+    source: str = ""  # the profile's data as validated (its repr), so a second reading of it can be recognised
 
     def error(self, key: str, message: str) -> None:
         """Record a problem with one input ("" for the form as a whole)."""
@@ -50,12 +53,13 @@ def _one(form: MultiDict[str, str], key: str, state: FormState) -> str | None:
     return given[0] if given else None
 
 
-def read_form(form: MultiDict[str, str], *, exact: bool = False) -> FormState:
+def read_form(form: MultiDict[str, str], *, exact: bool = False, reuse: FormState | None = None) -> FormState:
     """The form's state from submitted fields (a POST body or a permalink's query), profile included if valid.
 
     A submitted form shows every default filled in, so a value equal to its default counts as left alone
     (and the result names the defaults it rests on). A permalink (`exact`) holds only what its profile set,
-    defaults included, so it gives back exactly that profile.
+    defaults included, so it gives back exactly that profile. When the fields come to the same data as the
+    profile of `reuse` was validated from (a permalink read back), that profile is taken, not validated again.
     """
     state = FormState(values={})
     components: dict[int, dict[str, Any]] = {}
@@ -78,7 +82,7 @@ def read_form(form: MultiDict[str, str], *, exact: bool = False) -> FormState:
         del state.components[MAX_COMPONENTS:]
     _apply_action(state)
     if state.action == "recommend" and not state.errors:
-        state.profile = _profile(state, exact)
+        state.profile = _profile(state, exact, reuse)
     return state
 
 
@@ -171,7 +175,7 @@ def _section_values(
     return data
 
 
-def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
+def _profile(state: FormState, exact: bool, reuse: FormState | None = None) -> WorkloadProfile | None:
     data: dict[str, Any] = {"name": _name(state, state.values, "name")}
     data |= _section_values(state, state.values, "", keep_defaults=exact, exact=exact)
     data.setdefault("host", {})
@@ -187,6 +191,11 @@ def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
         components.append(entry)
     if components:
         data["components"] = components
+    # repr, not ==, tells the data apart: 1, 1.0 and True are equal but not the same value to the model.
+    source = repr(data)
+    if reuse is not None and reuse.profile is not None and not state.errors and source == reuse.source:
+        state.source = source
+        return reuse.profile  # the same data validates to the same profile
     # Validated even when some inputs could not be read, so that every problem is shown at once.
     try:
         profile = validate_profile(data)
@@ -197,6 +206,7 @@ def _profile(state: FormState, exact: bool) -> WorkloadProfile | None:
             if key not in unread:
                 state.error(key, message)
         return None
+    state.source = source
     return None if state.errors else profile
 
 
@@ -263,6 +273,17 @@ def permalink_query(profile: WorkloadProfile, given: dict[str, Any] | None = Non
     for index, component in enumerate(given.get("components", [])):
         pairs += [(f"components.{index}.name", component["name"]), *_pairs(f"components.{index}.", component)]
     return pairs
+
+
+def query_text(pairs: list[tuple[str, str]]) -> str:
+    """The pairs as a query string, byte for byte what urllib.parse.urlencode writes: a permalink is made for every
+    result page, and most of its keys and values are words that need no quoting, which urlencode quotes anyway."""
+    return "&".join(f"{_quoted(key)}={_quoted(value)}" for key, value in pairs)
+
+
+def _quoted(text: str) -> str:
+    # quote_plus leaves letters, digits and "_.-~" as they are: a text of only those is its own quoting.
+    return text if _UNQUOTED.fullmatch(text) else quote_plus(text)
 
 
 def _inputs(data: dict[str, Any]) -> list[tuple[str, Any]]:

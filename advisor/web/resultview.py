@@ -44,7 +44,8 @@ def rule_ref(rule_id: str) -> Markup:
 
 @result_view.app_template_global("reason_html")
 def reason_html(reason: Reason) -> Markup:
-    """One reason as the result page lists it (macros.html's reason_item), written once per rule set.
+    """One reason as the result page lists it (macros.html's reason_item), written once per rule set; the
+    result's detail (advisor/web/detailhtml.py) lists its reasons with it.
 
     A rule's reason is the same on every page, so its item is kept with the rule set, by what it shows
     (a reason the engine words for one estate is kept apart from a rule's by its words).
@@ -88,7 +89,6 @@ class DetailView:
     relied: list[str]  # the rules that used a default, each once, in order
 
 
-@result_view.app_template_global("detail_view")
 def detail_view(result: Recommendation | ComponentResult) -> DetailView:
     """The why-nots sorted for the list, the ruled-out platforms and the rules that rest on defaults."""
     relied: dict[str, None] = {}

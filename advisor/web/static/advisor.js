@@ -1,5 +1,6 @@
 // advisor: small improvements on pages that work without JavaScript.
 // - a Copy button beside the curl command;
+// - a result's permalink in the address bar;
 // - the rules page filters as you type (the Search button does the same on the server).
 "use strict";
 
@@ -32,6 +33,13 @@ document.addEventListener("DOMContentLoaded", function () {
       });
       count.textContent = words.length ? shown + " of " + rules.length + " rules shown." : rules.length + " rules.";
     });
+  }
+
+  // A submitted form is answered with its result at "/": the permalink goes in the address bar instead, so
+  // the address can be shared and reloading asks for the permalink rather than posting the form again.
+  var permalink = document.querySelector("#result a.permalink");
+  if (permalink && !location.search && history.replaceState) {
+    history.replaceState(null, "", permalink.href);
   }
 
   var summary = document.getElementById("errors");
