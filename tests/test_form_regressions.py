@@ -107,6 +107,31 @@ def test_a_component_that_clears_a_list_keeps_it_clear_through_its_permalink():
     assert to_data(recommend(back, RULES)) == to_data(recommend(profile, RULES))
 
 
+def test_a_section_a_component_gives_with_nothing_in_it_comes_back_through_its_permalink():
+    """Found by the property test below: `workload: {}` on a component means the workload's defaults, not the
+    profile's, but no input says so, and the permalink dropped it: the component then took the profile's kernel
+    and the answer's assumptions changed. A marker named after the section now carries it."""
+    profile = WorkloadProfile.model_validate(
+        {
+            "name": "p",
+            "host": {"os": "linux"},
+            "workload": {"kernel": "shared"},
+            "components": [{"name": "c0", "host": {"os": "linux"}, "workload": {}, "security": {"compliance": []}}],
+        }
+    )
+    assert ("components.0.workload", "") in permalink_query(profile)
+    back = _permalink_answer(profile)
+    assert back.components[0].workload == profile.components[0].workload
+    assert "workload" in back.components[0].model_fields_set
+    assert to_data(recommend(back, RULES)) == to_data(recommend(profile, RULES))
+
+
+def test_a_section_marker_takes_no_value():
+    query = MultiDict([("name", "p"), ("components.0.name", "c0"), ("components.0.workload", "x")])
+    state = read_form(query, exact=True)
+    assert state.profile is None and "takes no value" in state.errors["components.0.workload"][0]
+
+
 @st.composite
 def profiles_with_components(draw) -> WorkloadProfile:
     """A generated profile with one or two components, each setting a few fields of its own."""

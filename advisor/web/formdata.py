@@ -69,6 +69,10 @@ def read_form(form: MultiDict[str, str], *, exact: bool = False, reuse: FormStat
             state.action = _one(form, key, state) or "recommend"
         elif key in BY_KEY:
             state.values[key] = form.getlist(key) if BY_KEY[key].kind == "choices" else _one(form, key, state)
+        elif matched and matched.group(2) in COMPONENT_SECTIONS:  # a section the component gives empty
+            if _one(form, key, state):
+                state.error(key, "this marks a section the component gives with nothing in it: it takes no value")
+            components.setdefault(int(matched.group(1)), {})[matched.group(2)] = ""
         elif matched and (matched.group(2) == "name" or _component_field(matched.group(2))):
             field_ = BY_KEY.get(matched.group(2))
             given = form.getlist(key) if field_ and field_.kind == "choices" else _one(form, key, state)
@@ -184,6 +188,8 @@ def _profile(state: FormState, exact: bool, reuse: FormState | None = None) -> W
     components = []
     for index, component in enumerate(state.components):
         own = _section_values(state, component, f"components.{index}.", keep_defaults=True, exact=exact)
+        # A section given with nothing in it (its defaults, not the profile's) has no inputs, only its marker.
+        own |= {section: {} for section in COMPONENT_SECTIONS if section in component and section not in own}
         entry: dict[str, Any] = {"name": _name(state, component, f"components.{index}.name")}
         # A section a component gives is taken whole. On the form an empty field means "same as above", so
         # what the user left empty is filled in from above; a permalink holds each section as it was given.
@@ -272,6 +278,10 @@ def permalink_query(profile: WorkloadProfile, given: dict[str, Any] | None = Non
     pairs += _pairs("", given)
     for index, component in enumerate(given.get("components", [])):
         pairs += [(f"components.{index}.name", component["name"]), *_pairs(f"components.{index}.", component)]
+        # A section the component gives with nothing in it replaces the profile's with its defaults: no input
+        # says so, so a marker with the section's name does.
+        empty = [section for section in COMPONENT_SECTIONS if component.get(section) == {}]
+        pairs += [(f"components.{index}.{section}", "") for section in empty]
     return pairs
 
 
