@@ -5,7 +5,9 @@
 10,000 rules must load in well under a second. Scalars resolve exactly as PyYAML's safe loader resolves
 them (YAML 1.1: yes/no are booleans, 010 is octal), through PyYAML's resolver table and constructors.
 A key given twice in one mapping is refused, since it is always a mistake; anything unusual (merge
-keys, complex keys) is handed to PyYAML's safe loader whole.
+keys, complex keys) is handed to PyYAML's safe loader whole. Text is first read the quickest way, which
+keeps no positions (`_quick`); only text that it does not take, or that is wrong, is read again event by
+event with positions (`_fast`), so that an error names its line.
 
 `Lines` answers "which line is `rules[3].when` on?" by path. It parses the text a second time, with
 positions, the first time it is asked, so files that load cleanly never pay for it.
@@ -266,6 +268,60 @@ def _fast(text: str) -> list[Any]:
         parser.dispose()
 
 
+def _quick(text: str) -> list[Any]:
+    """The common case at the cost of libyaml's events and little more; _Unusual for anything else.
+
+    Every container is read as a flat list of what is inside it, one `append` per value, and a mapping
+    becomes a dict only when it ends. Aliases, tags on containers, deep nesting and every problem (a key
+    given twice, a key that is not text, a syntax error) are left to `_fast`, which knows the line of each
+    event: the caller parses such text again that way, so the error is the one `_fast` raises.
+    """
+    documents: list[Any] = []
+    stack: list[tuple[list[Any], Any]] = []
+    current = documents  # what the next value goes into: the open container, or the list of documents
+    append = documents.append
+    resolvers = _RESOLVERS
+    resolved: dict[str, Any] = {}  # plain scalar -> its value: rule files repeat true, -2, 0.5 many times
+    parser = _Loader(text)
+    try:
+        for event in iter(parser.get_event, None):
+            kind = type(event)
+            if kind is ScalarEvent:
+                value = event.value
+                if event.style or not event.implicit[0]:  # quoted or block text, or an explicit tag
+                    if event.tag not in _TEXT_TAGS:
+                        raise _Unusual
+                elif value[:1] in resolvers:  # a plain scalar that may be a number, a boolean or null
+                    typed = resolved.get(value, resolved)
+                    if typed is resolved:
+                        typed = resolved[value] = _scalar(event)
+                    value = typed
+                append(value)
+            elif kind is MappingEndEvent:
+                items = iter(current)  # key, value, key, value...: one iterator zipped with itself pairs them
+                value = dict(zip(items, items, strict=False))
+                if len(value) * 2 != len(current):
+                    raise _Unusual  # a key given twice
+                "".join(value)  # a TypeError unless every key is text
+                current, append = stack.pop()
+                append(value)
+            elif kind is SequenceEndEvent:
+                value = current
+                current, append = stack.pop()
+                append(value)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.tag is not None or len(stack) >= MAX_DEPTH:
+                    raise _Unusual
+                stack.append((current, append))
+                current = []
+                append = current.append
+            elif kind is AliasEvent:
+                raise _Unusual
+        return documents
+    finally:
+        parser.dispose()
+
+
 def _checked_nodes(text: str) -> list[yaml.Node]:
     """Compose the documents as nodes, refusing what the fast path refuses: text keys only, no key twice
     (merged keys may repeat: overriding them is what merging is for), and no alias explosion."""
@@ -433,9 +489,12 @@ def load_all(text: str) -> tuple[list[Any], Lines]:
     """Parse every document in `text`; return them and a Lines that finds positions when asked."""
     try:
         try:
-            documents = _fast(text)
-        except (_Unusual, KeyError):  # merge keys, complex keys, explicit tags, unknown aliases
-            documents = _careful(text)
+            documents = _quick(text)
+        except (_Unusual, ValueError, TypeError, yaml.YAMLError):  # see _quick: _fast says what is wrong
+            try:
+                documents = _fast(text)
+            except (_Unusual, KeyError):  # merge keys, complex keys, explicit tags, unknown aliases
+                documents = _careful(text)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, text) from None
     return documents, Lines(text)
