@@ -268,6 +268,15 @@ def _fast(text: str) -> list[Any]:
         parser.dispose()
 
 
+# Plain scalars that go through PyYAML's resolver table (keys such as `title`, `name` and `os` among them,
+# by their first letter), with their values: every decision record says `title:` and `true` again, and
+# a rule file `-2` and `0.5`. Each value is immutable, so it can be handed out again; the table stops
+# growing at its limit.
+_RESOLVED: dict[str, Any] = {}
+_RESOLVED_LIMIT = 20_000
+_MISSING = object()
+
+
 def _quick(text: str) -> list[Any]:
     """The common case at the cost of libyaml's events and little more; _Unusual for anything else.
 
@@ -281,7 +290,7 @@ def _quick(text: str) -> list[Any]:
     current = documents  # what the next value goes into: the open container, or the list of documents
     append = documents.append
     resolvers = _RESOLVERS
-    resolved: dict[str, Any] = {}  # plain scalar -> its value: rule files repeat true, -2, 0.5 many times
+    resolved = _RESOLVED
     parser = _Loader(text)
     try:
         for event in iter(parser.get_event, None):
@@ -292,9 +301,11 @@ def _quick(text: str) -> list[Any]:
                     if event.tag not in _TEXT_TAGS:
                         raise _Unusual
                 elif value[:1] in resolvers:  # a plain scalar that may be a number, a boolean or null
-                    typed = resolved.get(value, resolved)
-                    if typed is resolved:
-                        typed = resolved[value] = _scalar(event)
+                    typed = resolved.get(value, _MISSING)
+                    if typed is _MISSING:
+                        typed = _scalar(event)
+                        if len(resolved) < _RESOLVED_LIMIT:
+                            resolved[value] = typed
                     value = typed
                 append(value)
             elif kind is MappingEndEvent:

@@ -133,9 +133,10 @@ def test_a_value_that_cannot_be_what_it_looks_like_is_a_syntax_error(text, line)
     ids=["number-key", "list-key", "deep-flow", "deep-block", "alias-bomb", "twice-then-date", "date-then-twice"],
 )
 def test_refused_text_is_named_with_its_line(text, message, line):
-    with pytest.raises(YAMLSyntaxError) as caught:
-        load_all(text)
-    assert (str(caught.value), caught.value.line) == (message, line)
+    for _ in range(2):  # and again: nothing read the first time makes the second answer differ
+        with pytest.raises(YAMLSyntaxError) as caught:
+            load_all(text)
+        assert (str(caught.value), caught.value.line) == (message, line)
 
 
 def test_the_shipped_rules_and_examples_load_as_pyyaml_loads_them():
