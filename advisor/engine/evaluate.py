@@ -229,6 +229,8 @@ def compile_condition(
 
     `known` holds the leaves compiled so far in this load, reused when another rule says the same.
     """
+    if type(node) is dict:  # a leaf, the commonest node: no isinstance checks against the models for it
+        return _leaf(node, loc, leaves, known)
     if isinstance(node, AllOf):
         return _all([compile_condition(c, (*loc, "all", i), leaves, known) for i, c in enumerate(node.all)])
     if isinstance(node, AnyOf):
@@ -250,7 +252,7 @@ def compile_rule(rule: Rule, known: CompiledLeaves | None = None) -> CompiledRul
     check = compile_condition(rule.when, ("when",), leaves, known)
     score = rule.score
     points = (score.vm, score.container, score.hybrid) if score is not None else (0, 0, 0)
-    bans = tuple(int(p in rule.forbid) for p in PLATFORMS)
+    bans = tuple([int(p in rule.forbid) for p in PLATFORMS]) if rule.forbid else (0, 0, 0)
     return CompiledRule(rule, check, leaves, points, bans)  # type: ignore[arg-type]
 
 
