@@ -59,15 +59,20 @@ COMBINATORS = frozenset({"all", "any", "not"})
 
 
 def _condition_kind(value: Any) -> str | None:
-    # Called by pydantic for every condition of every rule: the common case (a dict) comes first.
+    # Called by pydantic for every condition of every rule, read or written (the digest writes them all):
+    # the common cases, a dict and one of the three models, come first.
     if type(value) is dict:
         if len(value) == 1:
             for key in value:
                 return key if key in COMBINATORS else "leaf"
         return "leaf"  # the leaf's own length check names the problem
-    if isinstance(value, BaseModel):
-        return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "leaf")
-    return None
+    kind = _COMBINATOR_KINDS.get(type(value))
+    if kind is not None:
+        return kind
+    return "leaf" if isinstance(value, BaseModel) else None
+
+
+_COMBINATOR_KINDS: dict[type, str] = {AllOf: "all", AnyOf: "any", NotOf: "not"}
 
 
 Condition = Annotated[
