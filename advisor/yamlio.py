@@ -275,20 +275,21 @@ def _fast(text: str) -> list[Any]:
 _RESOLVED: dict[str, Any] = {}
 _RESOLVED_LIMIT = 20_000
 _MISSING = object()
+_NO_KEY = object()  # a mapping's state while it waits for a key
 
 
 def _quick(text: str) -> list[Any]:
     """The common case at the cost of libyaml's events and little more; _Unusual for anything else.
 
-    Every container is read as a flat list of what is inside it, one `append` per value, and a mapping
-    becomes a dict only when it ends. Aliases, tags on containers, deep nesting and every problem (a key
-    given twice, a key that is not text, a syntax error) are left to `_fast`, which knows the line of each
-    event: the caller parses such text again that way, so the error is the one `_fast` raises.
+    Values go straight into the open container, as in `_fast`, without positions, anchors or counts kept.
+    Aliases, tags on containers, deep nesting and every problem (a key given twice, a key that is not
+    text, a syntax error) are left to `_fast`, which knows the line of each event: the caller parses such
+    text again that way, so the error is the one `_fast` raises.
     """
     documents: list[Any] = []
-    stack: list[tuple[list[Any], Any]] = []
-    current = documents  # what the next value goes into: the open container, or the list of documents
-    append = documents.append
+    stack: list[tuple[Any, Any]] = []  # the containers enclosing the open one, each with its state
+    current: Any = documents  # the open container: the next value goes in here
+    key: Any = _LIST  # the key waiting for its value; _NO_KEY while a mapping waits for a key; _LIST in a list
     resolvers = _RESOLVERS
     resolved = _RESOLVED
     parser = _Loader(text)
@@ -307,25 +308,31 @@ def _quick(text: str) -> list[Any]:
                         if len(resolved) < _RESOLVED_LIMIT:
                             resolved[value] = typed
                     value = typed
-                append(value)
-            elif kind is MappingEndEvent:
-                items = iter(current)  # key, value, key, value...: one iterator zipped with itself pairs them
-                value = dict(zip(items, items, strict=False))
-                if len(value) * 2 != len(current):
-                    raise _Unusual  # a key given twice
-                "".join(value)  # a TypeError unless every key is text
-                current, append = stack.pop()
-                append(value)
-            elif kind is SequenceEndEvent:
-                value = current
-                current, append = stack.pop()
-                append(value)
+                if key is _LIST:
+                    current.append(value)
+                elif key is _NO_KEY:
+                    if type(value) is not str or value in current:
+                        raise _Unusual  # a key that is not text, or one given twice
+                    key = value
+                else:
+                    current[key] = value
+                    key = _NO_KEY
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                current, key = stack.pop()
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.tag is not None or len(stack) >= MAX_DEPTH:
                     raise _Unusual
-                stack.append((current, append))
-                current = []
-                append = current.append
+                value = {} if kind is MappingStartEvent else []
+                if key is _LIST:
+                    current.append(value)
+                elif key is _NO_KEY:
+                    raise _Unusual  # a list or a mapping as a key
+                else:
+                    current[key] = value
+                    key = _NO_KEY
+                stack.append((current, key))
+                current = value
+                key = _NO_KEY if kind is MappingStartEvent else _LIST
             elif kind is AliasEvent:
                 raise _Unusual
         return documents
