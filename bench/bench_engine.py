@@ -595,7 +595,7 @@ def _version(distribution: str) -> str:
 # --- Side by side with another checkout --------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
-BEFORE_LOADS = 5  # loads per side, taken in turn
+BEFORE_LOADS = 9  # loads per side, taken in turn (a shared machine needs several to settle a median)
 
 # Runs in a process of its own with the advisor of one checkout: loads the rules in `argv[1]` once per line
 # read, and answers with the CPU seconds it took and the rule set's digest.
