@@ -597,13 +597,15 @@ def _version(distribution: str) -> str:
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE_LOADS = 9  # loads per side, taken in turn (a shared machine needs several to settle a median)
 
-# Runs in a process of its own with the advisor of one checkout: loads the rules in `argv[1]` once per line
-# read, and answers with the CPU seconds it took and the rule set's digest.
+# Runs in a process of its own with the advisor of one checkout: says where the advisor package came from,
+# then loads the rules in `argv[1]` once per line read, answering with the CPU seconds and the digest.
 LOAD_WORKER = """
 import gc, sys, time
+import advisor
 from advisor.engine.loader import load_rules
 folder = sys.argv[1]
 load_rules([folder], builtin=False, use_env=False)  # warm-up: one-off costs are no load's
+print(advisor.__file__, flush=True)
 for _ in sys.stdin:
     ruleset = None
     gc.collect()
@@ -631,9 +633,13 @@ def importing_from(checkout: Path) -> dict[str, str]:
 def print_before(before: Path, size: int) -> None:
     """Load `size` generated rules with the advisor of `before` and with this one, in turn; print both."""
     print(f"loading {size:,} rules side by side with {before} (CPU s, median of {BEFORE_LOADS} loads each, in turn)")
+    # Every process runs in the rules' folder: `python -c` puts its working directory first on sys.path, and
+    # from a checkout's root that checkout's advisor would be imported whatever PYTHONPATH says.
     with tempfile.TemporaryDirectory(prefix="advisor-bench-before-") as tmp:
         command = [sys.executable, "-c", WRITE_RULES, str(before / "bench"), tmp, str(size)]
-        written = subprocess.run(command, env=importing_from(before), capture_output=True, text=True, check=False)
+        written = subprocess.run(
+            command, cwd=tmp, env=importing_from(before), capture_output=True, text=True, check=False
+        )
         if written.returncode != 0:
             print(f"  {before}'s bench could not write the rules: {(written.stderr.strip().splitlines() or ['?'])[-1]}")
             return
@@ -641,6 +647,7 @@ def print_before(before: Path, size: int) -> None:
         workers = {
             name: subprocess.Popen(
                 [sys.executable, "-c", LOAD_WORKER, tmp],
+                cwd=tmp,
                 env=importing_from(checkout),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -651,7 +658,19 @@ def print_before(before: Path, size: int) -> None:
         }
         seconds: dict[str, list[float]] = {name: [] for name in sides}
         digests: dict[str, str] = {}
+        packages: dict[str, Path] = {}
         try:
+            for name, worker in workers.items():
+                assert worker.stdout is not None
+                answer = worker.stdout.readline().strip()
+                if not answer:
+                    problem = (worker.communicate()[1].strip().splitlines() or ["?"])[-1]
+                    print(f"  {name} ({sides[name]}) could not load them: {problem}")
+                    return
+                packages[name] = Path(answer).resolve().parent
+                if not packages[name].is_relative_to(sides[name].resolve()):
+                    print(f"  {name} imports the advisor from {packages[name]}, not from {sides[name]}")
+                    return
             for _ in range(BEFORE_LOADS):
                 for name, worker in workers.items():
                     assert worker.stdin is not None and worker.stdout is not None
@@ -670,7 +689,7 @@ def print_before(before: Path, size: int) -> None:
                 worker.wait()
     medians = {name: statistics.median(times) for name, times in seconds.items()}
     for name, median in medians.items():
-        print(f"  {name:<7} {median:6.3f} s  (fastest {min(seconds[name]):.3f} s)")
+        print(f"  {name:<7} {median:6.3f} s  (fastest {min(seconds[name]):.3f} s)  {packages[name]}")
     same = "same digest" if digests["before"] == digests["now"] else "DIGESTS DIFFER"
     ratio = medians["now"] / medians["before"]
     print(f"  now/before: {ratio:.2f}x the CPU time ({same}); no slower: {verdict(ratio <= 1.0)}")
