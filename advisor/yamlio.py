@@ -5,7 +5,9 @@
 10,000 rules must load in well under a second. Scalars resolve exactly as PyYAML's safe loader resolves
 them (YAML 1.1: yes/no are booleans, 010 is octal), through PyYAML's resolver table and constructors.
 A key given twice in one mapping is refused, since it is always a mistake; anything unusual (merge
-keys, complex keys) is handed to PyYAML's safe loader whole.
+keys, complex keys) is handed to PyYAML's safe loader whole. Text is first read the quickest way, which
+keeps no positions (`_quick`); only text that it does not take, or that is wrong, is read again event by
+event with positions (`_fast`), so that an error names its line.
 
 `Lines` answers "which line is `rules[3].when` on?" by path. It parses the text a second time, with
 positions, the first time it is asked, so files that load cleanly never pay for it.
@@ -266,6 +268,78 @@ def _fast(text: str) -> list[Any]:
         parser.dispose()
 
 
+# Plain scalars that go through PyYAML's resolver table (keys such as `title`, `name` and `os` among them,
+# by their first letter), with their values: every decision record says `title:` and `true` again, and
+# a rule file `-2` and `0.5`. Each value is immutable, so it can be handed out again; the table stops
+# growing at its limit.
+_RESOLVED: dict[str, Any] = {}
+_RESOLVED_LIMIT = 20_000
+_MISSING = object()
+_NO_KEY = object()  # a mapping's state while it waits for a key
+
+
+def _quick(text: str) -> list[Any]:
+    """The common case at the cost of libyaml's events and little more; _Unusual for anything else.
+
+    Values go straight into the open container, as in `_fast`, without positions, anchors or counts kept.
+    Aliases, tags on containers, deep nesting and every problem (a key given twice, a key that is not
+    text, a syntax error) are left to `_fast`, which knows the line of each event: the caller parses such
+    text again that way, so the error is the one `_fast` raises.
+    """
+    documents: list[Any] = []
+    stack: list[tuple[Any, Any]] = []  # the containers enclosing the open one, each with its state
+    current: Any = documents  # the open container: the next value goes in here
+    key: Any = _LIST  # the key waiting for its value; _NO_KEY while a mapping waits for a key; _LIST in a list
+    resolvers = _RESOLVERS
+    resolved = _RESOLVED
+    parser = _Loader(text)
+    try:
+        for event in iter(parser.get_event, None):
+            kind = type(event)
+            if kind is ScalarEvent:
+                value = event.value
+                if event.style or not event.implicit[0]:  # quoted or block text, or an explicit tag
+                    if event.tag not in _TEXT_TAGS:
+                        raise _Unusual
+                elif value[:1] in resolvers:  # a plain scalar that may be a number, a boolean or null
+                    typed = resolved.get(value, _MISSING)
+                    if typed is _MISSING:
+                        typed = _scalar(event)
+                        if len(resolved) < _RESOLVED_LIMIT:
+                            resolved[value] = typed
+                    value = typed
+                if key is _LIST:
+                    current.append(value)
+                elif key is _NO_KEY:
+                    if type(value) is not str or value in current:
+                        raise _Unusual  # a key that is not text, or one given twice
+                    key = value
+                else:
+                    current[key] = value
+                    key = _NO_KEY
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                current, key = stack.pop()
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.tag is not None or len(stack) >= MAX_DEPTH:
+                    raise _Unusual
+                value = {} if kind is MappingStartEvent else []
+                if key is _LIST:
+                    current.append(value)
+                elif key is _NO_KEY:
+                    raise _Unusual  # a list or a mapping as a key
+                else:
+                    current[key] = value
+                    key = _NO_KEY
+                stack.append((current, key))
+                current = value
+                key = _NO_KEY if kind is MappingStartEvent else _LIST
+            elif kind is AliasEvent:
+                raise _Unusual
+        return documents
+    finally:
+        parser.dispose()
+
+
 def _checked_nodes(text: str) -> list[yaml.Node]:
     """Compose the documents as nodes, refusing what the fast path refuses: text keys only, no key twice
     (merged keys may repeat: overriding them is what merging is for), and no alias explosion."""
@@ -433,9 +507,12 @@ def load_all(text: str) -> tuple[list[Any], Lines]:
     """Parse every document in `text`; return them and a Lines that finds positions when asked."""
     try:
         try:
-            documents = _fast(text)
-        except (_Unusual, KeyError):  # merge keys, complex keys, explicit tags, unknown aliases
-            documents = _careful(text)
+            documents = _quick(text)
+        except (_Unusual, ValueError, TypeError, yaml.YAMLError):  # see _quick: _fast says what is wrong
+            try:
+                documents = _fast(text)
+            except (_Unusual, KeyError):  # merge keys, complex keys, explicit tags, unknown aliases
+                documents = _careful(text)
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, text) from None
     return documents, Lines(text)

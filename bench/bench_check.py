@@ -2,12 +2,19 @@
 
 Half the records carry their profile inline, half refer to one of a few shared profile files; a tenth
 decide against the advice, so findings are built and lines looked up too. `advisor --version`, timed in
-the same run, is the process-start floor. Target: the check finishes in under 5 s.
+the same run, is the process-start floor. Target: the check finishes in under 5 s. Each run's CPU time (the
+process's own, from the kernel) is printed beside the wall time: on a shared machine it is the steadier one.
+
+``--before CHECKOUT`` also runs the check with the advisor imported from another checkout (an older commit,
+say), the two taking turns, and says whether this one is any slower (issue 17: 0.47 s, "nothing gets slower").
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,13 +55,35 @@ def write_records(folder: Path) -> None:
         (folder / f"d{index:04}.decision.yaml").write_text(text, encoding="utf-8")
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, from the kernel) of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # every child waited for so far, this one not yet
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def main() -> None:
+def importing_from(checkout: Path) -> dict[str, str]:
+    """The environment of a process that imports the advisor package from `checkout`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(checkout), env.get("PYTHONPATH")]))
+    return env
+
+
+def line(label: str, runs: list[tuple[float, float]], note: str = "") -> str:
+    wall, cpu = [run[0] for run in runs], [run[1] for run in runs]
+    return (
+        f"{label:<24} min {min(wall):.3f} s  median {statistics.median(wall):.3f} s  "
+        f"CPU median {statistics.median(cpu):.3f} s{note}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT", help="also time the advisor of another checkout")
+    options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         write_records(folder)
@@ -64,8 +93,29 @@ def main() -> None:
         print(f"exit code {result.returncode}; {summary}")
         floor = [timed([*ADVISOR, "--version"], folder) for _ in range(RUNS)]
         runs = [timed(check, folder) for _ in range(RUNS)]
-    print(f"advisor --version        min {min(floor):.3f} s  median {statistics.median(floor):.3f} s")
-    print(f"advisor check x{RECORDS}  min {min(runs):.3f} s  median {statistics.median(runs):.3f} s  (target < 5 s)")
+        if options.before is not None:  # both sides as `python -m advisor`, taking turns
+            sides = {"before": options.before.resolve(), "now": Path(__file__).resolve().parent.parent}
+            module_check = [sys.executable, "-m", "advisor", "check", "--format", "json", "."]
+            answers = {
+                side: subprocess.run(
+                    module_check, cwd=folder, env=importing_from(checkout), capture_output=True, check=False
+                ).stdout
+                for side, checkout in sides.items()
+            }
+            turns: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
+            for _ in range(RUNS):
+                for side, checkout in sides.items():
+                    turns[side].append(timed(module_check, folder, importing_from(checkout)))
+    print(line("advisor --version", floor))
+    print(line(f"advisor check x{RECORDS}", runs, "  (target < 5 s)"))
+    if options.before is not None:
+        print(f"side by side with {sides['before']} (python -m advisor, taking turns):")
+        for side in sides:
+            print(line(f"  {side}", turns[side]))
+        ratio = statistics.median(cpu for _, cpu in turns["now"]) / statistics.median(cpu for _, cpu in turns["before"])
+        same = "same answer" if answers["before"] == answers["now"] else "ANSWERS DIFFER"
+        verdict = "target met" if ratio <= 1.0 else "target missed"
+        print(f"  now/before: {ratio:.2f}x the CPU time ({same}); no slower: {verdict}")
 
 
 if __name__ == "__main__":

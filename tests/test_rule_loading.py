@@ -211,6 +211,36 @@ def test_the_same_id_twice_in_one_layer_is_refused(write_rules):
         load_rules([folder], builtin=False, use_env=False)
 
 
+def test_a_leaf_equal_to_an_earlier_one_only_as_python_compares_values_is_checked_on_its_own(write_rules):
+    # true == 1 in Python; the leaf compiled for the first rule must not stand in for the second.
+    folder = write_rules(rule("    when: {resources.cpus: {gte: 1}}\n    score: {vm: 1}\n"), name="a.yaml")
+    write_rules(
+        rule("    when: {resources.cpus: {gte: true}}\n    score: {vm: 1}\n").replace("r1", "r2"), name="b.yaml"
+    )
+    with pytest.raises(RuleError) as caught:
+        load_rules([folder], builtin=False, use_env=False)
+    assert (
+        str(caught.value)
+        == f"{folder}/b.yaml:4: rule 'r2': when: 'resources.cpus': gte needs a finite number, got true"
+    )
+
+
+def test_rules_that_say_the_same_leaf_share_its_compiled_form(write_rules):
+    conditions = [
+        "{host.os: linux}",
+        "{all: [{host.os: {eq: linux}}, {resources.cpus: {gt: 0.0}}]}",
+        "{any: [{resources.cpus: {gt: -0.0}}, {resources.cpus: {gt: 0}}]}",
+    ]
+    text = "rules:\n" + "".join(
+        f"  - {{id: r{n}, title: t, when: {when}, score: {{vm: 1}}, because: b, links: [https://example.org/doc]}}\n"
+        for n, when in enumerate(conditions)
+    )
+    rules = load_rules([write_rules(text)], builtin=False, use_env=False).by_id
+    assert rules["r0"].leaves[0] is rules["r1"].leaves[0]  # a bare value is eq
+    zero, minus_zero, whole_zero = rules["r1"].leaves[1], rules["r2"].leaves[0], rules["r2"].leaves[1]
+    assert [repr(leaf.operand) for leaf in (zero, minus_zero, whole_zero)] == ["0.0", "-0.0", "0"]
+
+
 def test_a_missing_rule_directory_is_an_error(tmp_path):
     with pytest.raises(RuleError, match="not a directory of rule files"):
         load_rules([tmp_path / "nope"], use_env=False)

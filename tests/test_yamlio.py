@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -103,3 +104,45 @@ def test_a_value_that_cannot_be_what_it_looks_like_is_a_syntax_error(text, line)
     with pytest.raises(YAMLSyntaxError) as caught:
         load_all(text)
     assert caught.value.line == line and str(caught.value).startswith("invalid YAML")
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("a: 1\n3: x\n", "invalid YAML: mapping keys must be text, got 3", 2),
+        ("? [a]\n: b\n", "invalid YAML: mapping keys must be text, got a list", 1),
+        ("[" * 101 + "]" * 101 + "\n", "invalid YAML: nested more than 100 levels deep", 1),
+        (
+            "x:\n" + "".join("  " * (depth + 1) + f"k{depth}:\n" for depth in range(100)) + "  " * 101 + "v\n",
+            "invalid YAML: nested more than 100 levels deep",
+            101,
+        ),
+        (
+            "a: &a [" + ", ".join(["1"] * 1000) + "]\nb: [" + ", ".join(["*a"] * 101) + "]\n",
+            "invalid YAML: aliases expand to more than 100,000 values",
+            2,
+        ),
+        # The first problem in the text is the one reported, wherever the mapping it is in ends.
+        ("a:\n  b: 1\n  b: 2\n  c: 2025-13-01\n", "invalid YAML: the key 'b' is given twice in one mapping", 3),
+        (
+            "a:\n  c: 2025-13-01\n  b: 1\n  b: 2\n",
+            "invalid YAML: '2025-13-01' looks like a date or number but is not one (month must be in 1..12); quote it",
+            2,
+        ),
+    ],
+    ids=["number-key", "list-key", "deep-flow", "deep-block", "alias-bomb", "twice-then-date", "date-then-twice"],
+)
+def test_refused_text_is_named_with_its_line(text, message, line):
+    for _ in range(2):  # and again: nothing read the first time makes the second answer differ
+        with pytest.raises(YAMLSyntaxError) as caught:
+            load_all(text)
+        assert (str(caught.value), caught.value.line) == (message, line)
+
+
+def test_the_shipped_rules_and_examples_load_as_pyyaml_loads_them():
+    root = Path(__file__).resolve().parent.parent
+    paths = sorted([*root.glob("rules/**/*.yaml"), *root.glob("examples/**/*.yaml")])
+    assert len(paths) > 20
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        assert same(load_all(text)[0], list(yaml.load_all(text, Loader=SAFE))), path

@@ -143,8 +143,44 @@ def _check_operand(spec: FieldSpec, op_name: str, operand: Any, loc: tuple[Any, 
     return frozenset(values) if kind == "elements" else operand
 
 
-def _leaf(raw: dict[str, Any], loc: tuple[Any, ...], leaves: list[Leaf]) -> Check:
+# Leaves already compiled during one load, by what they say (see _leaf_key): many rules test the same
+# field against the same value, and a leaf's check depends on nothing else.
+CompiledLeaves = dict[tuple[Any, ...], tuple[Leaf, Check]]
+
+
+def _value_key(value: Any) -> Any:
+    """A hashable stand-in for a value read from YAML, telling apart values that compare equal but are not
+    the same (1, 1.0 and true; 0.0 and -0.0); None for a value not worth keying."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return (kind, value)
+    if kind is float:
+        return (kind, repr(value))
+    if kind is list:
+        items = [_value_key(item) for item in value]
+        return None if None in items else (kind, tuple(items))
+    return None
+
+
+def _leaf_key(path: str, test: Any) -> tuple[Any, ...] | None:
+    """What a leaf says (field, operator, value), the bare-value form keyed as eq, which it means."""
+    if type(test) is dict:
+        if len(test) != 1:
+            return None
+        ((op_name, operand),) = test.items()
+    else:
+        op_name, operand = "eq", test
+    value = _value_key(operand)
+    return None if value is None else (path, op_name, value)
+
+
+def _leaf(raw: dict[str, Any], loc: tuple[Any, ...], leaves: list[Leaf], known: CompiledLeaves | None = None) -> Check:
     ((path, test),) = raw.items()
+    key = _leaf_key(path, test) if known is not None else None
+    found = known.get(key) if known is not None and key is not None else None
+    if found is not None:
+        leaves.append(found[0])
+        return found[1]
     loc = (*loc, path)
     spec = CATALOGUE.get(path)
     if spec is None:
@@ -174,35 +210,49 @@ def _leaf(raw: dict[str, Any], loc: tuple[Any, ...], leaves: list[Leaf]) -> Chec
     operand = _check_operand(spec, op_name, operand, loc)
     # The model's own path string (not the copy read from YAML), so the facts lookup hits by identity.
     path = spec.path
-    leaves.append(Leaf(path, op_name, operand))
+    leaf = Leaf(path, op_name, operand)
+    leaves.append(leaf)
     test_fn = op.test
 
     def check(facts: Facts) -> bool:
         return test_fn(facts[path], operand)
 
+    if known is not None and key is not None:
+        known[key] = (leaf, check)
     return check
 
 
-def compile_condition(node: Any, loc: tuple[Any, ...], leaves: list[Leaf]) -> Check:
-    """Turn a validated condition into a closure, checking every leaf against the profile model."""
+def compile_condition(
+    node: Any, loc: tuple[Any, ...], leaves: list[Leaf], known: CompiledLeaves | None = None
+) -> Check:
+    """Turn a validated condition into a closure, checking every leaf against the profile model.
+
+    `known` holds the leaves compiled so far in this load, reused when another rule says the same.
+    """
+    if type(node) is dict:  # a leaf, the commonest node: no isinstance checks against the models for it
+        return _leaf(node, loc, leaves, known)
     if isinstance(node, AllOf):
-        return _all([compile_condition(c, (*loc, "all", i), leaves) for i, c in enumerate(node.all)])
+        return _all([compile_condition(c, (*loc, "all", i), leaves, known) for i, c in enumerate(node.all)])
     if isinstance(node, AnyOf):
-        return _any([compile_condition(c, (*loc, "any", i), leaves) for i, c in enumerate(node.any)])
+        return _any([compile_condition(c, (*loc, "any", i), leaves, known) for i, c in enumerate(node.any)])
     if isinstance(node, NotOf):
-        return _not(compile_condition(node.not_, (*loc, "not"), leaves))
+        return _not(compile_condition(node.not_, (*loc, "not"), leaves, known))
     if isinstance(node, BaseModel):  # pragma: no cover - the schema admits no other model
         raise ConditionProblem(loc, "unknown condition")
-    return _leaf(node, loc, leaves)
+    return _leaf(node, loc, leaves, known)
 
 
-def compile_rule(rule: Rule) -> CompiledRule:
-    """Compile one validated rule; raises ConditionProblem for a leaf that does not fit the model."""
+def compile_rule(rule: Rule, known: CompiledLeaves | None = None) -> CompiledRule:
+    """Compile one validated rule; raises ConditionProblem for a leaf that does not fit the model.
+
+    Rules compiled with the same `known` (one dict per load) share the compiled form of leaves they have
+    in common.
+    """
     leaves: list[Leaf] = []
-    check = compile_condition(rule.when, ("when",), leaves)
+    check = compile_condition(rule.when, ("when",), leaves, known)
     score = rule.score
     points = (score.vm, score.container, score.hybrid) if score is not None else (0, 0, 0)
-    bans = tuple(int(p in rule.forbid) for p in PLATFORMS)
+    bans = tuple([int(p in rule.forbid) for p in PLATFORMS]) if rule.forbid else (0, 0, 0)
     return CompiledRule(rule, check, leaves, points, bans)  # type: ignore[arg-type]
 
 

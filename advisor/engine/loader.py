@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from advisor.engine.evaluate import CompiledRule, ConditionProblem, compile_rule
+from advisor.engine.evaluate import CompiledLeaves, CompiledRule, ConditionProblem, compile_rule
 from advisor.engine.schema import COMBINATORS, DisabledRule, Rule, RuleEntry, RuleFile
 from advisor.errors import RuleError, RuleProblem
 from advisor.validation import describe, display_loc, locate
@@ -183,8 +183,11 @@ def _validate_each(data: dict[str, Any], lines: Lines, name: str, exc: Validatio
     return parsed, problems
 
 
-def load_file(path: Path) -> list[Entry]:
-    """Read and check one rule file; raise RuleError listing every problem in it."""
+def load_file(path: Path, known: CompiledLeaves | None = None) -> list[Entry]:
+    """Read and check one rule file; raise RuleError listing every problem in it.
+
+    `known`: the leaves compiled so far in this load (see `compile_rule`).
+    """
     name = str(path)
     try:
         documents, lines = load_all(read_text(path))
@@ -211,7 +214,7 @@ def load_file(path: Path) -> list[Entry]:
         seen[rule.id] = entry
         if isinstance(rule, Rule):
             try:
-                entry.compiled = compile_rule(rule)
+                entry.compiled = compile_rule(rule, known)
             except ConditionProblem as problem:
                 _, line = locate(data, ("rules", index, *problem.loc), lines)
                 problems.append(RuleProblem(name, line, rule.id, f"{display_loc(problem.loc[:-1])}: {problem.msg}"))
@@ -222,13 +225,13 @@ def load_file(path: Path) -> list[Entry]:
     return loaded
 
 
-def _layer(directory: Path, origin: str) -> dict[str, Entry]:
+def _layer(directory: Path, origin: str, known: CompiledLeaves) -> dict[str, Entry]:
     """The rules of one directory, by id; an id may appear once in a layer."""
     found: dict[str, Entry] = {}
     problems: list[RuleProblem] = []
     for path in rule_files(directory, origin):
         try:
-            entries = load_file(path)
+            entries = load_file(path, known)
         except RuleError as exc:
             problems.extend(exc.problems)
             continue
@@ -277,7 +280,8 @@ def from_snapshot(data: bytes) -> RuleSet:
     """
     try:
         saved = json.loads(data)
-        rules = [compile_rule(rule) for rule in _RULE_LIST.validate_python(saved["rules"], strict=False)]
+        known: CompiledLeaves = {}
+        rules = [compile_rule(rule, known) for rule in _RULE_LIST.validate_python(saved["rules"], strict=False)]
         ruleset = RuleSet(
             rules=sorted(rules, key=lambda c: c.rule.id),
             version=saved["version"],
@@ -321,9 +325,10 @@ def _load_rules(extra_dirs: Sequence[str | Path], *, builtin: bool, use_env: boo
     replaced: list[str] = []
     disabled: list[str] = []
     problems: list[RuleProblem] = []
+    known: CompiledLeaves = {}
     for directory, named in layers:
         try:
-            layer = _layer(directory, named)
+            layer = _layer(directory, named, known)
         except RuleError as exc:
             problems.extend(exc.problems)
             continue

@@ -59,15 +59,20 @@ COMBINATORS = frozenset({"all", "any", "not"})
 
 
 def _condition_kind(value: Any) -> str | None:
-    # Called by pydantic for every condition of every rule: the common case (a dict) comes first.
+    # Called by pydantic for every condition of every rule, read or written (the digest writes them all):
+    # the common cases, a dict and one of the three models, come first.
     if type(value) is dict:
         if len(value) == 1:
             for key in value:
                 return key if key in COMBINATORS else "leaf"
         return "leaf"  # the leaf's own length check names the problem
-    if isinstance(value, BaseModel):
-        return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "leaf")
-    return None
+    kind = _COMBINATOR_KINDS.get(type(value))
+    if kind is not None:
+        return kind
+    return "leaf" if isinstance(value, BaseModel) else None
+
+
+_COMBINATOR_KINDS: dict[type, str] = {AllOf: "all", AnyOf: "any", NotOf: "not"}
 
 
 Condition = Annotated[
@@ -83,6 +88,11 @@ Condition = Annotated[
 ]
 
 
+def _every_platform() -> list[Platform]:
+    # list(...), not list[Platform](...): calling the generic alias costs ten times as much, once per rule.
+    return list(PLATFORMS)
+
+
 class Score(Closed):
     """Points added to (or, when negative, taken from) each platform."""
 
@@ -96,7 +106,7 @@ class Suggestion(Closed):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     role: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    platforms: list[Platform] = Field(default_factory=lambda: list[Platform](PLATFORMS), min_length=1)
+    platforms: list[Platform] = Field(default_factory=_every_platform, min_length=1)
 
 
 RuleKind = Literal["blocker", "preference"]
@@ -123,7 +133,7 @@ class Rule(Closed):
     suggest: list[Suggestion] = Field(default_factory=list)
     note: Text | None = None
     note_for: list[Platform] = Field(
-        default_factory=lambda: list[Platform](PLATFORMS),
+        default_factory=_every_platform,
         min_length=1,
         description="The recommended platforms the note is worth reading for (all when omitted).",
     )
