@@ -235,6 +235,7 @@ def test_a_submitted_form_is_answered_with_its_permalinks_page(api, path):
     assert posted.status_code == 200
     link = page(posted).cssselect("#result a.permalink")[0].get("href")
     assert link == "/?" + urlencode(permalink_query(read_form(typed).profile))
+    assert posted.headers["Content-Location"] == link  # for a script, as the 303's Location was
     shown = api.get(link)
     assert shown.status_code == 200
     assert posted.get_data() == shown.get_data()
@@ -437,6 +438,7 @@ def test_a_profile_too_long_for_an_address_is_answered_on_the_spot(api):
     tree = page(response)
     assert "too long for an address" in tree.text_content()
     assert not tree.cssselect("a.permalink")  # a link gunicorn would refuse (414) is not offered
+    assert "Content-Location" not in response.headers
     assert len(tree.cssselect("details.component-result")) == 60
 
 

@@ -252,7 +252,10 @@ def submit() -> Response:
             state = read_form(MultiDict(pairs), exact=True, reuse=state)
             spell_out(state)
             result, status, extra = _answer(state)
-            return _page(state, result, status, **extra)
+            response = _page(state, result, status, **extra)
+            if status == 200:  # this page's own address, where a script used to find it in the 303's Location
+                response.headers["Content-Location"] = page_links()["ask"] + "?" + query_text(pairs)
+            return response
     result, status, extra = _answer(state)
     return _page(state, result, status, too_long=state.profile is not None, **extra)
 
