@@ -116,43 +116,36 @@ def _object_json(result: Any, brief: bool, ruleset: RuleSet, unexplained: bool) 
 
 
 # Fields whose values are often one object shared by many results: the rule set's summary (one per rule set)
-# and the capacity (remembered for the fields it reads). Their JSON is kept by identity, each entry holding its
-# object, so no other object can have that id while the entry lives; a bounded number of them.
+# and the capacity (remembered for the fields it reads).
 _SHARED_FIELDS = frozenset({"capacity", "ruleset"})
 SHARED_ENTRIES = 1024
-_shared: dict[tuple[int, bool], tuple[Any, str]] = {}
+# JSON written from objects many results share (those fields' values; the items of a list of parts, which
+# profiles matching the same rules get in the same order), kept by the objects' identities. Each entry holds
+# its objects, so none of those ids can be another object's while it lives; a bounded number of them.
+_written: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
 
 
-def _shared_json(value: Any, brief: bool) -> str:
-    key = (id(value), brief)
-    kept = _shared.get(key)
-    if kept is not None and kept[0] is value:
+def _by_identity(kind: str, objects: tuple[Any, ...], brief: bool, write: Any) -> Any:
+    """What write() makes of `objects` (as a `kind`), made once for the same objects and the same `brief`."""
+    key = (kind, brief, *map(id, objects))
+    kept = _written.get(key)
+    if kept is not None:
         return kept[1]
-    text = _encode(_plain(value, brief))
-    if len(_shared) >= SHARED_ENTRIES:
-        _shared.clear()
-    _shared[key] = (value, text)
+    text = write()
+    if len(_written) >= SHARED_ENTRIES:
+        _written.clear()
+    _written[key] = (objects, text)
     return text
 
 
-# The items of a list of parts (rationale, doubts, why-not...), written together: profiles that match the same
-# rules get the same parts, in the same order, in the same lists. Kept by the identities of the items, each entry
-# holding its items (so none of those ids can be another object's while it lives); a bounded number of them.
-_lists: dict[tuple[Any, ...], tuple[list[Any], list[str]]] = {}
+def _shared_json(value: Any, brief: bool) -> str:
+    return _by_identity("field", (value,), brief, lambda: _encode(_plain(value, brief)))
 
 
 def _list_json(items: list[Any], brief: bool, ruleset: RuleSet, write: Any) -> list[str]:
     if not items:
         return []
-    key = (brief, *map(id, items))
-    kept = _lists.get(key)
-    if kept is not None:
-        return kept[1]
-    texts = [write(item, brief, ruleset) for item in items]
-    if len(_lists) >= SHARED_ENTRIES:
-        _lists.clear()
-    _lists[key] = (list(items), texts)
-    return texts
+    return _by_identity("items", tuple(items), brief, lambda: [write(item, brief, ruleset) for item in items])
 
 
 # Values model_dump(mode="json") gives back unchanged: written as they are, with no call into pydantic.
