@@ -74,6 +74,14 @@ class CompiledRule:
             partial = self.partial = _partial(self.rule.when, iter(self.leaves))
         return partial(facts, unknown)
 
+    def required_leaves(self) -> list[Leaf]:
+        """The leaves the rule cannot match without: the whole condition if it is a leaf, else the leaves that
+        are children of its top-level all (in compile order); none for a top-level any or not."""
+        required = self.memo.get("required")
+        if required is None:
+            required = self.memo["required"] = _required(self.rule.when, self.leaves)
+        return required
+
     def failing_fields(self, facts: Facts) -> frozenset[str] | None:
         """For a plain conjunction (one comparison, or an all of comparisons): the fields of its comparisons that
         fail on these facts, so it holds whatever a field takes exactly when no other field fails. None for
@@ -362,12 +370,33 @@ def deciding_fields(compiled: CompiledRule, facts: Facts, holds: bool | None = N
 
 
 def _plain_conjunction(compiled: CompiledRule) -> bool:
-    plain_all = compiled.memo.get("plain_all")
-    if plain_all is None:
-        when = compiled.rule.when
-        children = when.all if isinstance(when, AllOf) else [when]
-        plain_all = compiled.memo["plain_all"] = not any(isinstance(c, (AllOf, AnyOf, NotOf)) for c in children)
-    return plain_all
+    """One comparison, or an all of comparisons: a rule that requires every leaf it has."""
+    return len(compiled.required_leaves()) == len(compiled.leaves)
+
+
+def _required(when: Any, leaves: list[Leaf]) -> list[Leaf]:
+    if isinstance(when, (AnyOf, NotOf)):
+        return []
+    if not isinstance(when, AllOf):
+        return list(leaves)
+    found = iter(leaves)
+    required = []
+    for child in when.all:
+        if isinstance(child, (AllOf, AnyOf, NotOf)):
+            for _ in range(_count(child)):
+                next(found)
+        else:
+            required.append(next(found))
+    return required
+
+
+def _count(node: Any) -> int:
+    """How many leaves a condition has."""
+    if isinstance(node, (AllOf, AnyOf)):
+        return sum(_count(child) for child in (node.all if isinstance(node, AllOf) else node.any))
+    if isinstance(node, NotOf):
+        return _count(node.not_)
+    return 1
 
 
 def matching(rules: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:

@@ -111,36 +111,8 @@ class _Writer:
 
 def _guard(compiled: CompiledRule) -> Leaf | None:
     """The leaf a rule cannot match without, that holds for the fewest profiles, if it is worth a block."""
-    usable = [leaf for leaf in _required(compiled) if leaf.op in GUARDING and _share(leaf) <= WORTH_IT]
+    usable = [leaf for leaf in compiled.required_leaves() if leaf.op in GUARDING and _share(leaf) <= WORTH_IT]
     return min(usable, key=_share, default=None)
-
-
-def _required(compiled: CompiledRule) -> list[Leaf]:
-    """The leaves the rule cannot match without: the whole condition if it is a leaf, else the leaves that are
-    children of its top-level all (in compile order); none for a top-level any or not."""
-    when = compiled.rule.when
-    if isinstance(when, (AnyOf, NotOf)):
-        return []
-    if not isinstance(when, AllOf):
-        return list(compiled.leaves)
-    leaves = iter(compiled.leaves)
-    required = []
-    for child in when.all:
-        if isinstance(child, (AllOf, AnyOf, NotOf)):
-            for _ in range(_count(child)):
-                next(leaves)
-        else:
-            required.append(next(leaves))
-    return required
-
-
-def _count(node: Any) -> int:
-    """How many leaves a condition has."""
-    if isinstance(node, (AllOf, AnyOf)):
-        return sum(_count(child) for child in (node.all if isinstance(node, AllOf) else node.any))
-    if isinstance(node, NotOf):
-        return _count(node.not_)
-    return 1
 
 
 Network = Callable[[Facts], list[CompiledRule]]
@@ -276,7 +248,7 @@ def compile_search(rules: Sequence[CompiledRule], path: str) -> Search:
     # matched, so `rest` is the whole tally, whose winner is `chosen`): the search is over before it starts.
     possible: list[str] = []
     for compiled in rules:
-        required = [writer.leaf(leaf, set()) for leaf in _required(compiled) if leaf.path != path]
+        required = [writer.leaf(leaf, set()) for leaf in compiled.required_leaves() if leaf.path != path]
         if not required:
             possible = []
             break
