@@ -192,10 +192,8 @@ class AnswerCache:
             self.size += cost
             if alias is not None:
                 self._alias(alias, key)
-            self._trim()
-            size = self.size
-        if self._on_size is not None:
-            self._on_size(size)
+            size = self._trim()
+        self._report(size)
 
     def alias(self, alias: tuple[Any, ...], key: tuple[Any, ...]) -> None:
         """Point `alias` at the answer kept under `key` (if it is kept), forgetting the oldest alias past `entries`."""
@@ -203,26 +201,33 @@ class AnswerCache:
             if key not in self._answers:
                 return
             self._alias(alias, key)
-            self._trim()
-            size = self.size
-        if self._on_size is not None:
-            self._on_size(size)
+            size = self._trim()
+        self._report(size)
 
     def _alias(self, alias: tuple[Any, ...], key: tuple[Any, ...]) -> None:
         previous = self._aliases.pop(alias, None)
         if previous is not None:
-            self.size -= self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(previous)
+            self.size -= self._alias_cost(alias, previous)
         self._aliases[alias] = key
-        self.size += self.ENTRY_OVERHEAD + self.key_bytes(alias) + self.key_bytes(key)
+        self.size += self._alias_cost(alias, key)
         while len(self._aliases) > self.entries:
-            old_alias, old_key = self._aliases.popitem(last=False)
-            self.size -= self.ENTRY_OVERHEAD + self.key_bytes(old_alias) + self.key_bytes(old_key)
+            self.size -= self._alias_cost(*self._aliases.popitem(last=False))
 
-    def _trim(self) -> None:
-        """Forget the least recently used answers while over either bound (aliases to them find nothing)."""
+    @classmethod
+    def _alias_cost(cls, alias: tuple[Any, ...], key: tuple[Any, ...]) -> int:
+        return cls.ENTRY_OVERHEAD + cls.key_bytes(alias) + cls.key_bytes(key)
+
+    def _trim(self) -> int:
+        """Forget the least recently used answers while over either bound (aliases to them find nothing); the
+        size after."""
         while self._answers and (len(self._answers) > self.entries or self.size > self.max_bytes):
             old_key, old_answer = self._answers.popitem(last=False)
             self.size -= self.cost(old_key, old_answer)
+        return self.size
+
+    def _report(self, size: int) -> None:
+        if self._on_size is not None:
+            self._on_size(size)
 
 
 def answer_key(ruleset: RuleSet, explain: bool, considered: bool, profile: WorkloadProfile) -> tuple[Any, ...]:
