@@ -71,7 +71,9 @@ class _Writer:
         self.lines: list[str] = []  # a line per leaf, numbered like the leaves
         self.tests: list[Callable[[Any, Any], bool]] = []
         self.operands: list[Any] = []
-        self.leaf_facts: list[int] = []  # per leaf (by number): the index in `paths` of the fact it reads
+        # Per line of `lines`: the index in `paths` of the fact it reads, and whether it is a leaf's test (else
+        # the line reading the fact into a local).
+        self.line_reads: list[tuple[int, bool]] = []
 
     def leaf(self, leaf: Leaf, used: set[str]) -> str:
         """The local name of the leaf's result, writing its test the first time the leaf is met."""
@@ -83,8 +85,8 @@ class _Writer:
                 path = self.values[leaf.path] = len(self.values)
                 if self.local_facts:
                     self.lines.append(f"    f{path} = facts[paths[{path}]]")
+                    self.line_reads.append((path, False))
             number = self.leaves[key] = len(self.leaves)
-            self.leaf_facts.append(path)
             self.tests.append(OPERATORS[leaf.op].test)
             self.operands.append(leaf.operand)
             test = INLINE.get(leaf.op, "tests[{n}]({v}, operands[{n}])")
@@ -94,6 +96,7 @@ class _Writer:
             else:
                 line = test.format(v=fact, n=number)
             self.lines.append(f"    l{number} = {line}")
+            self.line_reads.append((path, True))
         name = f"l{number}"
         used.add(name)
         return name
@@ -254,12 +257,10 @@ def compile_search(rules: Sequence[CompiledRule], path: str) -> Search:
             break
         possible.append("(" + " and ".join(required) + ")")
     fixed, per_value = [], []
-    for line in writer.lines:
-        name = line.split("=", 1)[0].strip()
-        reads = int(name[1:]) if name.startswith("f") else writer.leaf_facts[int(name[1:])]
+    for line, (reads, is_test) in zip(writer.lines, writer.line_reads, strict=True):
         if reads != varied:
             fixed.append(line)
-        elif name.startswith("l"):  # the fact itself comes from the loop
+        elif is_test:  # the fact itself comes from the loop
             per_value.append("    " + line)
     first, second, third = TIE_INDEXES
     source = "\n".join(
