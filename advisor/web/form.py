@@ -246,7 +246,8 @@ def submit() -> Response:
     state = read_form(_form_fields())
     if state.profile is not None:
         pairs = permalink_query(state.profile)
-        if len(page_links()["ask"] + "?" + query_text(pairs)) <= MAX_PERMALINK:
+        permalink = page_links()["ask"] + "?" + query_text(pairs)
+        if len(permalink) <= MAX_PERMALINK:
             # The permalink's page: its form holds what the permalink holds, as a reload would show it. Read
             # back, the permalink usually comes to the same data, and then the profile is not validated again.
             state = read_form(MultiDict(pairs), exact=True, reuse=state)
@@ -254,7 +255,7 @@ def submit() -> Response:
             result, status, extra = _answer(state)
             response = _page(state, result, status, **extra)
             if status == 200:  # this page's own address, where a script used to find it in the 303's Location
-                response.headers["Content-Location"] = page_links()["ask"] + "?" + query_text(pairs)
+                response.headers["Content-Location"] = permalink
             return response
     result, status, extra = _answer(state)
     return _page(state, result, status, too_long=state.profile is not None, **extra)
