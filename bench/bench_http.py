@@ -256,8 +256,15 @@ def _row(name: str, result: WrkResult) -> str:
     return f"{name:<10} {result.requests_per_second:>10,.0f} {result.p50_ms:>9.2f} {result.p99_ms:>9.2f} {cpu:>10}"
 
 
-def _verdict(met: bool) -> str:
+def verdict(met: bool) -> str:
+    """How a target line ends."""
     return "target met" if met else "target missed"
+
+
+def machine() -> str:
+    """The Python, the CPUs and the load average, for a report's heading."""
+    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
+    return f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load}"
 
 
 def _median_or_none(figures: list[float | None]) -> float | None:
@@ -332,17 +339,17 @@ def report(kind: str, figures: dict[str, WrkResult]) -> None:
     ratio = advisor.requests_per_second / floor.requests_per_second
     print(
         f"advisor throughput {ratio:.2f} of the floor's   target >= {THROUGHPUT_TARGET}:"
-        f" {_verdict(ratio >= THROUGHPUT_TARGET)}"
+        f" {verdict(ratio >= THROUGHPUT_TARGET)}"
     )
     if floor.cpu_us_per_request and advisor.cpu_us_per_request:
         cost = advisor.cpu_us_per_request / floor.cpu_us_per_request
         print(
             f"advisor server CPU per request {cost:.2f}x the floor's (steadier than requests/s on a shared machine)"
-            f"   target <= {CPU_TARGET}x: {_verdict(cost <= CPU_TARGET)}"
+            f"   target <= {CPU_TARGET}x: {verdict(cost <= CPU_TARGET)}"
         )
     print(
         f"advisor p99 {advisor.p99_ms:.2f} ms   target < {P99_TARGET_MS:g} ms at {CONNECTIONS} connections:"
-        f" {_verdict(advisor.p99_ms < P99_TARGET_MS)}"
+        f" {verdict(advisor.p99_ms < P99_TARGET_MS)}"
     )
 
 
@@ -354,8 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" {THREADS} threads, {options.rounds} x {options.duration:g} s per app and kind of body"
         f" (after {options.warmup:g} s warm-up), gunicorn {options.workers} sync workers"
     )
-    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load}; app: {options.advisor_app}")
+    print(f"{machine()}; app: {options.advisor_app}")
     try:
         with tempfile.TemporaryDirectory(prefix="bench-http-") as work_dir:
             medians = measure(options, Path(work_dir))

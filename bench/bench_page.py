@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -36,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import yaml
-from bench_http import ADVISOR_APP, ROOT, BenchError, Server, gunicorn, server_cpu_seconds
+from bench_http import ADVISOR_APP, ROOT, BenchError, Server, gunicorn, machine, server_cpu_seconds, verdict
 
 from advisor.profiles import validate_profile
 from advisor.web.formdata import permalink_query
@@ -195,10 +193,9 @@ def report(found: dict[tuple[str, str], dict[str, list[Batch]]]) -> None:
     for (server_name, profile_name), (page_ratio, get_ratio) in ratios.items():
         if server_name != "advisor":
             continue
-        verdict = "target met" if page_ratio <= RATIO_TARGET else "target missed"
         print(
             f"{profile_name}: the page takes {page_ratio:.2f}x the JSON answer's time (the permalink's page alone"
-            f" {get_ratio:.2f}x)   target <= {RATIO_TARGET}x: {verdict}"
+            f" {get_ratio:.2f}x)   target <= {RATIO_TARGET}x: {verdict(page_ratio <= RATIO_TARGET)}"
         )
 
 
@@ -209,8 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"advisor result page against the JSON answer: {options.rounds} x {options.requests} answers of each kind"
         f" per profile ({', '.join(PROFILES)}), a distinct profile name in each, gunicorn 1 sync worker"
     )
-    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load}")
+    print(machine())
     try:
         with tempfile.TemporaryDirectory(prefix="bench-page-") as work_dir:
             found = measure(options, Path(work_dir))
