@@ -12,6 +12,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn import glogging
+
 from advisor.settings import env_number, public_url, service_settings
 
 
@@ -53,6 +55,24 @@ logconfig_dict = {
         "gunicorn.access": {"handlers": [], "propagate": False},  # the app logs each request itself
     },
 }
+
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, which builds an access line only when a handler will take it.
+
+    With `logconfig_dict` set, gunicorn counts access logging as on and works out the line's atoms (every
+    header and environ entry) for every request, though "gunicorn.access" above has no handler and drops it:
+    ~6% of a worker's time under load (py-spy, `make profile-http`). An operator who gives it a handler
+    (`--access-logfile -`, or a logconfig of their own) gets the lines as before.
+    """
+
+    def access(self, resp, req, environ, request_time):  # noqa: D102 - as gunicorn's
+        if self.access_log.hasHandlers():
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = Logger
 
 # The control socket (gunicorn 25.1+) lives under $HOME, which is read-only in the image, and two servers on
 # one machine would fight over it; the orchestrator manages the processes with signals instead.

@@ -556,3 +556,65 @@ def test_uploads_get_the_apps_upload_limit_at_both_proxies():
     conf = (DEPLOY / "nginx" / "advisor.conf").read_text(encoding="utf-8")
     location = conf[conf.index("location = /v1/assessments {") :]
     assert "client_max_body_size 32m;" in location[: location.index("}")]
+
+
+class _Untouchable:
+    """A request or response whose every attribute read fails: gunicorn reads them only to build a line."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the access line was built (it read .{name})")
+
+
+def _gunicorn_logger(**settings: Any) -> Any:
+    """The logger class deploy/gunicorn.conf.py names, set up with its settings (and `settings` on top)."""
+    import logging
+
+    from gunicorn.config import Config
+
+    conf = runpy.run_path(str(CONF))
+    config = Config()
+    for name in ("logconfig_dict", "loglevel", "errorlog", "accesslog"):
+        config.set(name, conf[name])
+    for name, value in settings.items():
+        config.set(name, value)
+    logger = conf["logger_class"](config)
+    assert config.logger_class is not None and isinstance(logger.access_log, logging.Logger)
+    return logger
+
+
+def test_gunicorn_builds_no_access_line_nobody_will_read():
+    logger = _gunicorn_logger()
+    assert not logger.access_log.hasHandlers()  # the app logs each request itself
+    logger.access(_Untouchable(), _Untouchable(), {}, None)  # returns at once: nothing read, nothing built
+
+
+def test_an_access_handler_an_operator_adds_still_gets_its_lines(tmp_path):
+    import datetime
+    import logging
+
+    logger = _gunicorn_logger()
+    handler = logging.FileHandler(tmp_path / "access.log")
+    logger.access_log.addHandler(handler)
+    try:
+
+        class Response:
+            status = "200 OK"
+            headers = [("Content-Type", "application/json")]
+            sent = 42
+
+        class Sent:
+            method, path, query, version, uri = "POST", "/v1/recommendations", "", (1, 1), "/v1/recommendations"
+            headers = [("USER-AGENT", "curl/8")]
+
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "RAW_URI": "/v1/recommendations",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        logger.access(Response(), Sent(), environ, datetime.timedelta(milliseconds=3))
+    finally:
+        logger.access_log.removeHandler(handler)
+        handler.close()
+    line = (tmp_path / "access.log").read_text()
+    assert '"POST /v1/recommendations HTTP/1.1" 200 42' in line
