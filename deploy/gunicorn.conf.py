@@ -57,7 +57,6 @@ logconfig_dict = {
 }
 
 
-
 class Logger(glogging.Logger):
     """gunicorn's logger, which builds an access line only when a handler will take it.
 
