@@ -12,6 +12,10 @@ advisor, floor, advisor, ...), each after a short warm-up, so noise on a shared 
 table gives the median of each: requests/s, p50 and p99 latency from wrk's distribution, and the server's CPU
 time per request (master and workers, from /proc), which other programs on the machine hardly disturb.
 
+A third server, the answering floor (floor_app.create_answering_app: the floor, plus the profile validated
+with the model and the advisor's real answer for the example written as the advisor writes it, no rule evaluated),
+shows what any fresh answer costs at the least on this server and framework (``--no-answering`` leaves it out).
+
 This prints a report, not a verdict: the target lines say "target met" or "target missed" and the script
 exits 0 either way. It exits 1 when a server does not start or any response is not 2xx.
 Run it with ``make bench-http`` or ``.venv/bin/python bench/bench_http.py [--duration SECONDS]``.
@@ -58,6 +62,9 @@ PROFILE = ROOT / "examples" / "checkout-api.yaml"
 WRK = shutil.which("wrk") or "wrk"  # on PATH (Debian installs it in /usr/bin)
 ADVISOR_APP = "advisor.web:create_app()"
 FLOOR_APP = "floor_app:create_app()"  # imported from bench/, put on the path with --pythonpath
+# The floor that also validates the profile and writes an answer of the advisor's, but evaluates no rule: the
+# least a fresh answer costs on this server and framework (bench/floor_app.py says how).
+ANSWERING_APP = "floor_app:create_answering_app()"
 PATH = "/v1/recommendations"
 
 CONNECTIONS = 16
@@ -237,6 +244,13 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"the app measured against the floor [{ADVISOR_APP}]; {FLOOR_APP} compares the floor with itself",
     )
     parser.add_argument(
+        "--answering",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the answering floor, which validates the profile and writes an answer of the advisor's"
+        " but gives no advice: what any fresh answer costs at the least [on]",
+    )
+    parser.add_argument(
         "--before",
         type=Path,
         metavar="CHECKOUT",
@@ -287,6 +301,8 @@ def measure(options: argparse.Namespace, work_dir: Path) -> dict[str, dict[str, 
     medians: dict[str, dict[str, WrkResult]] = {}
     with ExitStack() as stack:
         servers = {"floor": stack.enter_context(gunicorn(FLOOR_APP, options.workers, body, work_dir))}
+        if options.answering:
+            servers["answering"] = stack.enter_context(gunicorn(ANSWERING_APP, options.workers, body, work_dir))
         if options.before is not None:
             servers["before"] = stack.enter_context(
                 gunicorn(ADVISOR_APP, options.workers, body, work_dir, source=options.before)
@@ -346,6 +362,13 @@ def report(kind: str, figures: dict[str, WrkResult]) -> None:
         print(
             f"advisor server CPU per request {cost:.2f}x the floor's (steadier than requests/s on a shared machine)"
             f"   target <= {CPU_TARGET}x: {verdict(cost <= CPU_TARGET)}"
+        )
+    answering = figures.get("answering")
+    if answering is not None and floor.cpu_us_per_request and answering.cpu_us_per_request:
+        least = answering.cpu_us_per_request / floor.cpu_us_per_request
+        print(
+            f"answering floor (profile validated, answer written, no advice) {least:.2f}x the floor's server CPU:"
+            f" the least a fresh answer costs here, against the target {CPU_TARGET}x"
         )
     print(
         f"advisor p99 {advisor.p99_ms:.2f} ms   target < {P99_TARGET_MS:g} ms at {CONNECTIONS} connections:"
