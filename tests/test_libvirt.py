@@ -35,7 +35,7 @@ MIB = 1024**2
 GUESTS = guest_oses()
 REQUIRED_IDS = ["ubuntu22.04", "ubuntu24.04", "debian12", "debian13", "rhel9.0", "rhel10.0", "fedora40"]
 REQUIRED_IDS += ["linux2022", "linux2024", "win10", "win11", "win2k19", "win2k22", "win2k25"]
-REQUIRED_IDS += ["freebsd14.0", "freebsd14.4", "freebsd15.0"]
+REQUIRED_IDS += ["freebsd14.0", "freebsd14.4", "freebsd15.0", "freebsd15.1"]
 # The osinfo device ids behind each name data/osinfo.yaml uses (virt-install's osdict.py checks the same).
 DEVICE_IDS = {
     "q35": ["http://qemu.org/chipset/x86/q35"],
@@ -145,10 +145,15 @@ def test_shipped_facts_match_the_installed_osinfo_db():
     assert set(checked) >= {"ubuntu22.04", "rhel9.0", "linux2022", "win10", "win11", "win2k19", "win2k22"}
 
 
-def test_a_freebsd_release_the_installed_db_knows_gets_the_devices_shipped_for_freebsd():
-    # No FreeBSD 14 or 15 in Debian 12's osinfo-db: its 13.1 shows what osinfo-db lists for FreeBSD.
+def test_freebsd_releases_the_installed_db_lacks_get_the_devices_of_one_it_knows():
+    # No FreeBSD 14 or 15 in Debian 12's osinfo-db. Upstream, each later release derives from 13.1 through its
+    # predecessors (15.1 from 15.0, 15.0 from 14.3, ...) and none lists devices of its own, so 13.1 shows what
+    # osinfo-db resolves for every one of them.
     by_id, by_uri = _os_elements()
-    assert _device_names(by_id["freebsd13.1"], by_uri) == set(GUESTS["freebsd14.4"].devices)
+    missing = [guest for short_id, guest in GUESTS.items() if guest.family == "bsd" and short_id not in by_id]
+    assert {"freebsd14.4", "freebsd15.1"} <= {guest.short_id for guest in missing}
+    for guest in missing:
+        assert _device_names(by_id["freebsd13.1"], by_uri) == set(guest.devices), guest.short_id
 
 
 DRY_RUN = ["--connect", "test:///default", "--print-xml", "--dry-run", "--import"]
@@ -225,7 +230,7 @@ def _boot_order(root: etree._Element) -> list[tuple[int, str, str | None]]:
 
 
 @pytest.mark.libvirt
-@pytest.mark.parametrize("os_id", ["linux2024", "win11", "win2k22", "freebsd14.4", "generic"])
+@pytest.mark.parametrize("os_id", ["linux2024", "win11", "win2k22", "freebsd15.1", "generic"])
 def test_the_install_note_boots_the_installer_first_on_a_running_domain(os_id, tmp_path):
     import libvirt
 
@@ -291,7 +296,7 @@ def test_ubuntu_22_04_gets_qxl_video_as_osinfo_marks_virtio_gpu_unsupported():
     assert attr(parse(guest_profile("ubuntu22.04")), "devices/video/model", "type") == "qxl"
 
 
-@pytest.mark.parametrize("os_id", ["freebsd14.0", "freebsd14.4", "freebsd15.0"])
+@pytest.mark.parametrize("os_id", ["freebsd14.0", "freebsd14.4", "freebsd15.0", "freebsd15.1"])
 def test_freebsd_gets_i440fx_and_the_virtio_devices_osinfo_lists(os_id):
     artifact = make_domain_xml(guest_profile(os_id))
     root = etree.fromstring(artifact.content.encode())
@@ -306,13 +311,13 @@ def test_freebsd_gets_i440fx_and_the_virtio_devices_osinfo_lists(os_id):
 
 
 def test_freebsd_is_sized_by_the_handbook_not_below_its_minimum():
-    root = parse(guest_profile("freebsd14.4"))
+    root = parse(guest_profile("freebsd15.1"))
     assert (root.findtext("vcpu"), root.findtext("memory")) == ("2", "2048")
-    assert disk_command(guest_profile("freebsd14.4"))[-1] == "8G"
-    artifact = make_domain_xml(guest_profile("freebsd14.4", resources={"memory_gib": 0.0625, "disk_gib": 1}))
+    assert disk_command(guest_profile("freebsd15.1"))[-1] == "8G"
+    artifact = make_domain_xml(guest_profile("freebsd15.1", resources={"memory_gib": 0.0625, "disk_gib": 1}))
     root = etree.fromstring(artifact.content.encode())
     assert root.findtext("memory") == "96"
-    assert "resources.memory_gib 0.0625 is below FreeBSD 14.4's minimum of 96 MiB: raised to 96 MiB." in artifact.notes
+    assert "resources.memory_gib 0.0625 is below FreeBSD 15.1's minimum of 96 MiB: raised to 96 MiB." in artifact.notes
 
 
 @pytest.mark.parametrize("os_id", ["win10", "win11", "win2k19", "win2k22", "win2k25"])
@@ -418,7 +423,7 @@ def test_metadata_names_the_osinfo_os(os_id):
 
 @pytest.mark.parametrize(
     ("family", "os_id"),
-    [("linux", "linux2024"), ("windows", "win2k22"), ("bsd", "freebsd14.4"), ("other", "generic")],
+    [("linux", "linux2024"), ("windows", "win2k22"), ("bsd", "freebsd15.1"), ("other", "generic")],
     ids=["linux", "windows", "bsd", "other"],
 )
 def test_a_family_alone_picks_its_usual_os_and_says_so(family, os_id):

@@ -78,7 +78,7 @@ def _virt_xml(argv: list[str], xml: str) -> str:
 
 
 @pytest.mark.libvirt
-@pytest.mark.parametrize("os_id", ["debian13", "win2k22", "win11", "freebsd14.4", "generic"])
+@pytest.mark.parametrize("os_id", ["debian13", "win2k22", "win11", "freebsd15.1", "generic"])
 def test_the_install_note_boots_the_installer_then_the_disk(os_id, tmp_path):
     profile = profile_for(os_id)
     artifact = make_xen_file(profile)
@@ -113,7 +113,7 @@ def test_the_size_and_guest_os_are_the_kvm_generators():
 
 @pytest.mark.parametrize(
     ("os_id", "disk", "nic"),
-    [("debian13", "xen", "netfront"), ("freebsd14.4", "xen", "netfront"), ("win2k22", "ide", "e1000")],
+    [("debian13", "xen", "netfront"), ("freebsd15.1", "xen", "netfront"), ("win2k22", "ide", "e1000")],
 )
 def test_pv_devices_where_the_guest_kernel_has_xen_front_ends(os_id, disk, nic):
     root = parse(make_xen_domain(profile_for(os_id)))

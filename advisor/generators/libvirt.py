@@ -27,8 +27,10 @@ UNKNOWN_OS = "detect=on,require=off"  # virt-install's way to go on without know
 
 # The guest OS when the profile names only a family. A server release for Windows, since advisor sizes
 # workloads, not desktops; the note tells the user to set workload.os_id for anything else.
-# Each must be in support on the day the tests run (tests/test_support_dates.py).
-FAMILY_DEFAULT_OS = {"linux": "linux2024", "windows": "win2k22", "bsd": "freebsd14.4", "other": "generic"}
+# Each must be in support on the day the tests run (tests/test_support_dates.py). For BSD, the newest release
+# of FreeBSD's newest branch (stable/15), which FreeBSD updates in place to 15.x until that branch ends; a
+# 14.x release is a major upgrade away, even though 14.5 (osinfo-db eol 2027-06-30) outlives 15.1 by a month.
+FAMILY_DEFAULT_OS = {"linux": "linux2024", "windows": "win2k22", "bsd": "freebsd15.1", "other": "generic"}
 # virt-install 5.x's num_pcie_root_ports: free root ports are where q35 hot-plugs disks and NICs.
 PCIE_ROOT_PORTS = 14
 INSTALLER = "INSTALLER.iso"  # what the install note calls the installer's ISO
