@@ -34,6 +34,7 @@ PROFILES = {
     "ubuntu24.04": profile("web", "ubuntu24.04", {"cpus": 1, "memory_gib": 3.5, "disk_gib": 20}),
     "rhel9.4-large": profile("db", "rhel9.4", {"cpus": 32, "memory_gib": 256, "disk_gib": 4096}),
     "freebsd14.0": profile("fw", "freebsd14.0"),
+    "freebsd15.1": profile("fw", "freebsd15.1"),
     "generic": profile("box", "generic"),
 }
 
@@ -100,6 +101,7 @@ def test_xmllint_refuses_a_broken_descriptor(breakage, expected, tmp_path):
         ("ubuntu24.04", "ubuntu64Guest", "94"),
         ("rhel9.4-large", "rhel9_64Guest", "80"),
         ("freebsd14.0", "freebsd14_64Guest", "78"),
+        ("freebsd15.1", "freebsd14_64Guest", "78"),
         ("generic", "otherGuest64", "102"),
     ],
 )
@@ -127,6 +129,20 @@ def test_every_table_entry_is_a_guest_the_generator_knows():
 def test_a_guest_missing_from_the_table_gets_its_familys_id(family, guest_id):
     newer = GuestOS(short_id="os99", name="OS 99", family=family, source="test")
     assert vsphere_guest(newer).guest_id == guest_id
+
+
+def test_the_usual_freebsd_deploys_as_vsphere_8s_freebsd_id_and_a_release_missing_from_the_table_says_so():
+    # ESXi 8.0 (vmx-20) has no freebsd15_64Guest: FreeBSD 15 deploys as FreeBSD 14, named in the table, so no note.
+    family_only = WorkloadProfile.model_validate(
+        {"name": "fw", "host": {"os": "linux", "cloud": "vmware"}, "workload": {"os": ["bsd"]}}
+    )
+    artifact = make_ovf(family_only)
+    section = etree.fromstring(artifact.content.encode()).find(".//ovf:OperatingSystemSection", NS)
+    assert (section.get(f"{{{VMW_NS}}}osType"), section.get(f"{{{OVF_NS}}}id")) == ("freebsd14_64Guest", "78")
+    assert section.findtext("ovf:Description", namespaces=NS) == "FreeBSD 14 (64-bit)"
+    assert not [note for note in artifact.notes if "no guestId" in note]
+    older = make_ovf(profile("fw", "freebsd15.0"))
+    assert "FreeBSD 15.0 has no guestId in advisor's table: the OVF says freebsd14_64Guest." in older.notes
 
 
 def test_every_guest_the_generator_knows_has_a_vsphere_id():
