@@ -145,6 +145,20 @@ def test_older_exports_in_mb_are_read_too(tmp_path, ruleset):
     assert sources(item)["resources.disk_gib"].where[0].endswith("column 'Provisioned MB'")
 
 
+@pytest.mark.parametrize(
+    ("guest_os", "os_id"),
+    [("FreeBSD 15 (64-bit)", "freebsd15.1"), ("FreeBSD 14 (64-bit)", "freebsd14.0"), ("FreeBSD (64-bit)", None)],
+    ids=["15", "14", "no-release"],
+)
+def test_a_freebsd_major_release_names_a_guest_os_the_generator_knows(tmp_path, ruleset, guest_os, os_id):
+    row = ["fw", "poweredOn", False, 1, 2048, 1, 1, 10240, guest_os, None, None, None, None]
+    (item,) = assessed(ruleset, workbook(tmp_path / "e.xlsx", {"vInfo": [INFO, row]}))
+    assert item.profile.workload.os == ["bsd"] and item.profile.workload.os_id == os_id
+    if os_id is not None:
+        found = sources(item)["workload.os_id"]
+        assert found.how == "inferred" and f"the configuration file says '{guest_os}'" in found.because
+
+
 def test_an_inventory_answer_resting_on_unknowns_is_insufficient_data(ruleset):
     items = {i.id: i for i in assessed(ruleset, EXAMPLES / "rvtools" / "RVTools_tabvInfo.csv")}
     from advisor.assess.portfolio import resting_share

@@ -88,6 +88,8 @@ _OS_IDS = (
     (re.compile(r"debian gnu/linux (12)\b", re.I), "debian{0}"),
     (re.compile(r"fedora (?:linux )?(40)\b", re.I), "fedora{0}"),
     (re.compile(r"freebsd (14)\b", re.I), "freebsd14.0"),
+    # vSphere names only the major release ("FreeBSD 15 (64-bit)"): the starter takes 15.1, the 15.x in support.
+    (re.compile(r"freebsd (15)\b", re.I), "freebsd15.1"),
 )
 
 
