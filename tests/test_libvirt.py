@@ -35,7 +35,7 @@ MIB = 1024**2
 GUESTS = guest_oses()
 REQUIRED_IDS = ["ubuntu22.04", "ubuntu24.04", "debian12", "debian13", "rhel9.0", "rhel10.0", "fedora40"]
 REQUIRED_IDS += ["linux2022", "linux2024", "win10", "win11", "win2k19", "win2k22", "win2k25"]
-REQUIRED_IDS += ["freebsd14.0", "freebsd14.4", "freebsd15.0", "freebsd15.1"]
+REQUIRED_IDS += ["freebsd14.0", "freebsd14.4", "freebsd14.5", "freebsd15.0", "freebsd15.1"]
 # The osinfo device ids behind each name data/osinfo.yaml uses (virt-install's osdict.py checks the same).
 DEVICE_IDS = {
     "q35": ["http://qemu.org/chipset/x86/q35"],
@@ -147,11 +147,11 @@ def test_shipped_facts_match_the_installed_osinfo_db():
 
 def test_freebsd_releases_the_installed_db_lacks_get_the_devices_of_one_it_knows():
     # No FreeBSD 14 or 15 in Debian 12's osinfo-db. Upstream, each later release derives from 13.1 through its
-    # predecessors (15.1 from 15.0, 15.0 from 14.3, ...) and none lists devices of its own, so 13.1 shows what
-    # osinfo-db resolves for every one of them.
+    # predecessors (14.5 from 14.4, 15.1 from 15.0, 15.0 from 14.3, ...) and none lists devices of its own, so
+    # 13.1 shows what osinfo-db resolves for every one of them.
     by_id, by_uri = _os_elements()
     missing = [guest for short_id, guest in GUESTS.items() if guest.family == "bsd" and short_id not in by_id]
-    assert {"freebsd14.4", "freebsd15.1"} <= {guest.short_id for guest in missing}
+    assert {"freebsd14.4", "freebsd14.5", "freebsd15.1"} <= {guest.short_id for guest in missing}
     for guest in missing:
         assert _device_names(by_id["freebsd13.1"], by_uri) == set(guest.devices), guest.short_id
 
@@ -296,7 +296,7 @@ def test_ubuntu_22_04_gets_qxl_video_as_osinfo_marks_virtio_gpu_unsupported():
     assert attr(parse(guest_profile("ubuntu22.04")), "devices/video/model", "type") == "qxl"
 
 
-@pytest.mark.parametrize("os_id", ["freebsd14.0", "freebsd14.4", "freebsd15.0", "freebsd15.1"])
+@pytest.mark.parametrize("os_id", ["freebsd14.0", "freebsd14.4", "freebsd14.5", "freebsd15.0", "freebsd15.1"])
 def test_freebsd_gets_i440fx_and_the_virtio_devices_osinfo_lists(os_id):
     artifact = make_domain_xml(guest_profile(os_id))
     root = etree.fromstring(artifact.content.encode())

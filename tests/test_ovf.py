@@ -34,6 +34,7 @@ PROFILES = {
     "ubuntu24.04": profile("web", "ubuntu24.04", {"cpus": 1, "memory_gib": 3.5, "disk_gib": 20}),
     "rhel9.4-large": profile("db", "rhel9.4", {"cpus": 32, "memory_gib": 256, "disk_gib": 4096}),
     "freebsd14.0": profile("fw", "freebsd14.0"),
+    "freebsd14.5": profile("fw", "freebsd14.5"),
     "freebsd15.1": profile("fw", "freebsd15.1"),
     "generic": profile("box", "generic"),
 }
@@ -101,6 +102,7 @@ def test_xmllint_refuses_a_broken_descriptor(breakage, expected, tmp_path):
         ("ubuntu24.04", "ubuntu64Guest", "94"),
         ("rhel9.4-large", "rhel9_64Guest", "80"),
         ("freebsd14.0", "freebsd14_64Guest", "78"),
+        ("freebsd14.5", "freebsd14_64Guest", "78"),
         ("freebsd15.1", "freebsd14_64Guest", "78"),
         ("generic", "otherGuest64", "102"),
     ],

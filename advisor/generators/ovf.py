@@ -56,6 +56,7 @@ VSPHERE_GUESTS: dict[str, VSphereGuest] = {
     "win2k22": VSphereGuest("windows2019srvNext_64Guest", 102, "Microsoft Windows Server 2022 (64-bit)"),
     "win2k25": VSphereGuest("windows2022srvNext_64Guest", 102, "Microsoft Windows Server 2025 (64-bit)"),
     "freebsd14.0": VSphereGuest("freebsd14_64Guest", 78, "FreeBSD 14 (64-bit)"),
+    "freebsd14.5": VSphereGuest("freebsd14_64Guest", 78, "FreeBSD 14 (64-bit)"),
     # vSphere API 9.0 added freebsd15_64Guest (govmomi vim25/types/enum.go at fd061606: "since 9.0.0.0"), but
     # this descriptor is for ESXi 8.0 (vmx-20), which does not know it, and govmomi's ovf/cim.go gives it no
     # CIM OsType. FreeBSD 15 deploys as vSphere 8's newest FreeBSD id, freebsd14_64Guest (since 8.0.0.1).
