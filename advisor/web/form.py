@@ -163,9 +163,16 @@ def _form_fields() -> MultiDict[str, str]:
     return MultiDict(pairs)
 
 
-def _page(state: FormState, result: Recommendation | None = None, status: int = 200, **extra: Any) -> Response:
+def _page(
+    state: FormState,
+    result: Recommendation | None = None,
+    status: int = 200,
+    permalink: str | None = None,
+    **extra: Any,
+) -> Response:
+    """The form's page; `permalink` is the state's permalink, when the caller has made it already."""
     if result is not None and state.profile is not None:
-        extra["view"] = _result_view(state, state.profile, result)
+        extra["view"] = _result_view(state, state.profile, result, permalink)
     extra.setdefault("too_long", False)
     html = render_template(
         "index.html",
@@ -245,15 +252,17 @@ def submit() -> Response:
     """
     state = read_form(_form_fields())
     if state.profile is not None:
-        pairs = permalink_query(state.profile)
+        pairs = permalink_query(state.profile, state.given())
         permalink = page_links()["ask"] + "?" + query_text(pairs)
         if len(permalink) <= MAX_PERMALINK:
             # The permalink's page: its form holds what the permalink holds, as a reload would show it. Read
             # back, the permalink usually comes to the same data, and then the profile is not validated again.
-            state = read_form(MultiDict(pairs), exact=True, reuse=state)
+            posted = state
+            state = read_form(MultiDict(pairs), exact=True, reuse=posted)
             spell_out(state)
             result, status, extra = _answer(state)
-            response = _page(state, result, status, **extra)
+            # The page links to the permalink it was read back from when that gave the posted profile itself.
+            response = _page(state, result, status, permalink if state.profile is posted.profile else None, **extra)
             if status == 200:  # this page's own address, where a script used to find it in the 303's Location
                 response.headers["Content-Location"] = permalink
             return response
@@ -402,10 +411,12 @@ def bundle_text(starters: dict[str, list[StarterKind]], estate: bool) -> str:
     return f"The bundle holds {held}" + (". Each part's files are in a folder named for it." if estate else ".")
 
 
-def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
+def _result_view(
+    state: FormState, profile: WorkloadProfile, result: Recommendation, permalink: str | None = None
+) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
     starters = _starters(profile, result)
-    given = profile.given()  # the profile as data, once for the hidden input, the curl command and the permalink
+    given = state.given()  # the profile as data, once for the hidden input, the curl command and the permalink
     text = profile_json(profile, given)
     links = page_links()
     return {
@@ -428,7 +439,7 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
         "profile_json": text,
         "curl": curl_command(profile, text),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.
-        "permalink": links["ask"] + "?" + query_text(permalink_query(profile, given)),
+        "permalink": permalink or links["ask"] + "?" + query_text(permalink_query(profile, given)),
     }
 
 

@@ -40,10 +40,19 @@ class FormState:
     action: str = "recommend"
     profile: WorkloadProfile | None = None
     source: str = ""  # the profile's data as validated (its repr), so a second reading of it can be recognised
+    _given: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def error(self, key: str, message: str) -> None:
         """Record a problem with one input ("" for the form as a whole)."""
         self.errors.setdefault(key, []).append(message)
+
+    def given(self) -> dict[str, Any]:
+        """The profile's `given()` data, made once however many parts of a page need it (the permalink, the
+        inputs spelled out, the hidden input and the curl command). Only for a state with a profile."""
+        assert self.profile is not None
+        if self._given is None:
+            self._given = self.profile.given()
+        return self._given
 
 
 def _one(form: MultiDict[str, str], key: str, state: FormState) -> str | None:
@@ -201,6 +210,7 @@ def _profile(state: FormState, exact: bool, reuse: FormState | None = None) -> W
     source = repr(data)
     if reuse is not None and reuse.profile is not None and not state.errors and source == reuse.source:
         state.source = source
+        state._given = reuse._given  # the same profile: the same data
         return reuse.profile  # the same data validates to the same profile
     # Validated even when some inputs could not be read, so that every problem is shown at once.
     try:
@@ -250,7 +260,7 @@ def spell_out(state: FormState) -> None:
     profile = state.profile
     if profile is None:
         return
-    given = profile.given()
+    given = state.given()
     for field_ in INPUTS:
         if field_.section and field_.name in given.get(field_.section, {}):
             _spell(state.values, field_, getattr(getattr(profile, field_.section), field_.name), field_.default)
