@@ -35,13 +35,9 @@ from advisor.web.artifacts import download, starter_file
 from advisor.web.formdata import FormState, is_form_query, permalink_query, query_text, read_form, spell_out
 from advisor.web.inputs import (
     BY_KEY,
-    COMPONENTS_HELP,
     FIRST,
     INPUTS,
-    MAX_COMPONENTS,
     MORE_DETAIL,
-    SECTION_HELP,
-    SECTIONS,
     STARTING_VALUES,
 )
 from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES, plan_together
@@ -59,7 +55,6 @@ MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", *KINDS, BUNDLE)
-MORE_QUESTIONS = sum(len(fields) for _, fields in MORE_DETAIL)  # what "More detail" holds
 
 
 @form.app_template_filter("plain")
@@ -127,17 +122,6 @@ def page_links() -> dict[str, str]:
     return links
 
 
-@form.app_template_global("more_open")
-def more_open(state: FormState, values: dict[str, Any]) -> bool:
-    """Open "More detail" when a field in it holds an error or a value other than its starting one, so nothing
-    entered or wrong is hidden."""
-    for _, fields in MORE_DETAIL:
-        for field_ in fields:
-            if field_.key in state.errors or values.get(field_.key, "") != STARTING_VALUES.get(field_.key, ""):
-                return True
-    return False
-
-
 @form.after_request
 def page_headers(response: Response) -> Response:
     """The headers of every page: its CSP, no sniffing, no referrer."""
@@ -178,14 +162,6 @@ def _page(
         "index.html",
         state=state,
         values={**STARTING_VALUES, **state.values},
-        fields=INPUTS,
-        first=FIRST,
-        more_detail=MORE_DETAIL,
-        more_questions=MORE_QUESTIONS,
-        sections=SECTIONS,
-        section_help=SECTION_HELP,
-        components_help=COMPONENTS_HELP,
-        max_components=MAX_COMPONENTS,
         max_permalink=MAX_PERMALINK,
         result=result,
         error_list=_error_list(state),
