@@ -243,7 +243,15 @@ def field_list(
     component: bool = False,
 ) -> Markup:
     """Several inputs in a row, each as `field` writes it: one call from the template instead of one per input."""
-    return Markup("".join([field(f, values.get(f.key), errors, prefix, component) for f in shown]))
+    out = []
+    for f in shown:
+        value = values.get(f.key)
+        # Most inputs hold a usual value and have no error: their HTML is found without a call to `field`.
+        key = prefix + f.key
+        usual = value if value.__class__ is str else "" if value is None else None
+        html = None if usual is None else _USUAL.get((key, component, usual))
+        out.append(html if html is not None and key not in errors else field(f, value, errors, prefix, component))
+    return Markup("".join(out))
 
 
 @form_field.app_template_global("component_inputs")
