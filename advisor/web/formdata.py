@@ -73,19 +73,22 @@ def read_form(form: MultiDict[str, str], *, exact: bool = False, reuse: FormStat
     state = FormState(values={})
     components: dict[int, dict[str, Any]] = {}
     for key in form:
-        matched = _COMPONENT_KEY.match(key)
         if key == "action":
             state.action = _one(form, key, state) or "recommend"
-        elif key in BY_KEY:
+            continue
+        if key in BY_KEY:
             state.values[key] = form.getlist(key) if BY_KEY[key].kind == "choices" else _one(form, key, state)
-        elif matched and matched.group(2) in COMPONENT_SECTIONS:  # a section the component gives empty
+            continue
+        matched = _COMPONENT_KEY.match(key)
+        index, inner = (int(matched.group(1)), matched.group(2)) if matched else (-1, "")
+        if inner in COMPONENT_SECTIONS:  # a section the component gives empty
             if _one(form, key, state):
                 state.error(key, "this marks a section the component gives with nothing in it: it takes no value")
-            components.setdefault(int(matched.group(1)), {})[matched.group(2)] = ""
-        elif matched and (matched.group(2) == "name" or _component_field(matched.group(2))):
-            field_ = BY_KEY.get(matched.group(2))
+            components.setdefault(index, {})[inner] = ""
+        elif inner == "name" or _component_field(inner):
+            field_ = BY_KEY.get(inner)
             given = form.getlist(key) if field_ and field_.kind == "choices" else _one(form, key, state)
-            components.setdefault(int(matched.group(1)), {})[matched.group(2)] = given
+            components.setdefault(index, {})[inner] = given
         elif key.split(".")[0] in (*SECTIONS, "components"):
             state.error("", f"'{key[:60]}' is not a field of the form")
         # Anything else (a tracker's utm_source on a shared link) is not the profile's and is left alone.
