@@ -174,6 +174,8 @@ def _page(
 
 def _error_list(state: FormState) -> list[tuple[str, str, str]]:
     """Each problem as (input key, what the user calls the input, message), in the order of the form."""
+    if not state.errors:
+        return []  # a result page: nothing to list, and the form's order is not worked out for nothing
     shown = [INPUTS[0], *FIRST, *(f for _, fields in MORE_DETAIL for f in fields)]  # the form's order
     order = {f.key: i for i, f in enumerate(shown)}
 
