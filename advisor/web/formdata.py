@@ -268,11 +268,16 @@ def spell_out(state: FormState) -> None:
         if field_.section and field_.name in given.get(field_.section, {}):
             _spell(state.values, field_, getattr(getattr(profile, field_.section), field_.name), field_.default)
     for index, component in enumerate(profile.components):
-        for field_ in INPUTS:
-            own = getattr(component, field_.section) if field_.section in COMPONENT_SECTIONS else None
-            if own is not None:
-                above = getattr(getattr(profile, field_.section), field_.name)
-                _spell(state.components[index], field_, getattr(own, field_.name), above)
+        for section, fields in _COMPONENT_INPUTS.items():
+            own = getattr(component, section)
+            if own is not None:  # a section the component gives: each of its inputs against the one above
+                above = getattr(profile, section)
+                for field_ in fields:
+                    _spell(state.components[index], field_, getattr(own, field_.name), getattr(above, field_.name))
+
+
+# The inputs of each section a component may give, in the form's order.
+_COMPONENT_INPUTS = {section: tuple(f for f in INPUTS if f.section == section) for section in COMPONENT_SECTIONS}
 
 
 def _spell(values: dict[str, Any], field_: FormField, value: Any, empty_means: Any) -> None:
