@@ -393,13 +393,14 @@ def _result_view(
     state: FormState, profile: WorkloadProfile, result: Recommendation, permalink: str | None = None
 ) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
+    estate = bool(result.components)
     starters = _starters(profile, result)
     given = state.given()  # the profile as data, once for the hidden input, the curl command and the permalink
     text = profile_json(profile, given)
     links = page_links()
     return {
         "starters": starters,
-        "bundle_text": bundle_text(starters, bool(result.components)),
+        "bundle_text": bundle_text(starters, estate),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})
@@ -407,8 +408,11 @@ def _result_view(
         },
         "confidence_reason": confidence_reason(result),
         "plan_together": plan_together(result.plan) if result.plan else "",
+        # The name of each file a part's buttons offer (those of its starters, not every kind there is).
         "download_names": {
-            part.name: {kind.name: download_name(kind, part.name, bool(result.components)) for kind in KINDS.values()}
+            part.name: {
+                kind.name: download_name(kind, part.name, estate) for kind in starters[part.name if estate else ""]
+            }
             for part in (result.plan.parts if result.plan else [])
         },
         "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
