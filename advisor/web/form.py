@@ -203,7 +203,9 @@ def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any
     if state.profile is None:
         return None, (400 if state.errors else 200), {}
     try:
-        return with_starters(state.profile, recommend(state.profile, live_rules())), 200, {}
+        # Without with_starters: the page offers each part's files as buttons, worked out by kind (_starters);
+        # the file names the plan of the JSON answer lists are not on it, and were worked out for nothing.
+        return recommend(state.profile, live_rules()), 200, {}
     except NoPlatformFits as exc:
         state.error("", str(exc))
         return None, 422, {}
