@@ -18,7 +18,12 @@ from advisor.models import ComponentResult, Recommendation
 from advisor.validation import plain
 from advisor.web.form import effect_text
 from advisor.web.resultview import PageRules, detail_view
+from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
 
+# The platforms' names and titles, escaped once.
+_NAMES = {platform: str(escape(name)) for platform, name in PLATFORM_NAMES.items()}
+_TITLES = {platform: str(escape(title)) for platform, title in PLATFORM_TITLES.items()}
+_TITLES_LOWER = {platform: str(escape(title.lower())) for platform, title in PLATFORM_TITLES.items()}
 # Written as they are (HTML already): the macro's literal text.
 _CAPTION_ESTATE = "Points summed over the components; hybrid lets each component use its best platform."
 _CAPTION_ONE = (
@@ -27,14 +32,7 @@ _CAPTION_ONE = (
 )
 
 
-def detail(
-    r: Recommendation | ComponentResult,
-    chart: dict[str, Any],
-    platform_names: dict[str, str],
-    platform_titles: dict[str, str],
-    flips: list[str],
-    key: str = "",
-) -> Markup:
+def detail(r: Recommendation | ComponentResult, chart: dict[str, Any], flips: list[str], key: str = "") -> Markup:
     """The detail of one result (the profile's or a component's), each part folded in a <details> that opens
     without JavaScript. A reason is spelled out once and named by its rule id after; `key` makes ids unique on
     the page."""
@@ -42,7 +40,7 @@ def detail(
     rules = PageRules()
     key = str(escape(key))
     estate = bool(getattr(r, "components", None))  # a component's result has no components
-    out = [_why(r, chart, platform_names, estate, key, rules), _why_not(r, view, platform_titles, key, rules)]
+    out = [_why(r, chart, estate, key, rules), _why_not(r, view, key, rules)]
     if r.capacity:
         out.append(_capacity(r, view.ruled_out, key))
     out.append("\n\n")
@@ -57,7 +55,6 @@ def detail(
 def _why(
     r: Recommendation | ComponentResult,
     chart: dict[str, Any],
-    platform_names: dict[str, str],
     estate: bool,
     key: str,
     rules: PageRules,
@@ -70,7 +67,7 @@ def _why(
     label_x, zero = chart["label_x"], chart["zero_shown"]
     out = [
         f'<details class="detail" id="why{key}">\n'
-        f"  <summary>Why {escape(platform_names[r.platform])}: {reasons} {'reason' if reasons == 1 else 'reasons'}"
+        f"  <summary>Why {_NAMES[r.platform]}: {reasons} {'reason' if reasons == 1 else 'reasons'}"
         f"{against}, with sources</summary>\n"
         f'  <figure class="chart">\n'
         f'    <svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -123,14 +120,12 @@ def _why(
     return "".join(out)
 
 
-def _why_not(
-    r: Recommendation | ComponentResult, view: Any, platform_titles: dict[str, str], key: str, rules: PageRules
-) -> str:
+def _why_not(r: Recommendation | ComponentResult, view: Any, key: str, rules: PageRules) -> str:
     out = [f'<details class="detail" id="why-not{key}">\n  <summary>Why not the others</summary>\n']
     out.append('  <ul class="why-not">\n    ')
     for alt, row in zip(r.alternatives, view.why_nots, strict=True):
-        shown = "ruled out" if alt.forbidden else f"score {escape(alt.score)}"
-        out.append(f"\n    \n    \n    <li><strong>{escape(platform_titles[alt.platform])}</strong>: {shown}\n      ")
+        shown = "ruled out" if alt.forbidden else f"score {alt.score}"
+        out.append(f"\n    \n    \n    <li><strong>{_TITLES[alt.platform]}</strong>: {shown}\n      ")
         if alt.why_not:
             named = ""
             if row.named:
@@ -139,7 +134,7 @@ def _why_not(
             others = "".join(f"<li>{rules.ref(w.rule)}: {escape(w.because)}</li>" for w in row.others)
             again = ""
             if row.again:
-                first = escape(platform_titles[r.alternatives[0].platform].lower())
+                first = _TITLES_LOWER[r.alternatives[0].platform]
                 lead = "And " if row.named or row.others else ""
                 again = f'<li class="see-above">{lead}{len(row.again)} of the reasons against {first}.</li>'
             out.append("\n      \n      \n      \n      <ul>")  # where the macro set its names

@@ -84,7 +84,7 @@ def result_section(result: Recommendation, view: dict[str, Any], too_long: bool,
         "  </p>\n  </form>\n"
         f'  <p class="help">{escape(view["bundle_text"])}</p>\n\n'
         "  <h3>Detail</h3>\n"
-        f"  {detail(result, view['chart'], PLATFORM_NAMES, PLATFORM_TITLES, view['flip_words'][''])}\n\n  "
+        f"  {detail(result, view['chart'], view['flip_words'][''])}\n\n  "
     )
     if estate:
         out.append("\n  <h3>Each part</h3>\n  ")
@@ -95,7 +95,7 @@ def result_section(result: Recommendation, view: dict[str, Any], too_long: bool,
                 f'\n  <details class="component-result" id="result-{escape(c.name)}">\n'
                 f"    <summary><strong>{escape(c.name)}</strong>: {escape(PLATFORM_NAMES[c.platform])} "
                 f"({escape(c.confidence)} confidence)</summary>\n"
-                f"    {detail(c, chart, PLATFORM_NAMES, PLATFORM_TITLES, flips, key)}\n"
+                f"    {detail(c, chart, flips, key)}\n"
                 "  </details>\n  "
             )
         out.append("\n  ")

@@ -138,9 +138,11 @@ def why_not_rows(result: Recommendation | ComponentResult) -> list[WhyNotRow]:
     for alternative in result.alternatives:
         fresh = [w for w in alternative.why_not if w.rule not in earlier]
         named: list[str] = []
+        seen: set[str] = set()
         for w in fresh:  # unique as Jinja's filter was: the first of each id, case aside
-            if w.rule in shown and w.rule.lower() not in {n.lower() for n in named}:
+            if w.rule in shown and w.rule.lower() not in seen:
                 named.append(w.rule)
+                seen.add(w.rule.lower())
         others = [w for w in fresh if w.rule not in shown]
         rows.append(WhyNotRow(named, others, [w for w in alternative.why_not if w.rule in earlier]))
         earlier.update(w.rule for w in alternative.why_not)
