@@ -96,6 +96,33 @@ def test_the_form_with_errors_is_unchanged(path, client):
     _compare(f"{path.stem}.errors.html", response.get_data(as_text=True))
 
 
+# An estate whose components give sections that leave out what the profile above sets (the form spells those
+# out), one that gives a section with nothing in it, and one that gives only its name.
+ESTATE = {
+    "name": "estate",
+    "host": {"os": "linux", "cpus": 32, "memory_gib": 64},
+    "workload": {"os": ["linux"], "ports": [80, 443], "architecture": "microservices", "runtime": "python"},
+    "scale": {"instances": 6, "elasticity": "bursty"},
+    "security": {"isolation": "high"},
+    "components": [
+        {"name": "web"},
+        {"name": "db", "scale": {"instances": 2}, "security": {}},
+        {"name": "batch", "workload": {"os": ["windows"], "ports": []}},
+    ],
+}
+
+
+def test_an_estates_pages_are_unchanged(client):
+    """The permalink's page of an estate, and its form with a component removed."""
+    pairs = permalink_query(validate_profile(ESTATE))
+    linked = client.get("/?" + urlencode(pairs))
+    assert linked.status_code == 200
+    _compare("estate.linked.html", linked.get_data(as_text=True))
+    removed = _post(client, [*pairs, ("action", "remove-component-1")])
+    assert removed.status_code == 200
+    _compare("estate.removed.html", removed.get_data(as_text=True))
+
+
 def test_the_empty_form_is_unchanged(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -104,5 +131,6 @@ def test_the_empty_form_is_unchanged(client):
 
 def test_goldens_cover_every_example():
     kinds = ("posted", "added", "removed", "errors")
-    expected = {f"{p.stem}.{kind}.html" for p in EXAMPLES for kind in kinds} | {"empty.html"}
+    expected = {f"{p.stem}.{kind}.html" for p in EXAMPLES for kind in kinds}
+    expected |= {"empty.html", "estate.linked.html", "estate.removed.html"}
     assert set(json.loads(GOLDENS.read_text(encoding="utf-8"))) == expected
