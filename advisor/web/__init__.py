@@ -27,8 +27,8 @@ from advisor.settings import public_url, service_settings
 from advisor.web.api import AnswerCache, NotReady, api, json_response
 from advisor.web.artifacts import artifacts
 from advisor.web.assessments import assessments
-from advisor.web.fieldhtml import form_field
 from advisor.web.form import form
+from advisor.web.formhtml import profile_form_html
 from advisor.web.observe import Metrics, configure_logging, instrument
 from advisor.web.problems import problem
 from advisor.web.reference import reference
@@ -78,7 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(form)
     app.register_blueprint(reference)
     app.register_blueprint(result_view)
-    app.register_blueprint(form_field)
+    app.register_blueprint(profile_form_html)
     app.register_blueprint(result_html)
     _operations(app, store, metrics)
     _errors(app)

@@ -17,8 +17,13 @@ from markupsafe import Markup, escape
 from advisor.models import ComponentResult, Recommendation
 from advisor.validation import plain
 from advisor.web.form import effect_text
-from advisor.web.resultview import detail_view, reason_html, rule_ref
+from advisor.web.resultview import PageRules, detail_view
+from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
 
+# The platforms' names and titles, escaped once.
+_NAMES = {platform: str(escape(name)) for platform, name in PLATFORM_NAMES.items()}
+_TITLES = {platform: str(escape(title)) for platform, title in PLATFORM_TITLES.items()}
+_TITLES_LOWER = {platform: str(escape(title.lower())) for platform, title in PLATFORM_TITLES.items()}
 # Written as they are (HTML already): the macro's literal text.
 _CAPTION_ESTATE = "Points summed over the components; hybrid lets each component use its best platform."
 _CAPTION_ONE = (
@@ -27,26 +32,20 @@ _CAPTION_ONE = (
 )
 
 
-def detail(
-    r: Recommendation | ComponentResult,
-    chart: dict[str, Any],
-    platform_names: dict[str, str],
-    platform_titles: dict[str, str],
-    flips: list[str],
-    key: str = "",
-) -> Markup:
+def detail(r: Recommendation | ComponentResult, chart: dict[str, Any], flips: list[str], key: str = "") -> Markup:
     """The detail of one result (the profile's or a component's), each part folded in a <details> that opens
     without JavaScript. A reason is spelled out once and named by its rule id after; `key` makes ids unique on
     the page."""
     view = detail_view(r)
+    rules = PageRules()
     key = str(escape(key))
     estate = bool(getattr(r, "components", None))  # a component's result has no components
-    out = [_why(r, chart, platform_names, estate, key), _why_not(r, view, platform_titles, key)]
+    out = [_why(r, chart, estate, key, rules), _why_not(r, view, key, rules)]
     if r.capacity:
         out.append(_capacity(r, view.ruled_out, key))
     out.append("\n\n")
     if r.assumptions:
-        out.append(_defaults(r, view.relied, key))
+        out.append(_defaults(r, view.relied, key, rules))
     out.append("\n\n")
     if not estate:
         out.append(_flips(flips, key))
@@ -54,16 +53,21 @@ def detail(
 
 
 def _why(
-    r: Recommendation | ComponentResult, chart: dict[str, Any], platform_names: dict[str, str], estate: bool, key: str
+    r: Recommendation | ComponentResult,
+    chart: dict[str, Any],
+    estate: bool,
+    key: str,
+    rules: PageRules,
 ) -> str:
     reasons = len(r.rationale)
     against = f", {len(r.against)} against" if r.against else ""
-    summary = escape(chart["summary"])
-    width, height = escape(chart["width"]), escape(chart["height"])
-    label_x, zero = escape(chart["label_x"]), escape(chart["zero_shown"])
+    # The chart (advisor/web/form.py's score_chart) holds numbers, platform ids and words of ours, nothing a user
+    # wrote: it is written as it is, without escaping each of its thirty values.
+    summary, width, height = chart["summary"], chart["width"], chart["height"]
+    label_x, zero = chart["label_x"], chart["zero_shown"]
     out = [
         f'<details class="detail" id="why{key}">\n'
-        f"  <summary>Why {escape(platform_names[r.platform])}: {reasons} {'reason' if reasons == 1 else 'reasons'}"
+        f"  <summary>Why {_NAMES[r.platform]}: {reasons} {'reason' if reasons == 1 else 'reasons'}"
         f"{against}, with sources</summary>\n"
         f'  <figure class="chart">\n'
         f'    <svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -71,13 +75,13 @@ def _why(
         f"      <title>Scores: {summary}</title>\n      "
     ]
     for bar in chart["bars"]:
-        baseline = escape(bar["baseline"])
+        baseline = bar["baseline"]
         out.append(
             f'\n      <text class="axis-label" x="{label_x}" y="{baseline}" text-anchor="end">'
-            f"{escape(bar['platform'])}</text>\n"
-            f'      <rect class="bar bar-{escape(bar["kind"])}" x="{escape(bar["x_shown"])}" y="{escape(bar["y"])}" '
-            f'width="{escape(bar["width_shown"])}" height="{escape(bar["height"])}" rx="3"></rect>\n'
-            f'      <text class="value" x="{escape(bar["text_x_shown"])}" y="{baseline}">{escape(bar["text"])}</text>\n'
+            f"{bar['platform']}</text>\n"
+            f'      <rect class="bar bar-{bar["kind"]}" x="{bar["x_shown"]}" y="{bar["y"]}" '
+            f'width="{bar["width_shown"]}" height="{bar["height"]}" rx="3"></rect>\n'
+            f'      <text class="value" x="{bar["text_x_shown"]}" y="{baseline}">{bar["text"]}</text>\n'
             "      "
         )
     caption = _CAPTION_ESTATE if estate else _CAPTION_ONE
@@ -88,7 +92,7 @@ def _why(
         "  </figure>\n  "
     )
     if r.rationale:
-        items = "".join(f"\n    {reason_html(reason)}\n    " for reason in r.rationale)
+        items = "".join(f"\n    {rules.reason(reason)}\n    " for reason in r.rationale)
         out.append(f'\n  <ol class="reasons">\n    {items}\n  </ol>\n  ')
     else:
         out.append("\n  <p>No rule favoured this platform; it won on the tie-break.</p>\n  ")
@@ -99,7 +103,7 @@ def _why(
     out.append("\n  ")
     if r.against:
         items = "".join(
-            f"\n    <li><strong>{escape(a.title)}</strong> {rule_ref(a.rule)} "
+            f"\n    <li><strong>{escape(a.title)}</strong> {rules.ref(a.rule)} "
             f'<span class="effect">{escape(effect_text(a.effect.score, a.effect.forbid))}</span>\n'
             f"      <p>{escape(a.because)}</p></li>\n    "
             for a in r.against
@@ -116,21 +120,21 @@ def _why(
     return "".join(out)
 
 
-def _why_not(r: Recommendation | ComponentResult, view: Any, platform_titles: dict[str, str], key: str) -> str:
+def _why_not(r: Recommendation | ComponentResult, view: Any, key: str, rules: PageRules) -> str:
     out = [f'<details class="detail" id="why-not{key}">\n  <summary>Why not the others</summary>\n']
     out.append('  <ul class="why-not">\n    ')
     for alt, row in zip(r.alternatives, view.why_nots, strict=True):
-        shown = "ruled out" if alt.forbidden else f"score {escape(alt.score)}"
-        out.append(f"\n    \n    \n    <li><strong>{escape(platform_titles[alt.platform])}</strong>: {shown}\n      ")
+        shown = "ruled out" if alt.forbidden else f"score {alt.score}"
+        out.append(f"\n    \n    \n    <li><strong>{_TITLES[alt.platform]}</strong>: {shown}\n      ")
         if alt.why_not:
             named = ""
             if row.named:
-                refs = ", ".join(str(rule_ref(rule)) for rule in row.named)
+                refs = ", ".join(rules.ref(rule) for rule in row.named)
                 named = f'<li class="see-above">Also {refs}, given above.</li>'
-            others = "".join(f"<li>{rule_ref(w.rule)}: {escape(w.because)}</li>" for w in row.others)
+            others = "".join(f"<li>{rules.ref(w.rule)}: {escape(w.because)}</li>" for w in row.others)
             again = ""
             if row.again:
-                first = escape(platform_titles[r.alternatives[0].platform].lower())
+                first = _TITLES_LOWER[r.alternatives[0].platform]
                 lead = "And " if row.named or row.others else ""
                 again = f'<li class="see-above">{lead}{len(row.again)} of the reasons against {first}.</li>'
             out.append("\n      \n      \n      \n      <ul>")  # where the macro set its names
@@ -151,24 +155,25 @@ def _capacity(r: Recommendation | ComponentResult, ruled_out: list[str], key: st
         f'<th scope="col">{title}{" (ruled out)" if platform in ruled_out else ""}</th>'
         for platform, title, _ in columns
     )
+    # The arithmetic is numbers (plain() writes them as running text): nothing in them to escape.
     each, fits, need, enough = [], [], [], []
     for platform, _, side in columns:
         if side.memory_gib_each is None:
             each.append("<td>differs by component</td>")
         elif platform == "vm":
             each.append(
-                f"<td>{escape(side.vcpus_each)} vCPU, {escape(plain(side.memory_gib_each))} GiB, of which "
-                f"{escape(plain(side.guest_os_overhead_gib))} GiB guest OS</td>"
+                f"<td>{side.vcpus_each} vCPU, {plain(side.memory_gib_each)} GiB, of which "
+                f"{plain(side.guest_os_overhead_gib)} GiB guest OS</td>"
             )
         else:
-            each.append(f"<td>{escape(plain(side.cpus_each))} CPU, {escape(plain(side.memory_gib_each))} GiB</td>")
+            each.append(f"<td>{plain(side.cpus_each)} CPU, {plain(side.memory_gib_each)} GiB</td>")
         if side.fits is None:
             fits.append("<td>—</td>")
         else:
             limited = f" (by {escape(side.limited_by)})" if side.limited_by else ""
-            fits.append(f"<td>{escape(side.fits)}{limited}</td>")
+            fits.append(f"<td>{side.fits}{limited}</td>")
         unit = "vCPU" if platform == "vm" else "CPU"
-        need.append(f"<td>{escape(plain(side.needed.cpus))} {unit}, {escape(plain(side.needed.memory_gib))} GiB</td>")
+        need.append(f"<td>{plain(side.needed.cpus)} {unit}, {plain(side.needed.memory_gib)} GiB</td>")
         but = ", but ruled out" if platform in ruled_out else ""
         enough.append(f"<td>{'yes' if side.enough else 'no'}{but}</td>")
     return (
@@ -176,8 +181,8 @@ def _capacity(r: Recommendation | ComponentResult, ruled_out: list[str], key: st
         "  <summary>Capacity arithmetic</summary>\n"
         f'  <div class="table-wrap" role="region" tabindex="0" aria-labelledby="capacity-caption{key}">\n'
         '  <table class="capacity">\n'
-        f'    <caption id="capacity-caption{key}">{escape(c.instances)} instances on a host of {escape(c.host.cpus)} '
-        f"cores and {escape(plain(c.host.memory_gib))} GiB</caption>\n"
+        f'    <caption id="capacity-caption{key}">{c.instances} instances on a host of {c.host.cpus} '
+        f"cores and {plain(c.host.memory_gib)} GiB</caption>\n"
         "    \n"
         f"    <thead><tr><td></td>{heads}</tr></thead>\n"
         "    <tbody>\n"
@@ -197,18 +202,18 @@ def _capacity(r: Recommendation | ComponentResult, ruled_out: list[str], key: st
     )
 
 
-def _defaults(r: Recommendation | ComponentResult, relied: list[str], key: str) -> str:
+def _defaults(r: Recommendation | ComponentResult, relied: list[str], key: str, rules: PageRules) -> str:
     items = "".join(
         f"<li><code>{escape(a.field)}</code> is at its default, <code>{escape(plain(a.value))}</code>.</li>"
         for a in r.assumptions
     )
-    rules = ", ".join(str(rule_ref(rule)) for rule in relied)
+    used = ", ".join(rules.ref(rule) for rule in relied)
     return (
         f'\n<details class="detail" id="defaults{key}">\n'
         "  <summary>Defaults the answer rests on</summary>\n"
         f'  <ul class="assumptions">{items}</ul>\n'
         "  \n"
-        f"  <p>Rules that used them: {rules}. Set a field if its default is wrong.</p>\n"
+        f"  <p>Rules that used them: {used}. Set a field if its default is wrong.</p>\n"
         "</details>\n"
     )
 

@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint
 from markupsafe import Markup, escape
 
 from advisor.web.formdata import FormState
-from advisor.web.inputs import FIRST, FIRST_QUESTIONS, INPUTS, MORE_DETAIL, SECTION_HELP, STARTING_VALUES, FormField
-
-form_field = Blueprint("form_field", __name__)
+from advisor.web.inputs import FIRST, INPUTS, MORE_DETAIL, SECTION_HELP, STARTING_VALUES, FormField
 
 _YES_NO = ("yes", "no")
 # What depends only on a field (and on the component it is of) is escaped once, kept by input key: a bounded set,
@@ -78,7 +75,6 @@ def _errors(problems: list[str], id_: str) -> str:
     return f'<div class="error" id="{id_}-error">{said}</div>'
 
 
-@form_field.app_template_global("field")
 def field(f: FormField, value: Any, errors: dict[str, list[str]], prefix: str = "", component: bool = False) -> Markup:
     """One input of the profile. `prefix` is "" on the profile and "components.N." on a component, where an
     empty input means "same as above"."""
@@ -234,19 +230,34 @@ def _choices(f: FormField, value: Any, problems: list[str], prefix: str, compone
     return Markup("".join(out))
 
 
-@form_field.app_template_global("field_list")
 def field_list(
     shown: Sequence[FormField],
     values: dict[str, Any],
     errors: dict[str, list[str]],
     prefix: str = "",
     component: bool = False,
-) -> Markup:
-    """Several inputs in a row, each as `field` writes it: one call from the template instead of one per input."""
-    return Markup("".join([field(f, values.get(f.key), errors, prefix, component) for f in shown]))
+) -> str:
+    """Several inputs in a row, each as `field` writes it."""
+    out = []
+    for f in shown:
+        value = values.get(f.key)
+        # Most inputs hold a usual value and have no error: their HTML is found without a call to `field`.
+        key = prefix + f.key
+        usual = value if value.__class__ is str else "" if value is None else None
+        html = None if usual is None else _USUAL.get((key, component, usual))
+        out.append(html if html is not None and key not in errors else field(f, value, errors, prefix, component))
+    return "".join(out)
 
 
-@form_field.app_template_global("component_inputs")
+# Each folded section of a component that has inputs: (its name, its inputs, its summary, escaped once).
+_COMPONENT_SECTIONS = tuple(
+    (section, more, f"        <summary>More about its {escape(SECTION_HELP[section][0].lower())}</summary>\n")
+    for section, more in MORE_DETAIL
+    if more
+)
+_FOLDED = dict(MORE_DETAIL)  # the inputs of each section that are not among the first questions
+
+
 def component_inputs(state: FormState, index: int, ask: str) -> Markup:
     """One component's inputs on the form (its fieldset, as the form's loop over components writes each): its
     name and first questions, then a folded section for each of the rest, open when it holds something; `ask` is
@@ -265,15 +276,13 @@ def component_inputs(state: FormState, index: int, ask: str) -> Markup:
         f"      {field(INPUTS[0], name, state.errors, prefix, True)}\n"
         f"      {field_list(FIRST, component, state.errors, prefix, True)}\n      "
     ]
-    for section, more in MORE_DETAIL:
-        if more:
-            opened = " open" if section_open(state, index, section) else ""
-            out.append(
-                f'\n      <details class="component-section"{opened}>\n'
-                f"        <summary>More about its {escape(SECTION_HELP[section][0].lower())}</summary>\n"
-                f"        {field_list(more, component, state.errors, prefix, True)}\n"
-                "      </details>\n      "
-            )
+    for section, more, summary in _COMPONENT_SECTIONS:
+        opened = " open" if section_open(state, index, section) else ""
+        out.append(
+            f'\n      <details class="component-section"{opened}>\n{summary}'
+            f"        {field_list(more, component, state.errors, prefix, True)}\n"
+            "      </details>\n      "
+        )
     out.append(
         f'\n      <button type="submit" name="action" value="remove-component-{index}" formaction="{escape(ask)}'
         f'#f-components" class="secondary">Remove component {index + 1}</button>\n    </fieldset>\n    '
@@ -285,9 +294,8 @@ def section_open(state: FormState, index: int, section: str) -> bool:
     """Open a component's section when it holds a value or an error, so nothing entered is hidden."""
     component = state.components[index]
     prefix = f"components.{index}."
-    for field_ in INPUTS:
-        if field_.section == section and field_.key not in FIRST_QUESTIONS:  # the first ones are not folded
-            given = component.get(field_.key)
-            if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
-                return True
+    for field_ in _FOLDED[section]:  # the first questions are not folded
+        given = component.get(field_.key)
+        if (given and any(given) if isinstance(given, list) else given) or prefix + field_.key in state.errors:
+            return True
     return False

@@ -35,13 +35,9 @@ from advisor.web.artifacts import download, starter_file
 from advisor.web.formdata import FormState, is_form_query, permalink_query, query_text, read_form, spell_out
 from advisor.web.inputs import (
     BY_KEY,
-    COMPONENTS_HELP,
     FIRST,
     INPUTS,
-    MAX_COMPONENTS,
     MORE_DETAIL,
-    SECTION_HELP,
-    SECTIONS,
     STARTING_VALUES,
 )
 from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES, plan_together
@@ -59,7 +55,6 @@ MAX_PERMALINK = 4000
 # Far more than the form has (30 fields for the profile and each of 64 components), far less than would hurt.
 MAX_FORM_FIELDS = 4000
 DOWNLOADS = ("profile", "markdown", *KINDS, BUNDLE)
-MORE_QUESTIONS = sum(len(fields) for _, fields in MORE_DETAIL)  # what "More detail" holds
 
 
 @form.app_template_filter("plain")
@@ -127,17 +122,6 @@ def page_links() -> dict[str, str]:
     return links
 
 
-@form.app_template_global("more_open")
-def more_open(state: FormState, values: dict[str, Any]) -> bool:
-    """Open "More detail" when a field in it holds an error or a value other than its starting one, so nothing
-    entered or wrong is hidden."""
-    for _, fields in MORE_DETAIL:
-        for field_ in fields:
-            if field_.key in state.errors or values.get(field_.key, "") != STARTING_VALUES.get(field_.key, ""):
-                return True
-    return False
-
-
 @form.after_request
 def page_headers(response: Response) -> Response:
     """The headers of every page: its CSP, no sniffing, no referrer."""
@@ -163,22 +147,21 @@ def _form_fields() -> MultiDict[str, str]:
     return MultiDict(pairs)
 
 
-def _page(state: FormState, result: Recommendation | None = None, status: int = 200, **extra: Any) -> Response:
+def _page(
+    state: FormState,
+    result: Recommendation | None = None,
+    status: int = 200,
+    permalink: str | None = None,
+    **extra: Any,
+) -> Response:
+    """The form's page; `permalink` is the state's permalink, when the caller has made it already."""
     if result is not None and state.profile is not None:
-        extra["view"] = _result_view(state, state.profile, result)
+        extra["view"] = _result_view(state, state.profile, result, permalink)
     extra.setdefault("too_long", False)
     html = render_template(
         "index.html",
         state=state,
         values={**STARTING_VALUES, **state.values},
-        fields=INPUTS,
-        first=FIRST,
-        more_detail=MORE_DETAIL,
-        more_questions=MORE_QUESTIONS,
-        sections=SECTIONS,
-        section_help=SECTION_HELP,
-        components_help=COMPONENTS_HELP,
-        max_components=MAX_COMPONENTS,
         max_permalink=MAX_PERMALINK,
         result=result,
         error_list=_error_list(state),
@@ -191,6 +174,8 @@ def _page(state: FormState, result: Recommendation | None = None, status: int = 
 
 def _error_list(state: FormState) -> list[tuple[str, str, str]]:
     """Each problem as (input key, what the user calls the input, message), in the order of the form."""
+    if not state.errors:
+        return []  # a result page: nothing to list, and the form's order is not worked out for nothing
     shown = [INPUTS[0], *FIRST, *(f for _, fields in MORE_DETAIL for f in fields)]  # the form's order
     order = {f.key: i for i, f in enumerate(shown)}
 
@@ -218,7 +203,9 @@ def _answer(state: FormState) -> tuple[Recommendation | None, int, dict[str, Any
     if state.profile is None:
         return None, (400 if state.errors else 200), {}
     try:
-        return with_starters(state.profile, recommend(state.profile, live_rules())), 200, {}
+        # Without with_starters: the page offers each part's files as buttons, worked out by kind (_starters);
+        # the file names the plan of the JSON answer lists are not on it, and were worked out for nothing.
+        return recommend(state.profile, live_rules()), 200, {}
     except NoPlatformFits as exc:
         state.error("", str(exc))
         return None, 422, {}
@@ -245,15 +232,17 @@ def submit() -> Response:
     """
     state = read_form(_form_fields())
     if state.profile is not None:
-        pairs = permalink_query(state.profile)
+        pairs = permalink_query(state.profile, state.given())
         permalink = page_links()["ask"] + "?" + query_text(pairs)
         if len(permalink) <= MAX_PERMALINK:
             # The permalink's page: its form holds what the permalink holds, as a reload would show it. Read
             # back, the permalink usually comes to the same data, and then the profile is not validated again.
-            state = read_form(MultiDict(pairs), exact=True, reuse=state)
+            posted = state
+            state = read_form(MultiDict(pairs), exact=True, reuse=posted)
             spell_out(state)
             result, status, extra = _answer(state)
-            response = _page(state, result, status, **extra)
+            # The page links to the permalink it was read back from when that gave the posted profile itself.
+            response = _page(state, result, status, permalink if state.profile is posted.profile else None, **extra)
             if status == 200:  # this page's own address, where a script used to find it in the 303's Location
                 response.headers["Content-Location"] = permalink
             return response
@@ -402,15 +391,18 @@ def bundle_text(starters: dict[str, list[StarterKind]], estate: bool) -> str:
     return f"The bundle holds {held}" + (". Each part's files are in a folder named for it." if estate else ".")
 
 
-def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendation) -> dict[str, Any]:
+def _result_view(
+    state: FormState, profile: WorkloadProfile, result: Recommendation, permalink: str | None = None
+) -> dict[str, Any]:
     forbidden = {a.platform for a in result.alternatives if a.forbidden}
+    estate = bool(result.components)
     starters = _starters(profile, result)
-    given = profile.given()  # the profile as data, once for the hidden input, the curl command and the permalink
+    given = state.given()  # the profile as data, once for the hidden input, the curl command and the permalink
     text = profile_json(profile, given)
     links = page_links()
     return {
         "starters": starters,
-        "bundle_text": bundle_text(starters, bool(result.components)),
+        "bundle_text": bundle_text(starters, estate),
         "chart": score_chart(result.scores, result.platform, forbidden),
         "component_charts": {
             c.name: score_chart(c.scores, c.platform, {a.platform for a in c.alternatives if a.forbidden})
@@ -418,8 +410,11 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
         },
         "confidence_reason": confidence_reason(result),
         "plan_together": plan_together(result.plan) if result.plan else "",
+        # The name of each file a part's buttons offer (those of its starters, not every kind there is).
         "download_names": {
-            part.name: {kind.name: download_name(kind, part.name, bool(result.components)) for kind in KINDS.values()}
+            part.name: {
+                kind.name: download_name(kind, part.name, estate) for kind in starters[part.name if estate else ""]
+            }
             for part in (result.plan.parts if result.plan else [])
         },
         "flip_words": {c.name: flip_words(c) for c in result.components} | {"": flip_words(result)},
@@ -428,7 +423,7 @@ def _result_view(state: FormState, profile: WorkloadProfile, result: Recommendat
         "profile_json": text,
         "curl": curl_command(profile, text),
         # Relative: the browser resolves it against the address it used; the Host header is never echoed.
-        "permalink": links["ask"] + "?" + query_text(permalink_query(profile, given)),
+        "permalink": permalink or links["ask"] + "?" + query_text(permalink_query(profile, given)),
     }
 
 

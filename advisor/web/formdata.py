@@ -40,10 +40,19 @@ class FormState:
     action: str = "recommend"
     profile: WorkloadProfile | None = None
     source: str = ""  # the profile's data as validated (its repr), so a second reading of it can be recognised
+    _given: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def error(self, key: str, message: str) -> None:
         """Record a problem with one input ("" for the form as a whole)."""
         self.errors.setdefault(key, []).append(message)
+
+    def given(self) -> dict[str, Any]:
+        """The profile's `given()` data, made once however many parts of a page need it (the permalink, the
+        inputs spelled out, the hidden input and the curl command). Only for a state with a profile."""
+        assert self.profile is not None
+        if self._given is None:
+            self._given = self.profile.given()
+        return self._given
 
 
 def _one(form: MultiDict[str, str], key: str, state: FormState) -> str | None:
@@ -64,19 +73,22 @@ def read_form(form: MultiDict[str, str], *, exact: bool = False, reuse: FormStat
     state = FormState(values={})
     components: dict[int, dict[str, Any]] = {}
     for key in form:
-        matched = _COMPONENT_KEY.match(key)
         if key == "action":
             state.action = _one(form, key, state) or "recommend"
-        elif key in BY_KEY:
+            continue
+        if key in BY_KEY:
             state.values[key] = form.getlist(key) if BY_KEY[key].kind == "choices" else _one(form, key, state)
-        elif matched and matched.group(2) in COMPONENT_SECTIONS:  # a section the component gives empty
+            continue
+        matched = _COMPONENT_KEY.match(key)
+        index, inner = (int(matched.group(1)), matched.group(2)) if matched else (-1, "")
+        if inner in COMPONENT_SECTIONS:  # a section the component gives empty
             if _one(form, key, state):
                 state.error(key, "this marks a section the component gives with nothing in it: it takes no value")
-            components.setdefault(int(matched.group(1)), {})[matched.group(2)] = ""
-        elif matched and (matched.group(2) == "name" or _component_field(matched.group(2))):
-            field_ = BY_KEY.get(matched.group(2))
+            components.setdefault(index, {})[inner] = ""
+        elif inner == "name" or _component_field(inner):
+            field_ = BY_KEY.get(inner)
             given = form.getlist(key) if field_ and field_.kind == "choices" else _one(form, key, state)
-            components.setdefault(int(matched.group(1)), {})[matched.group(2)] = given
+            components.setdefault(index, {})[inner] = given
         elif key.split(".")[0] in (*SECTIONS, "components"):
             state.error("", f"'{key[:60]}' is not a field of the form")
         # Anything else (a tracker's utm_source on a shared link) is not the profile's and is left alone.
@@ -201,6 +213,7 @@ def _profile(state: FormState, exact: bool, reuse: FormState | None = None) -> W
     source = repr(data)
     if reuse is not None and reuse.profile is not None and not state.errors and source == reuse.source:
         state.source = source
+        state._given = reuse._given  # the same profile: the same data
         return reuse.profile  # the same data validates to the same profile
     # Validated even when some inputs could not be read, so that every problem is shown at once.
     try:
@@ -250,16 +263,21 @@ def spell_out(state: FormState) -> None:
     profile = state.profile
     if profile is None:
         return
-    given = profile.given()
+    given = state.given()
     for field_ in INPUTS:
         if field_.section and field_.name in given.get(field_.section, {}):
             _spell(state.values, field_, getattr(getattr(profile, field_.section), field_.name), field_.default)
     for index, component in enumerate(profile.components):
-        for field_ in INPUTS:
-            own = getattr(component, field_.section) if field_.section in COMPONENT_SECTIONS else None
-            if own is not None:
-                above = getattr(getattr(profile, field_.section), field_.name)
-                _spell(state.components[index], field_, getattr(own, field_.name), above)
+        for section, fields in _COMPONENT_INPUTS.items():
+            own = getattr(component, section)
+            if own is not None:  # a section the component gives: each of its inputs against the one above
+                above = getattr(profile, section)
+                for field_ in fields:
+                    _spell(state.components[index], field_, getattr(own, field_.name), getattr(above, field_.name))
+
+
+# The inputs of each section a component may give, in the form's order.
+_COMPONENT_INPUTS = {section: tuple(f for f in INPUTS if f.section == section) for section in COMPONENT_SECTIONS}
 
 
 def _spell(values: dict[str, Any], field_: FormField, value: Any, empty_means: Any) -> None:

@@ -22,6 +22,7 @@ from advisor.wording import PLATFORM_NAMES, PLATFORM_TITLES
 result_html = Blueprint("result_html", __name__)
 
 _TIMES = "\N{MULTIPLICATION SIGN}"  # before a part's instances: twelve of them read as times 12
+_TITLES = {platform: str(escape(title)) for platform, title in PLATFORM_TITLES.items()}  # escaped once
 
 
 @result_html.app_template_global("result_section")
@@ -57,8 +58,8 @@ def result_section(result: Recommendation, view: dict[str, Any], too_long: bool,
         )
         out.append(
             "\n      <tr>\n"
-            f'        <th scope="row">{shown} <span class="instances">{_TIMES}{escape(part.instances)}</span></th>\n'
-            f"        <td>{escape(PLATFORM_TITLES[part.platform])}</td>\n"
+            f'        <th scope="row">{shown} <span class="instances">{_TIMES}{part.instances}</span></th>\n'
+            f"        <td>{_TITLES[part.platform]}</td>\n"
             f'        <td class="run-on">{escape(", ".join(part.run_on[:2]) or "—")}</td>\n'
             f"        <td>{share}</td>\n"
             f'        <td class="starters">{buttons or "none fits"}</td>\n'
@@ -83,7 +84,7 @@ def result_section(result: Recommendation, view: dict[str, Any], too_long: bool,
         "  </p>\n  </form>\n"
         f'  <p class="help">{escape(view["bundle_text"])}</p>\n\n'
         "  <h3>Detail</h3>\n"
-        f"  {detail(result, view['chart'], PLATFORM_NAMES, PLATFORM_TITLES, view['flip_words'][''])}\n\n  "
+        f"  {detail(result, view['chart'], view['flip_words'][''])}\n\n  "
     )
     if estate:
         out.append("\n  <h3>Each part</h3>\n  ")
@@ -94,7 +95,7 @@ def result_section(result: Recommendation, view: dict[str, Any], too_long: bool,
                 f'\n  <details class="component-result" id="result-{escape(c.name)}">\n'
                 f"    <summary><strong>{escape(c.name)}</strong>: {escape(PLATFORM_NAMES[c.platform])} "
                 f"({escape(c.confidence)} confidence)</summary>\n"
-                f"    {detail(c, chart, PLATFORM_NAMES, PLATFORM_TITLES, flips, key)}\n"
+                f"    {detail(c, chart, flips, key)}\n"
                 "  </details>\n  "
             )
         out.append("\n  ")
@@ -132,7 +133,7 @@ def verdict(result: Recommendation, reason: str = "") -> str:
     return (
         f'<div class="verdict verdict-{platform}">\n'
         f'  <p class="platform"><span class="label">Recommended platform</span> '
-        f"<strong>{escape(PLATFORM_TITLES[result.platform])}</strong></p>\n"
+        f"<strong>{_TITLES[result.platform]}</strong></p>\n"
         f'  <p class="confidence confidence-{confidence}">Confidence: <strong>{confidence}</strong>{said}</p>\n'
         "</div>"
     )

@@ -8,6 +8,7 @@ words come out, byte for byte (tests/test_pages_unchanged.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, get_template_attribute, request
 from markupsafe import Markup
@@ -54,8 +55,12 @@ def reason_html(reason: Reason) -> Markup:
         items = live_rules().memo.setdefault("reason_items", {})
     except NotReady:
         items = {}
+    return _reason_item(items, request.script_root, reason)
+
+
+def _reason_item(items: dict[tuple[Any, ...], Markup], root: str, reason: Reason) -> Markup:
     key = (
-        request.script_root,
+        root,
         reason.rule,
         reason.title,
         reason.because,
@@ -69,6 +74,30 @@ def reason_html(reason: Reason) -> Markup:
         if len(items) < 4096:  # bounded, whatever estates and application roots requests bring
             items[key] = shown
     return shown
+
+
+class PageRules:
+    """The rule references and reason items of one page, from the rule set's memo and the application root looked
+    up once: a detail names some twenty rules, and each lookup of the rule set and the request cost as much as
+    the reference it found."""
+
+    def __init__(self) -> None:
+        try:
+            memo = live_rules().memo
+        except NotReady:
+            memo = {}
+        self.refs: dict[tuple[str, str], Markup] = memo.setdefault("rule_refs", {})
+        self.items: dict[tuple[Any, ...], Markup] = memo.setdefault("reason_items", {})
+        self.root = request.script_root
+
+    def ref(self, rule_id: str) -> Markup:
+        """`rule_ref(rule_id)`, found in the rule set's memo when it has been written before."""
+        shown = self.refs.get((self.root, rule_id))
+        return rule_ref(rule_id) if shown is None else shown
+
+    def reason(self, reason: Reason) -> Markup:
+        """`reason_html(reason)`, with the rule set's memo and the application root found already."""
+        return _reason_item(self.items, self.root, reason)
 
 
 @dataclass(frozen=True)
@@ -109,9 +138,11 @@ def why_not_rows(result: Recommendation | ComponentResult) -> list[WhyNotRow]:
     for alternative in result.alternatives:
         fresh = [w for w in alternative.why_not if w.rule not in earlier]
         named: list[str] = []
+        seen: set[str] = set()
         for w in fresh:  # unique as Jinja's filter was: the first of each id, case aside
-            if w.rule in shown and w.rule.lower() not in {n.lower() for n in named}:
+            if w.rule in shown and w.rule.lower() not in seen:
                 named.append(w.rule)
+                seen.add(w.rule.lower())
         others = [w for w in fresh if w.rule not in shown]
         rows.append(WhyNotRow(named, others, [w for w in alternative.why_not if w.rule in earlier]))
         earlier.update(w.rule for w in alternative.why_not)
