@@ -75,7 +75,6 @@ def effect_text(score: Mapping[Any, int] | None, forbid: Sequence[str] | None = 
     return "; ".join(part for part in (points, ruled_out) if part)
 
 
-@form.app_template_global("rule_link")
 def rule_link(rule_id: str) -> str | None:
     """Where the rules page shows a rule in force, or None for an id that is not a rule of the set."""
     try:

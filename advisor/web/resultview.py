@@ -23,63 +23,11 @@ _LINKED = Markup('<a class="rule-id" href="{}"><code>{}</code></a>')
 _UNLINKED = Markup('<span class="rule-id"><code>{}</code></span>')
 
 
-@result_view.app_template_global("rule_ref")
-def rule_ref(rule_id: str) -> Markup:
-    """A rule id, linked to the rules page when it names a rule there (the engine's own reasons, such as
-    "components", are not rules)."""
-    try:
-        refs = live_rules().memo.setdefault("rule_refs", {})
-    except NotReady:
-        refs = {}
-    # A page names the same rules again and again (reasons, why-nots, defaults): each is written once per rule
-    # set and application root, like its link.
-    key = (request.script_root, rule_id)
-    shown = refs.get(key)
-    if shown is None:
-        href = rule_link(rule_id)
-        shown = _LINKED.format(href, rule_id) if href else _UNLINKED.format(rule_id)
-        if len(refs) < 4096:  # bounded, whatever application roots requests claim
-            refs[key] = shown
-    return shown
-
-
-@result_view.app_template_global("reason_html")
-def reason_html(reason: Reason) -> Markup:
-    """One reason as the result page lists it (macros.html's reason_item), written once per rule set; the
-    result's detail (advisor/web/detailhtml.py) lists its reasons with it.
-
-    A rule's reason is the same on every page, so its item is kept with the rule set, by what it shows
-    (a reason the engine words for one estate is kept apart from a rule's by its words).
-    """
-    try:
-        items = live_rules().memo.setdefault("reason_items", {})
-    except NotReady:
-        items = {}
-    return _reason_item(items, request.script_root, reason)
-
-
-def _reason_item(items: dict[tuple[Any, ...], Markup], root: str, reason: Reason) -> Markup:
-    key = (
-        root,
-        reason.rule,
-        reason.title,
-        reason.because,
-        tuple(reason.links),
-        tuple(reason.effect.score.items()),
-        tuple(reason.effect.forbid),
-    )
-    shown = items.get(key)
-    if shown is None:
-        shown = get_template_attribute("macros.html", "reason_item")(reason)
-        if len(items) < 4096:  # bounded, whatever estates and application roots requests bring
-            items[key] = shown
-    return shown
-
-
 class PageRules:
-    """The rule references and reason items of one page, from the rule set's memo and the application root looked
-    up once: a detail names some twenty rules, and each lookup of the rule set and the request cost as much as
-    the reference it found."""
+    """The rule references and reason items of a page, kept with the rule set by what they show: a page names the
+    same rules again and again (reasons, why-nots, defaults), and so does the next page. The rule set's memo and
+    the application root are looked up once, when it is made: a detail names some twenty rules, and each lookup
+    of the rule set and the request cost as much as the reference it found."""
 
     def __init__(self) -> None:
         try:
@@ -91,13 +39,42 @@ class PageRules:
         self.root = request.script_root
 
     def ref(self, rule_id: str) -> Markup:
-        """`rule_ref(rule_id)`, found in the rule set's memo when it has been written before."""
-        shown = self.refs.get((self.root, rule_id))
-        return rule_ref(rule_id) if shown is None else shown
+        """A rule id, linked to the rules page when it names a rule there (the engine's own reasons, such as
+        "components", are not rules)."""
+        key = (self.root, rule_id)
+        shown = self.refs.get(key)
+        if shown is None:
+            href = rule_link(rule_id)
+            shown = _LINKED.format(href, rule_id) if href else _UNLINKED.format(rule_id)
+            if len(self.refs) < 4096:  # bounded, whatever application roots requests claim
+                self.refs[key] = shown
+        return shown
 
     def reason(self, reason: Reason) -> Markup:
-        """`reason_html(reason)`, with the rule set's memo and the application root found already."""
-        return _reason_item(self.items, self.root, reason)
+        """One reason as the result page lists it (macros.html's reason_item). A rule's reason is the same on
+        every page, so its item is kept by what it shows (a reason the engine words for one estate is kept
+        apart from a rule's by its words)."""
+        key = (
+            self.root,
+            reason.rule,
+            reason.title,
+            reason.because,
+            tuple(reason.links),
+            tuple(reason.effect.score.items()),
+            tuple(reason.effect.forbid),
+        )
+        shown = self.items.get(key)
+        if shown is None:
+            shown = get_template_attribute("macros.html", "reason_item")(reason)
+            if len(self.items) < 4096:  # bounded, whatever estates and application roots requests bring
+                self.items[key] = shown
+        return shown
+
+
+@result_view.app_template_global("rule_ref")
+def rule_ref(rule_id: str) -> Markup:
+    """PageRules().ref(rule_id), for the templates (macros.html's reason_item)."""
+    return PageRules().ref(rule_id)
 
 
 @dataclass(frozen=True)
