@@ -221,7 +221,9 @@ def flips(
     for path, alone, shared, rest, search in stage.paths:
         current = facts[path]
         if search is not None:
-            winners = _searched(ruleset, facts, path, current, rest, search, stage.chosen)
+            # Its few readers evaluated again for each value in one compiled search (index.compile_search);
+            # `rest` is the tally without what they added.
+            winners = search(facts, _candidates_under(ruleset, path, current), rest, stage.chosen)
         else:
             if was_matched is None:
                 was_matched = frozenset(map(id, matched))
@@ -238,14 +240,6 @@ def flips(
 Winners = list[tuple[float, Any, int]]  # (cost, value, the index of the platform that value makes win)
 
 
-def _searched(
-    ruleset: RuleSet, facts: Facts, path: str, current: Any, rest: tuple[int, ...], search: Search, chosen: int
-) -> Winners:
-    """The values of `path` that make another platform win, its few readers evaluated again for each in one
-    compiled search (index.compile_search): `rest` is the tally without what they added."""
-    return search(facts, _candidates_under(ruleset, path, current), rest, chosen)
-
-
 def _narrowed(
     ruleset: RuleSet,
     trial: Facts,
@@ -257,9 +251,9 @@ def _narrowed(
     was_matched: frozenset[int],
     failing: dict[int, frozenset[str] | None],
 ) -> Winners:
-    """As _searched, for a field with many readers: only those whose outcome its value really decides, the
-    other facts as given, are evaluated again (a rule that reads only this field always is). `trial` holds
-    the facts as given when it is called."""
+    """The values of `path` that make another platform win, for a field with too many readers to search at
+    once: only those whose outcome its value really decides, the other facts as given, are evaluated again (a
+    rule that reads only this field always is). `trial` holds the facts as given when it is called."""
     open_rules = alone + [c for c in shared if _open(c, trial, path, failing)] if shared else alone
     if not open_rules:
         return []
