@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from checkouts import importing_from
 
 RECORDS = 1_000
 RUNS = 5
@@ -63,13 +64,6 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def importing_from(checkout: Path) -> dict[str, str]:
-    """The environment of a process that imports the advisor package from `checkout`."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(checkout), env.get("PYTHONPATH")]))
-    return env
 
 
 def line(label: str, runs: list[tuple[float, float]], note: str = "") -> str:

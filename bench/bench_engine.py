@@ -38,6 +38,7 @@ from typing import Any
 
 import pydantic
 import yaml
+from checkouts import importing_from
 
 from advisor import yamlio
 from advisor.engine.catalogue import CATALOGUE, FieldSpec, facts_of
@@ -621,13 +622,6 @@ sys.path.insert(0, sys.argv[1])
 import bench_engine
 bench_engine.write_rule_set(Path(sys.argv[2]), int(sys.argv[3]), bench_engine.SEED + int(sys.argv[3]))
 """
-
-
-def importing_from(checkout: Path) -> dict[str, str]:
-    """The environment of a process that imports the advisor package from `checkout`."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(checkout), env.get("PYTHONPATH")]))
-    return env
 
 
 def print_before(before: Path, size: int) -> None:

@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
+from checkouts import importing_from
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -149,9 +150,8 @@ def gunicorn(app: str, workers: int, body: bytes, log_dir: Path, source: Path | 
     side by side); the configuration is this checkout's either way.
     """
     port = _free_port()
-    env = dict(os.environ, ADVISOR_HOST="127.0.0.1", ADVISOR_PORT=str(port), ADVISOR_WORKERS=str(workers))
-    if source is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
+    env = dict(os.environ) if source is None else importing_from(source)
+    env.update(ADVISOR_HOST="127.0.0.1", ADVISOR_PORT=str(port), ADVISOR_WORKERS=str(workers))
     argv = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "--pythonpath", str(BENCH_DIR), app]
     log_path = log_dir / f"gunicorn-{port}.log"
     with log_path.open("wb") as log:
