@@ -38,7 +38,6 @@ from typing import Any
 
 import pydantic
 import yaml
-from checkouts import importing_from
 
 from advisor import yamlio
 from advisor.engine.catalogue import CATALOGUE, FieldSpec, facts_of
@@ -626,6 +625,10 @@ bench_engine.write_rule_set(Path(sys.argv[2]), int(sys.argv[3]), bench_engine.SE
 
 def print_before(before: Path, size: int) -> None:
     """Load `size` generated rules with the advisor of `before` and with this one, in turn; print both."""
+    # Here, not at the top: the tests load this module by its file, without bench/ on the path, for its
+    # generator; only the script, run from bench/, compares checkouts.
+    from checkouts import importing_from
+
     print(f"loading {size:,} rules side by side with {before} (CPU s, median of {BEFORE_LOADS} loads each, in turn)")
     # Every process runs in the rules' folder: `python -c` puts its working directory first on sys.path, and
     # from a checkout's root that checkout's advisor would be imported whatever PYTHONPATH says.
